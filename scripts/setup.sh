@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything heapsight's tests need on a fresh Debian machine (as root): Debian's Go toolchain
+# and client_golang for the example services, Prometheus for fleet tests, Chromium for report tests,
+# then the npm dependencies from the lockfile, then the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v go >/dev/null || need+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/prometheus/client_golang/prometheus ] || need+=(golang-github-prometheus-client-golang-dev)
+command -v prometheus >/dev/null || need+=(prometheus)
+command -v chromium >/dev/null || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages (${need[*]}); run as root or install them" >&2
+    exit 1
+  fi
+  echo "setup: apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# Debian's prometheus package starts a service on :9090; tests run their own on loopback ports.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then systemctl stop prometheus || true; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// heapsight's entry point. Each command lives in commands/<name>.ts and registers itself; a command's
+// heavy modules are imported inside its action so that `heapsight top small.pb.gz` pays only for what
+// it uses (Node start-up is most of the cost on small profiles).
+
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../sources/input-error.js';
+import { EXIT_INPUT, EXIT_USAGE } from './exit-codes.js';
+import { UsageError } from './usage-error.js';
+import { registerTop } from './commands/top.js';
+import { registerDiff } from './commands/diff.js';
+import { registerAnalyze } from './commands/analyze.js';
+import { registerDemo } from './commands/demo.js';
+import { registerWatch } from './commands/watch.js';
+import { registerCheck } from './commands/check.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('heapsight')
+    .description('Is a Go service leaking memory, or is the runtime just holding freed memory?')
+    .version('0.1.0')
+    .showHelpAfterError(false)
+    .exitOverride();
+  registerTop(program);
+  registerDiff(program);
+  registerAnalyze(program);
+  registerDemo(program);
+  registerWatch(program);
+  registerCheck(program);
+  return program;
+}
+
+/** Turn any failure into one line on stderr and an exit code; stacks only with HEAPSIGHT_DEBUG=1. */
+export function reportFailure(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or help/version, which exit 0).
+    return err.exitCode === 0 ? 0 : EXIT_USAGE;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`heapsight: ${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof InputError) {
+    process.stderr.write(`heapsight: ${err.message}\n`);
+    return EXIT_INPUT;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`heapsight: ${message.split('\n')[0]}\n`);
+  if (process.env.HEAPSIGHT_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  return EXIT_INPUT;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    process.exitCode = reportFailure(err);
+  }
+}
+
+// Run only when executed, not when imported by a test.
+import { fileURLToPath } from 'node:url';
+import { realpathSync } from 'node:fs';
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  void main();
+}

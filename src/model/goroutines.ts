@@ -1,0 +1,31 @@
+// Goroutines grouped by what they run: the shape shared by the proto profile (debug=0), the grouped
+// text dump (debug=1) and the per-goroutine dump (debug=2). Only debug=2 knows states and wait times,
+// so those fields are optional; a group from debug=2 is all goroutines with the same state, stack and
+// creator, which is what a reader wants to see ("417 goroutines in chan receive at main.worker").
+
+import type { Frame } from './frame.js';
+
+export interface GoroutineGroup {
+  count: number;
+  /** Leaf first. For debug=1, leading runtime.* frames are already hidden by the runtime. */
+  stack: Frame[];
+  /** Wait reason or status from debug=2 (`chan receive`, `select`, `IO wait`, `running`, ...). */
+  state?: string;
+  /** Minutes waited, from debug=2's `, N minutes`; min and max over the group's goroutines. */
+  waitMinutesMin?: number;
+  waitMinutesMax?: number;
+  /** The `created by` frame (debug=2). */
+  createdBy?: Frame;
+  /** pprof labels, when present. */
+  labels?: Record<string, string>;
+}
+
+export type GoroutineDumpKind = 'proto' | 'debug1' | 'debug2';
+
+export interface GoroutineSnapshot {
+  kind: GoroutineDumpKind;
+  /** Unix milliseconds, when the source says (proto time_nanos) or the collector knows. */
+  t?: number;
+  total: number;
+  groups: GoroutineGroup[];
+}

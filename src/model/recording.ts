@@ -1,0 +1,80 @@
+// A recording: everything observed about one service over time, as analysis consumes it.
+// On disk it is a directory (written by collect/recording-writer.ts, read by sources/recording.ts):
+//
+//   recording.json   RecordingMeta, written once at start (and rewritten at clean stop with endedAt)
+//   samples.jsonl    one MemorySample per line, appended; bigint fields as decimal strings
+//   events.jsonl     one RecordingEvent per line, appended
+//   profiles/        heap-<unixms>.pb.gz, goroutine-<unixms>.pb.gz (raw bodies as served),
+//                    goroutine2-<unixms>.txt.gz (debug=2 dumps, gzip-compressed by heapsight)
+//   gctrace.log      optional: stderr of a service run with GODEBUG=gctrace=1
+//
+// Append-only JSON lines survive kill -9: at most the last line is torn, and readers drop a torn
+// last line instead of failing.
+
+import type { GcCycle, MemorySample, ScavengeReport } from './memory.js';
+import type { GoroutineSnapshot } from './goroutines.js';
+import type { Profile } from './profile.js';
+
+export interface RecordingMeta {
+  format: 'heapsight-recording';
+  version: 1;
+  /** What was watched: base URL and the endpoints actually used. Never contains header values. */
+  target: {
+    url?: string;
+    vars?: string;
+    metrics?: string;
+    pprof?: string;
+    pid?: number;
+  };
+  startedAt: string;
+  endedAt?: string;
+  /** Free text: the example name, the command line, etc. */
+  note?: string;
+  /** The user's work counter name (--work-metric), if any. */
+  workMetric?: string;
+}
+
+export type RecordingEventKind =
+  | 'restart'
+  | 'gap'
+  | 'endpoint-missing'
+  | 'fetch-error'
+  | 'stopped'
+  | 'note';
+
+export interface RecordingEvent {
+  /** Unix milliseconds. */
+  t: number;
+  kind: RecordingEventKind;
+  /** One line for people. */
+  detail: string;
+  /** For gaps: how long the target could not be read. */
+  durationMs?: number;
+}
+
+export interface TimedProfile {
+  /** Unix milliseconds (profile time_nanos, else the fetch time, else undefined for loose files). */
+  t?: number;
+  /** Where it came from (file path or URL), for evidence. */
+  origin: string;
+  profile: Profile;
+}
+
+/** A GC cycle placed on the wall clock when the process start time is known. */
+export interface TimedGcCycle extends GcCycle {
+  t?: number;
+}
+
+export interface Recording {
+  meta?: RecordingMeta;
+  samples: MemorySample[];
+  gcCycles: TimedGcCycle[];
+  scavenges: ScavengeReport[];
+  heapProfiles: TimedProfile[];
+  goroutineSnapshots: GoroutineSnapshot[];
+  events: RecordingEvent[];
+}
+
+export function emptyRecording(): Recording {
+  return { samples: [], gcCycles: [], scavenges: [], heapProfiles: [], goroutineSnapshots: [], events: [] };
+}

@@ -1,0 +1,94 @@
+// Test-only: make sure an external program (Go, Prometheus, Chromium) is present, installing Debian's
+// package when running as root, and failing loudly otherwise. Tests never skip for a missing tool:
+// a skipped check counted as a pass is a defect.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let aptUpdated = false;
+
+function onPath(cmd: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function aptInstall(debPackages: string[]): void {
+  if (!aptUpdated) {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+    aptUpdated = true;
+  }
+  execFileSync('apt-get', ['install', '-y', '-qq', ...debPackages], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+/** Return the path of `cmd`, installing the Debian packages if it is missing and we are root. */
+export function requireTool(cmd: string, debPackages: string[]): string {
+  const found = onPath(cmd);
+  if (found) return found;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`${cmd} is required by this test and missing; install Debian packages: ${debPackages.join(' ')}`);
+  }
+  aptInstall(debPackages);
+  const after = onPath(cmd);
+  if (!after) throw new Error(`${cmd} still missing after apt-get install ${debPackages.join(' ')}`);
+  return after;
+}
+
+export function requireGo(): string {
+  return requireTool('go', ['golang-go']);
+}
+
+/** client_golang for examples exposing /metrics; Debian ships it as GOPATH source. */
+export function requireClientGolang(): void {
+  requireGo();
+  const dir = '/usr/share/gocode/src/github.com/prometheus/client_golang/prometheus';
+  if (existsSync(dir)) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error('client_golang is required by this test and missing; install golang-github-prometheus-client-golang-dev');
+  }
+  aptInstall(['golang-github-prometheus-client-golang-dev']);
+  if (!existsSync(dir)) throw new Error(`client_golang still missing at ${dir} after apt-get install`);
+}
+
+const buildCacheDir = join(repoRoot, '.cache', 'go-bin');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    newest = Math.max(newest, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Build the Go program in `dir` (relative to the repo root, e.g. `examples/map-leak`) with Debian's
+ * toolchain, GOPATH mode (no module proxy is reachable), and return the binary path. Rebuilds only
+ * when a source file is newer than the binary.
+ */
+export function buildGoProgram(dir: string, opts: { cgo?: boolean } = {}): string {
+  const go = requireGo();
+  const src = resolve(repoRoot, dir);
+  mkdirSync(buildCacheDir, { recursive: true });
+  const out = join(buildCacheDir, dir.replace(/[\\/]/g, '__'));
+  if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(src)) return out;
+  const r = spawnSync(go, ['build', '-o', out, '.'], {
+    cwd: src,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH: '/usr/share/gocode',
+      CGO_ENABLED: opts.cgo ? '1' : process.env.CGO_ENABLED ?? '1',
+      GOCACHE: join(repoRoot, '.cache', 'go-build-cache'),
+    },
+  });
+  if (r.status !== 0) throw new Error(`go build ${dir} failed:\n${r.stderr}`);
+  return out;
+}
