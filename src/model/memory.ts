@@ -43,6 +43,8 @@ export interface MemorySample {
   /** End of the last GC, Unix nanoseconds (exceeds 2^53: kept exact). */
   lastGCUnixNanos?: bigint;
   pauseTotalNs?: number;
+  /** MemStats.GCCPUFraction: GC CPU share since process start (a lifetime average, 0..1). */
+  gcCpuFraction?: number;
 
   /** Exact live heap where a source gives it: /gc/heap/live:bytes (Go 1.21+) or gctrace's marked bytes. */
   liveHeap?: number;

@@ -17,6 +17,18 @@ export interface ProfileLocation {
   address: bigint;
   /** Inlined frames: the first is the innermost (callee), the last is the caller, as in profile.proto. */
   lines: Frame[];
+  /** Index into Profile.mappings, when the location names a known mapping. */
+  mapping?: number;
+}
+
+export interface ProfileMapping {
+  id: number;
+  memoryStart: bigint;
+  memoryLimit: bigint;
+  fileOffset: bigint;
+  /** The binary or shared library, e.g. `/usr/local/bin/service`. */
+  file: string;
+  buildId: string;
 }
 
 export interface ProfileSample {
@@ -44,4 +56,33 @@ export interface Profile {
   comments: string[];
   dropFrames?: string;
   keepFrames?: string;
+  docUrl?: string;
+  /** mapping[0] is the main binary. */
+  mappings?: ProfileMapping[];
+}
+
+/** One function's row in a `top` or `diff` table (pprof -top at granularity=functions). Exact int64. */
+export interface FunctionTotals {
+  function: string;
+  /** Value where the function is the leaf frame. */
+  flat: bigint;
+  /** Value of every sample with the function anywhere on its stack, counted once per sample. */
+  cum: bigint;
+  /** As pprof marks it: every call to it was inlined ("inline"), or some were ("partial-inline"). */
+  inline?: 'inline' | 'partial-inline';
+}
+
+/** `heapsight top` / `diff` result for one sample type. */
+export interface ProfileTop {
+  sampleType: ValueType;
+  /** Index of sampleType in the (new) profile's sample types. */
+  sampleIndex: number;
+  /** Σ value over samples; for a diff, new − base. */
+  total: bigint;
+  /** pprof's percentage denominator: Σ|value| (for a diff: of the base profile's samples). */
+  pprofTotal: bigint;
+  rows: FunctionTotals[];
+  /** Present for a diff. */
+  base?: bigint;
+  new?: bigint;
 }

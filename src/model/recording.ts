@@ -1,19 +1,32 @@
 // A recording: everything observed about one service over time, as analysis consumes it.
-// On disk it is a directory (written by collect/recording-writer.ts, read by sources/recording.ts):
+// On disk it is a directory (written by collect/recording-writer.ts, read by sources/recording.ts;
+// the full description with examples is docs/recording-format.md):
 //
-//   recording.json   RecordingMeta, written once at start (and rewritten at clean stop with endedAt)
+//   recording.json   RecordingMeta, written at start, rewritten (atomically) when endpoints are known
+//                    and at a clean stop with endedAt
 //   samples.jsonl    one MemorySample per line, appended; bigint fields as decimal strings
+//                    (RECORDING_BIGINT_FIELDS). One line per poll: the runtime numbers (expvar, else
+//                    Prometheus) merged with the process view (/proc, else process_* series); `source`
+//                    names where the runtime numbers came from.
 //   events.jsonl     one RecordingEvent per line, appended
 //   profiles/        heap-<unixms>.pb.gz, goroutine-<unixms>.pb.gz (raw bodies as served),
-//                    goroutine2-<unixms>.txt.gz (debug=2 dumps, gzip-compressed by heapsight)
+//                    goroutine2-<unixms>.txt.gz (debug=2 dumps, gzip-compressed by heapsight).
+//                    Written to a .tmp name and renamed, so a name without .tmp is always complete.
 //   gctrace.log      optional: stderr of a service run with GODEBUG=gctrace=1
 //
-// Append-only JSON lines survive kill -9: at most the last line is torn, and readers drop a torn
-// last line instead of failing.
+// Append-only JSON lines survive kill -9: each line is one write(), so at most the last line is torn,
+// and readers drop a torn last line instead of failing. A restart of the target is an event, not a
+// new file: the series is split at 'restart' events (and samples carry pid / processStartSeconds).
 
 import type { GcCycle, MemorySample, ScavengeReport } from './memory.js';
 import type { GoroutineSnapshot } from './goroutines.js';
 import type { Profile } from './profile.js';
+
+export const RECORDING_FORMAT = 'heapsight-recording';
+export const RECORDING_VERSION = 1;
+
+/** MemorySample fields that are bigint in memory and decimal strings in samples.jsonl. */
+export const RECORDING_BIGINT_FIELDS = ['lastGCUnixNanos'] as const;
 
 export interface RecordingMeta {
   format: 'heapsight-recording';
@@ -32,6 +45,13 @@ export interface RecordingMeta {
   note?: string;
   /** The user's work counter name (--work-metric), if any. */
   workMetric?: string;
+  /** Poll intervals as configured, milliseconds. */
+  intervalMs?: number;
+  profileIntervalMs?: number;
+  /** Whether heap profiles were fetched with ?gc=1 (a forced GC in the target before each profile). */
+  profileGc?: boolean;
+  /** Endpoints found missing at start, and what their absence costs the verdict (one line each). */
+  missing?: { endpoint: string; cost: string }[];
 }
 
 export type RecordingEventKind =
@@ -50,6 +70,9 @@ export interface RecordingEvent {
   detail: string;
   /** For gaps: how long the target could not be read. */
   durationMs?: number;
+  /** For restarts: the identity before and after, when known. */
+  pidBefore?: number;
+  pidAfter?: number;
 }
 
 export interface TimedProfile {

@@ -1,0 +1,277 @@
+// Culprits on real profiles written by testdata/gen/leaks (Go 1.19): each case's Go source marks the
+// line that leaks with `// CULPRIT: <what>`, and the tests expect exactly that line.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GoroutineSnapshot } from '../model/goroutines.js';
+import type { TimedProfile } from '../model/recording.js';
+import { parsePprof } from '../sources/pprof.js';
+import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
+import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
+import { buildGoProgram } from '../test-support/toolchain.js';
+import type { Culprit } from './findings.js';
+import { goroutineCulprits, heapCulprits } from './culprits.js';
+import { refineHttpPatterns } from './patterns.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const testdata = join(here, 'testdata');
+const genDir = join(testdata, 'gen', 'leaks');
+
+/** Line of the `// <kind>: <what>` marker in a case's Go source. */
+function marker(file: string, what: string, kind = 'CULPRIT'): number {
+  const lines = readFileSync(join(genDir, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(`// ${kind}: ${what}`));
+  assert.ok(i >= 0, `marker ${kind}: ${what} in ${file}`);
+  return i + 1;
+}
+
+function stepFiles(dir: string, prefix: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix))
+    .sort((a, b) => Number(/(\d+)\./.exec(a)![1]) - Number(/(\d+)\./.exec(b)![1]));
+}
+
+function loadHeap(dir: string): TimedProfile[] {
+  return stepFiles(dir, 'heap-').map((f) => {
+    const profile = parsePprof(readFileSync(join(dir, f)), f);
+    return { t: Number(profile.timeNanos / 1_000_000n), origin: f, profile };
+  });
+}
+
+function loadGoroutineProto(dir: string): GoroutineSnapshot[] {
+  return stepFiles(dir, 'goroutine-').map((f) => goroutineSnapshotFromProfile(parsePprof(readFileSync(join(dir, f)), f), f));
+}
+
+async function loadGoroutineDebug2(dir: string): Promise<GoroutineSnapshot[]> {
+  return Promise.all(stepFiles(dir, 'goroutine2-').map((f) => readGoroutineDebug2(readFileSync(join(dir, f)), f)));
+}
+
+function at(culprits: Culprit[], fn: string, line?: number): Culprit | undefined {
+  return culprits.find((c) => c.function === fn && (line === undefined || c.line === line));
+}
+
+const RATES = ['524288', '4096'];
+
+for (const rate of RATES) {
+  test(`maps @${rate}: the map's values and its insert line are named, the reused scratch buffer is not`, () => {
+    const culprits = heapCulprits(loadHeap(join(testdata, `maps-${rate}`)), { goVersion: 'go1.19.8' });
+    const value = culprits[0];
+    assert.equal(value.function, 'main.newSession');
+    assert.equal(value.line, marker('maps.go', 'map value'));
+    assert.ok(value.file.endsWith('/maps.go'));
+    assert.equal(value.kind, 'heap');
+    assert.equal(value.growth.unit, 'bytes');
+    assert.equal(value.growth.monotonicity, 1);
+    assert.ok(value.growth.share > 0.7, `share ${value.growth.share}`);
+    assert.equal(value.growth.series.length, 6);
+    assert.equal(value.growth.delta, value.growth.series[5] - value.growth.series[0]);
+    assert.ok(value.growth.perMinute! > 0);
+    assert.equal(value.stack[0].function, 'main.newSession');
+
+    const insert = at(culprits, 'main.(*sessionCache).put', marker('maps.go', 'map insert'));
+    assert.ok(insert, 'map insert line named');
+    assert.equal(insert.pattern, 'unbounded-map');
+    assert.match(insert.fix!, /evict/);
+    // The bucket array is a single big object.
+    assert.ok(insert.avgObjectBytes! > 1 << 20);
+
+    assert.equal(culprits.length, 2, culprits.map((c) => `${c.function}:${c.line}`).join(', '));
+    // Noise: the scratch site swings by MiBs at this rate but does not rise steadily.
+    const scratch = marker('maps.go', 'reused scratch', 'HEALTHY');
+    assert.equal(at(heapCulprits(loadHeap(join(testdata, `maps-${rate}`)), { minShare: 0 }), 'main.init.3.func1', scratch), undefined);
+  });
+
+  test(`syncmap @${rate}: growth under sync.(*Map).Store is an unbounded sync.Map`, () => {
+    const culprits = heapCulprits(loadHeap(join(testdata, `syncmap-${rate}`)));
+    assert.equal(culprits[0].function, 'main.remember');
+    assert.equal(culprits[0].line, marker('syncmap.go', 'sync.Map store'));
+    assert.equal(culprits[0].pattern, 'unbounded-sync-map');
+    assert.ok(culprits[0].growth.share > 0.8);
+  });
+
+  test(`ticker @${rate}: unstopped tickers are named at the user line calling time.NewTicker`, () => {
+    const culprits = heapCulprits(loadHeap(join(testdata, `ticker-${rate}`)), { goVersion: 'go1.19.8' });
+    assert.equal(culprits.length, 1);
+    assert.equal(culprits[0].function, 'main.subscribe');
+    assert.equal(culprits[0].line, marker('ticker.go', 'ticker'));
+    assert.equal(culprits[0].pattern, 'unstopped-ticker');
+    assert.ok(culprits[0].stack.some((f) => f.function === 'time.NewTicker'));
+    assert.match(culprits[0].fix!, /Before Go 1\.23/);
+  });
+
+  test(`subslice @${rate}: big io.ReadAll buffers kept alive by small slices`, () => {
+    const culprits = heapCulprits(loadHeap(join(testdata, `subslice-${rate}`)), { goVersion: 'go1.19.8' });
+    assert.equal(culprits.length, 1);
+    assert.equal(culprits[0].function, 'main.readHeader');
+    assert.equal(culprits[0].line, marker('subslice.go', 'big read'));
+    assert.equal(culprits[0].pattern, 'subslice-retention');
+    assert.ok(culprits[0].avgObjectBytes! >= 64 << 10);
+    assert.match(culprits[0].fix!, /append\(\[\]byte\(nil\), s\.\.\.\)/);
+    assert.doesNotMatch(culprits[0].fix!, /bytes\.Clone\(s\)/);
+  });
+
+  test(`healthy @${rate}: a bounded cache and short-lived goroutines give no culprit`, async () => {
+    const dir = join(testdata, `healthy-${rate}`);
+    assert.deepEqual(heapCulprits(loadHeap(dir)), []);
+    if (rate === '524288') {
+      assert.deepEqual(goroutineCulprits(loadGoroutineProto(dir)), []);
+      assert.deepEqual(goroutineCulprits(await loadGoroutineDebug2(dir)), []);
+    }
+  });
+}
+
+test('a cache that fills in the first step and then stays flat is not a leak (healthy @4096)', () => {
+  const heap = loadHeap(join(testdata, 'healthy-4096'));
+  const line = marker('healthy.go', 'bounded cache fill', 'HEALTHY');
+  // With the noise and monotonicity tests off, the cache line is named: it doubled in the first step
+  // and explains most of the growth.
+  const unguarded = at(heapCulprits(heap, { noiseZ: 0, minMonotonicity: 0 }), 'main.init.1.func2', line);
+  assert.ok(unguarded, 'the warm-up is in the captured data');
+  const [first, second] = unguarded.growth.series;
+  assert.ok(second > 1.5 * first, `warm-up ${first} → ${second}`);
+  assert.ok(unguarded.growth.share > 0.5);
+  // Its slope over all six profiles is within the scatter of the points: the noise test alone
+  // keeps it out, even without the monotonicity test.
+  assert.deepEqual(heapCulprits(heap, { minMonotonicity: 0 }), []);
+  assert.deepEqual(heapCulprits(heap), []);
+});
+
+test('unclosed bodies: readLoop and writeLoop pile up in select, created by dialConn', async () => {
+  const dir = join(testdata, 'body-524288');
+  for (const snaps of [loadGoroutineProto(dir), await loadGoroutineDebug2(dir)]) {
+    const culprits = goroutineCulprits(snaps);
+    assert.equal(culprits.length, 2);
+    const read = at(culprits, 'net/http.(*persistConn).readLoop');
+    const write = at(culprits, 'net/http.(*persistConn).writeLoop');
+    assert.ok(read && write);
+    for (const c of [read, write]) {
+      assert.equal(c.kind, 'goroutine');
+      assert.equal(c.pattern, 'unclosed-response-body');
+      assert.match(c.fix!, /resp\.Body\.Close/);
+      assert.deepEqual(c.growth.series, [12, 24, 36, 48, 60, 72]);
+      assert.equal(c.growth.share, 0.5);
+      assert.equal(c.growth.unit, 'goroutines');
+    }
+    if (snaps[0].kind === 'debug2') {
+      assert.equal(read.state, 'select');
+      assert.equal(read.createdBy?.function, 'net/http.(*Transport).dialConn');
+    } else {
+      assert.equal(read.state, undefined);
+    }
+  }
+});
+
+test('unclosed bodies, heap: at rate 4096 the connection buffers and the request line grow; at 512 KiB they hide in the noise', () => {
+  const culprits = heapCulprits(loadHeap(join(testdata, 'body-4096')));
+  const bufs = culprits.filter((c) => c.function === 'net/http.(*Transport).dialConn');
+  assert.equal(bufs.length, 2);
+  for (const c of bufs) assert.ok(c.stack.some((f) => f.function.startsWith('bufio.New')));
+  const user = at(culprits, 'main.fetchStatus', marker('http.go', 'unclosed body'));
+  assert.ok(user, 'the user line issuing the requests');
+  assert.equal(user.pattern, 'unclosed-response-body');
+  // 72 connections × 8 KiB is about one sample at the default rate.
+  assert.deepEqual(heapCulprits(loadHeap(join(testdata, 'body-524288'))), []);
+});
+
+test('a new Transport per request: readLoop idles in IO wait; heap patterns follow the goroutine evidence', async () => {
+  const dir = join(testdata, 'transport-524288');
+  const goroutines = goroutineCulprits(await loadGoroutineDebug2(dir));
+  assert.equal(goroutines.length, 2);
+  assert.ok(goroutines.every((c) => c.pattern === 'transport-per-request'));
+  assert.equal(at(goroutines, 'net/http.(*persistConn).readLoop')?.state, 'IO wait');
+  assert.equal(at(goroutines, 'net/http.(*persistConn).writeLoop')?.state, 'select');
+  const proto = goroutineCulprits(loadGoroutineProto(dir));
+  assert.ok(proto.length === 2 && proto.every((c) => c.pattern === 'transport-per-request'));
+
+  const heap = heapCulprits(loadHeap(join(testdata, 'transport-4096')));
+  const user = at(heap, 'main.fetchWithNewTransport', marker('http.go', 'request through a new transport'));
+  assert.ok(user);
+  assert.equal(user.pattern, 'unclosed-response-body', 'heap alone cannot tell the two HTTP patterns apart');
+  const refined = refineHttpPatterns(heap, goroutines);
+  assert.equal(at(refined, 'main.fetchWithNewTransport')?.pattern, 'transport-per-request');
+  assert.ok(refined.filter((c) => c.function === 'net/http.(*Transport).dialConn').every((c) => c.pattern === 'transport-per-request'));
+  assert.match(at(refined, 'main.fetchWithNewTransport')!.fix!, /reuse/);
+});
+
+test('blocked channel: waiters named at the receive, created at the go statement', async () => {
+  const dir = join(testdata, 'chans');
+  const line = marker('chans.go', 'blocked receive');
+  const proto = goroutineCulprits(loadGoroutineProto(dir));
+  const text = goroutineCulprits(await loadGoroutineDebug2(dir));
+  for (const culprits of [proto, text]) {
+    assert.equal(culprits.length, 1);
+    assert.equal(culprits[0].function, 'main.handle');
+    assert.equal(culprits[0].line, line);
+    assert.equal(culprits[0].pattern, 'blocked-channel');
+    assert.deepEqual(culprits[0].growth.series, [15, 30, 45, 60, 75, 90]);
+    assert.equal(culprits[0].growth.share, 1);
+  }
+  assert.equal(text[0].state, 'chan receive');
+  assert.equal(text[0].createdBy?.function, 'main.init.0.func1');
+  assert.equal(text[0].createdBy?.line, marker('chans.go', 'go statement'));
+  assert.ok(proto[0].stack.some((f) => f.function === 'runtime.chanrecv'));
+});
+
+test('blocked channel from debug=1 text: named at the receive, but the pattern needs a state or runtime frames', () => {
+  const dir = join(testdata, 'chans');
+  const snaps = stepFiles(dir, 'goroutine1-').map((f) => parseGoroutineDebug1(readFileSync(join(dir, f)), f));
+  const culprits = goroutineCulprits(snaps);
+  assert.equal(culprits.length, 1);
+  assert.equal(culprits[0].function, 'main.handle');
+  assert.equal(culprits[0].line, marker('chans.go', 'blocked receive'));
+  assert.deepEqual(culprits[0].growth.series, [15, 30, 45, 60, 75, 90]);
+  // debug=1 hides runtime.chanrecv and has no wait state: the leak is named, the shape is not.
+  assert.equal(culprits[0].pattern, undefined);
+});
+
+test('mixed goroutine dump kinds: debug=2 is used, never a mix', async () => {
+  const dir = join(testdata, 'chans');
+  const culprits = goroutineCulprits([...loadGoroutineProto(dir), ...(await loadGoroutineDebug2(dir))]);
+  assert.equal(culprits.length, 1);
+  assert.equal(culprits[0].state, 'chan receive');
+  assert.equal(culprits[0].growth.series.length, 6);
+});
+
+test('without times the slope is per profile and perMinute is absent; profiles are taken in the given order', () => {
+  const timed = loadHeap(join(testdata, 'ticker-524288'));
+  const untimed = timed.map((p) => ({ ...p, t: undefined }));
+  const a = heapCulprits(timed);
+  const b = heapCulprits(untimed);
+  assert.ok(a[0].growth.perMinute! > 0);
+  assert.equal(b[0].growth.perMinute, undefined);
+  assert.deepEqual(b[0].growth.series, a[0].growth.series);
+  // Shuffled input with times is put back in time order.
+  const shuffled = [timed[3], timed[0], timed[5], timed[1], timed[4], timed[2]];
+  assert.deepEqual(heapCulprits(shuffled)[0].growth.series, a[0].growth.series);
+});
+
+test('fewer than two profiles or snapshots: no culprits', () => {
+  const heap = loadHeap(join(testdata, 'ticker-524288'));
+  assert.deepEqual(heapCulprits(heap.slice(0, 1)), []);
+  assert.deepEqual(heapCulprits([]), []);
+  assert.deepEqual(goroutineCulprits(loadGoroutineProto(join(testdata, 'chans')).slice(0, 1)), []);
+});
+
+test('live: the generator still produces what the committed profiles show', () => {
+  const bin = buildGoProgram('src/analysis/testdata/gen/leaks');
+  const out = mkdtempSync(join(tmpdir(), 'heapsight-leaks-'));
+  try {
+    for (const args of [['-case', 'chans'], ['-case', 'maps', '-rate', '4096']]) {
+      const r = spawnSync(bin, [...args, '-steps', '4', '-out', out], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const g = goroutineCulprits(loadGoroutineProto(out));
+    assert.equal(g[0].function, 'main.handle');
+    assert.equal(g[0].line, marker('chans.go', 'blocked receive'));
+    const h = heapCulprits(loadHeap(out));
+    assert.equal(h[0].function, 'main.newSession');
+    assert.ok(at(h, 'main.(*sessionCache).put', marker('maps.go', 'map insert'))?.pattern === 'unbounded-map');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,107 @@
+// Finding and identifying the process behind a local target: which PID listens on a loopback port, and
+// the identity (start time, cmdline) used to notice restarts. Linux only, from /proc.
+//
+// The non-obvious decision: the PID is found through socket inodes (/proc/net/tcp{,6} LISTEN entries,
+// then /proc/*/fd links `socket:[inode]`) rather than by asking `ss`/`lsof`, which may be absent in a
+// container; processes we may not inspect are skipped silently, so the answer is "not found" rather
+// than an error when the target runs as another user.
+
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { isIP } from 'node:net';
+
+/** Linux USER_HZ: /proc/<pid>/stat start times are in these ticks; 100 on every mainstream arch. */
+const USER_HZ = 100;
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  return h === '::1' || h === '0:0:0:0:0:0:0:1';
+}
+
+/** Socket inodes of TCP sockets in LISTEN state on `port` (any local address), from /proc/net/tcp{,6}. */
+export function listeningSocketInodes(port: number, procRoot = '/proc'): Set<string> {
+  const inodes = new Set<string>();
+  for (const file of ['net/tcp', 'net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(`${procRoot}/${file}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const local = f[1];
+      const st = f[3];
+      const p = parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
+      // 0A is TCP_LISTEN in the kernel's tcp_states.h.
+      if (st === '0A' && p === port && f[9] !== '0') inodes.add(f[9]);
+    }
+  }
+  return inodes;
+}
+
+/** The PID holding a listening socket on `port`, or undefined (not found, or owned by someone we cannot see). */
+export function findListeningPid(port: number, procRoot = '/proc'): number | undefined {
+  const inodes = listeningSocketInodes(port, procRoot);
+  if (inodes.size === 0) return undefined;
+  const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
+  for (const name of readdirSync(procRoot)) {
+    if (!/^\d+$/.test(name)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`${procRoot}/${name}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (wanted.has(readlinkSync(`${procRoot}/${name}/fd/${fd}`))) return Number(name);
+      } catch {
+        // fd closed while we looked, or not ours to read.
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface ProcessIdentity {
+  pid: number;
+  /** Unix seconds, from boot time + the stat start ticks (same arithmetic as client_golang's process_start_time_seconds). */
+  startSeconds: number;
+  cmdline: string[];
+}
+
+let bootTimeSeconds: number | undefined;
+
+function bootTime(procRoot: string): number {
+  if (bootTimeSeconds === undefined) {
+    const m = /^btime (\d+)$/m.exec(readFileSync(`${procRoot}/stat`, 'utf8'));
+    if (!m) throw new Error(`${procRoot}/stat has no btime line`);
+    bootTimeSeconds = Number(m[1]);
+  }
+  return bootTimeSeconds;
+}
+
+/** Identity of a live process, or undefined when it is gone. */
+export function processIdentity(pid: number, procRoot = '/proc'): ProcessIdentity | undefined {
+  let stat: string;
+  let cmdline: string;
+  try {
+    stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
+    cmdline = readFileSync(`${procRoot}/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // comm (field 2) is in parentheses and may hold spaces or ')': fields are counted after the last ')'.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state); starttime is field 22.
+  const startTicks = Number(rest[22 - 3]);
+  if (!Number.isFinite(startTicks)) return undefined;
+  return {
+    pid,
+    startSeconds: bootTime(procRoot) + startTicks / USER_HZ,
+    cmdline: cmdline.split('\0').filter((a, i, all) => !(a === '' && i === all.length - 1)),
+  };
+}

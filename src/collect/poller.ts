@@ -1,0 +1,534 @@
+// The live poller behind `heapsight watch`: finds which endpoints a Go service exposes, samples its
+// runtime numbers (/debug/vars, /metrics, and /proc when the target is local) every interval, fetches
+// heap and goroutine profiles every profile interval, and survives the target going away or restarting.
+// Results go to an optional RecordingWriter and out as events ('sample', 'profile', 'event',
+// 'discovery'), so `watch` and a live view subscribe to the same stream.
+//
+// The non-obvious decision: heap profiles are fetched WITHOUT ?gc=1 by default. gc=1 forces a full GC
+// in the target every profile round: extra CPU and pause on a big heap, and GCs the service would not
+// have run, which shortens the very retention we are trying to observe. Without it, inuse values are
+// "as of the last completed GC" (go-memory-facts §0.6): at most a GC cycle or two stale, and the
+// runtime forces a GC at least every 2 minutes, which is small next to the minutes a trend needs.
+// `profileGc: true` (watch --profile-gc) opts into the forced GC for sharper single profiles.
+
+import { EventEmitter, on } from 'node:events';
+import { gzipSync } from 'node:zlib';
+import type { MemorySample } from '../model/memory.js';
+import type { RecordingEvent } from '../model/recording.js';
+import { parseExpvar } from '../sources/expvar.js';
+import { fetchBytes, redactUrl } from '../sources/http.js';
+import { InputError } from '../sources/input-error.js';
+import { parsePprof } from '../sources/pprof.js';
+import { memorySampleFromExposition } from '../sources/prometheus-text.js';
+import { readProcSample } from '../sources/procfs.js';
+import { findListeningPid, isLoopbackHost, processIdentity } from './local-process.js';
+import type { ProfileKind, RecordingWriter } from './recording-writer.js';
+import { restartReason } from './restart.js';
+
+export interface PollerOptions {
+  /** Base URL of the service (`http://host:port`); endpoints are derived from it unless given below. */
+  url?: string;
+  /** Explicit endpoint URLs: /debug/vars, /metrics, and the pprof base (`…/debug/pprof`). */
+  vars?: string;
+  metrics?: string;
+  pprof?: string;
+  /** Local PID to read /proc for; found from the listening port when the target is on loopback. */
+  pid?: number;
+  intervalMs?: number;
+  profileIntervalMs?: number;
+  /** Fetch goroutine?debug=2 every Nth profile round (0: never). */
+  goroutineDebug2Every?: number;
+  /** Per-request timeout for samples; profiles get `profileTimeoutMs`. */
+  timeoutMs?: number;
+  profileTimeoutMs?: number;
+  /** Sent with every request; never recorded, printed or put in a message. */
+  headers?: Record<string, string>;
+  /** Fraction of the interval by which each wait varies (0.1 = ±10%), so many watchers don't beat in step. */
+  jitter?: number;
+  profileGc?: boolean;
+  workMetric?: string;
+  writer?: RecordingWriter;
+  /** Random source for jitter (tests pass a seeded one). */
+  random?: () => number;
+}
+
+export type EndpointName = 'vars' | 'metrics' | 'heap' | 'goroutine';
+
+export interface EndpointStatus {
+  name: EndpointName;
+  /** Credential-free URL. */
+  url: string;
+  ok: boolean;
+  /** Why it is not usable (HTTP 404, not the expected format, unreachable). */
+  problem?: string;
+  /** What its absence costs the verdict, one line. */
+  cost?: string;
+}
+
+export interface Discovery {
+  endpoints: EndpointStatus[];
+  /** Local PID being read through /proc, if any. */
+  pid?: number;
+  local: boolean;
+}
+
+export interface ProfileFetched {
+  kind: ProfileKind;
+  t: number;
+  bytes: number;
+  path?: string;
+}
+
+interface Endpoints {
+  vars?: string;
+  metrics?: string;
+  heap?: string;
+  goroutine?: string;
+  goroutine2?: string;
+}
+
+const MAX_TEXT_BYTES = 64 << 20;
+const MAX_PROFILE_BYTES = 512 << 20;
+
+function trimSlash(u: string): string {
+  return u.replace(/\/+$/, '');
+}
+
+function withQuery(url: string, params: Record<string, string>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+/**
+ * The service's base URL from what the user typed: people paste an endpoint they know works
+ * (`…/debug/vars`, `…/metrics`, `…/debug/pprof/heap`), and the other endpoints live beside it.
+ */
+export function serviceBase(url: string): string {
+  const u = new URL(url);
+  u.search = '';
+  u.hash = '';
+  u.pathname = u.pathname.replace(/\/+$/, '').replace(/\/(debug\/vars|metrics|debug\/pprof(\/[a-z]*)?)$/, '');
+  return trimSlash(u.toString());
+}
+
+/** Network-level failure (the target is down or hung) as opposed to an endpoint that answers wrongly. */
+export function isTargetDown(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return /connection refused|timed out|request failed|connection closed|host not found|got HTTP 5\d\d/.test(msg);
+}
+
+function errorLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
+
+function missingCost(name: EndpointName, status: Map<EndpointName, EndpointStatus>, haveProc: boolean): string {
+  const ok = (n: EndpointName) => status.get(n)?.ok === true;
+  switch (name) {
+    case 'vars':
+      return ok('metrics')
+        ? 'runtime numbers come from /metrics instead (go_memstats_*); the verdict is as good, LastGC is less exact'
+        : 'no runtime numbers: heap growth cannot be told from retained-but-free memory; the verdict will rest on RSS alone';
+    case 'metrics':
+      return haveProc
+        ? 'no go_goroutines or process_* series; RSS comes from /proc, goroutine counts from goroutine profiles'
+        : 'no RSS for a remote target (process_resident_memory_bytes) and no go_goroutines: off-heap growth cannot be seen';
+    case 'heap':
+      return 'no heap profiles: a heap leak can be detected but its allocation site cannot be named';
+    case 'goroutine':
+      return ok('metrics')
+        ? 'no goroutine profiles: a goroutine leak shows in go_goroutines but its creator cannot be named'
+        : 'no goroutine profiles and no go_goroutines: goroutine leaks cannot be seen';
+  }
+}
+
+/** Merge the runtime view (expvar preferred, else Prometheus) with the process view (/proc preferred). */
+export function mergeSample(t: number, vars?: MemorySample, metrics?: MemorySample, proc?: Partial<MemorySample>): MemorySample | undefined {
+  const runtime = vars ?? metrics;
+  if (!runtime && !proc) return undefined;
+  const out: MemorySample = { ...(runtime ?? { source: 'proc' }), t };
+  if (vars && metrics) {
+    const o = out as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(metrics)) if (o[k] === undefined && v !== undefined) o[k] = v;
+    out.source = vars.source;
+  }
+  if (proc) {
+    // /proc is read directly and is finer-grained than process_*; it wins for the fields it has.
+    const o = out as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(proc)) if (v !== undefined && k !== 'source' && k !== 't') o[k] = v;
+  }
+  return out;
+}
+
+export class Poller extends EventEmitter {
+  private readonly opts: Required<Pick<PollerOptions, 'intervalMs' | 'profileIntervalMs' | 'goroutineDebug2Every' | 'timeoutMs' | 'profileTimeoutMs' | 'jitter'>> & PollerOptions;
+  private endpoints: Endpoints = {};
+  private readonly pprofBase?: string;
+  private pid?: number;
+  private port?: number;
+  private local = false;
+  private stopped = false;
+  private readonly stopController = new AbortController();
+  private lastSample?: MemorySample;
+  private downSince?: number;
+  private downReason?: string;
+  private failingEndpoints = new Set<string>();
+  private profileRound = 0;
+  private startedAt = 0;
+  /** Goroutine total from the latest goroutine profile, for progress lines when /metrics is absent. */
+  lastGoroutineTotal?: number;
+
+  constructor(opts: PollerOptions) {
+    super();
+    if (!opts.url && !opts.vars && !opts.metrics && !opts.pprof) throw new Error('the poller needs a URL or at least one of vars/metrics/pprof');
+    this.opts = {
+      intervalMs: 5000,
+      profileIntervalMs: 30_000,
+      goroutineDebug2Every: 4,
+      timeoutMs: 10_000,
+      profileTimeoutMs: 60_000,
+      jitter: 0.1,
+      ...opts,
+    };
+    this.pid = opts.pid;
+    const base = opts.url ? serviceBase(opts.url) : undefined;
+    const pprofBase = opts.pprof ? trimSlash(opts.pprof) : base ? `${base}/debug/pprof` : undefined;
+    this.pprofBase = pprofBase;
+    this.endpoints = {
+      vars: opts.vars ?? (base ? `${base}/debug/vars` : undefined),
+      metrics: opts.metrics ?? (base ? `${base}/metrics` : undefined),
+      heap: pprofBase ? (opts.profileGc ? withQuery(`${pprofBase}/heap`, { gc: '1' }) : `${pprofBase}/heap`) : undefined,
+      goroutine: pprofBase ? `${pprofBase}/goroutine` : undefined,
+      goroutine2: pprofBase ? withQuery(`${pprofBase}/goroutine`, { debug: '2' }) : undefined,
+    };
+    const first = opts.url ?? opts.vars ?? opts.metrics ?? opts.pprof!;
+    const u = new URL(first);
+    this.local = isLoopbackHost(u.hostname);
+    this.port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  }
+
+  /**
+   * Requests still running. fetchBytes takes no abort signal, so a request to a hung target outlives
+   * stop() until its timeout; a CLI that is done may exit instead of waiting for it.
+   */
+  inFlight = 0;
+
+  private async fetch(url: string, timeoutMs: number, maxBytes: number, accept?: string) {
+    this.inFlight++;
+    try {
+      return await fetchBytes(url, { timeoutMs, maxBytes, headers: this.opts.headers, accept });
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** Probe every endpoint once; the bodies fetched become the first sample and profile round. */
+  async discover(): Promise<Discovery> {
+    const t = Date.now();
+    this.startedAt = t;
+    const status = new Map<EndpointName, EndpointStatus>();
+    const e = this.endpoints;
+    const probe = async <T>(name: EndpointName, url: string | undefined, read: (bytes: Uint8Array) => T): Promise<T | undefined> => {
+      if (!url) return undefined;
+      try {
+        const profile = name === 'heap' || name === 'goroutine';
+        const r = await this.fetch(url, profile ? this.opts.profileTimeoutMs : this.opts.timeoutMs, profile ? MAX_PROFILE_BYTES : MAX_TEXT_BYTES, name === 'metrics' ? 'text/plain' : undefined);
+        const value = read(r.bytes);
+        status.set(name, { name, url: redactUrl(url), ok: true });
+        return value;
+      } catch (err) {
+        const problem = err instanceof InputError ? err.message.slice(err.origin.length + 2) : errorLine(err);
+        status.set(name, { name, url: redactUrl(url), ok: false, problem });
+        if (!(err instanceof InputError)) throw err;
+        return undefined;
+      }
+    };
+    const pprofBody = (what: string) => (bytes: Uint8Array) => {
+      if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw new InputError(what, 'expected a gzip-compressed pprof profile, got something else');
+      return bytes;
+    };
+    const [vars, metrics, heap, goroutine] = await Promise.all([
+      probe('vars', e.vars, (b) => parseExpvar(b, redactUrl(e.vars!), { workMetric: this.opts.workMetric })),
+      probe('metrics', e.metrics, (b) => memorySampleFromExposition(Buffer.from(b).toString('utf8'), redactUrl(e.metrics!), { workMetric: this.opts.workMetric })),
+      probe('heap', e.heap, pprofBody(redactUrl(e.heap ?? ''))),
+      probe('goroutine', e.goroutine, pprofBody(redactUrl(e.goroutine ?? ''))),
+    ]);
+
+    if (this.pid === undefined && this.local && this.port) this.pid = findListeningPid(this.port);
+    const haveProc = this.pid !== undefined && processIdentity(this.pid) !== undefined;
+    const all = [...status.values()];
+    if (!all.some((s) => s.ok)) {
+      const first = all[0];
+      const unreachable = all.every((s) => isTargetDown(new Error(s.problem)));
+      const where = redactUrl(this.opts.url ?? first?.url ?? '');
+      if (unreachable) {
+        const tls = all.some((s) => /CERT|certificate|SSL|TLS/i.test(s.problem ?? '')) ? '; the TLS certificate is not trusted (--insecure skips verification)' : '';
+        throw new InputError(where, `cannot reach the target (${first?.problem ?? 'no endpoint'})${tls}`);
+      }
+      throw new InputError(where, `expected a Go service with /debug/vars, /metrics or /debug/pprof, found none (${all.map((s) => `${new URL(s.url).pathname}: ${s.problem}`).join('; ')})`);
+    }
+    for (const s of all) if (!s.ok) s.cost = missingCost(s.name, status, haveProc);
+    // Unusable endpoints are dropped for the rest of the run; a later 404 would only repeat itself.
+    for (const s of all) {
+      if (s.ok) continue;
+      if (s.name === 'vars') this.endpoints.vars = undefined;
+      if (s.name === 'metrics') this.endpoints.metrics = undefined;
+      if (s.name === 'heap') this.endpoints.heap = undefined;
+      if (s.name === 'goroutine') {
+        this.endpoints.goroutine = undefined;
+        this.endpoints.goroutine2 = undefined;
+      }
+    }
+    const discovery: Discovery = { endpoints: all, pid: haveProc ? this.pid : undefined, local: this.local };
+    if (!haveProc) this.pid = undefined;
+
+    const w = this.opts.writer;
+    if (w) {
+      w.updateMeta({
+        target: {
+          ...(w.metadata.target ?? {}),
+          url: this.opts.url ? redactUrl(this.opts.url) : undefined,
+          vars: this.endpoints.vars ? redactUrl(this.endpoints.vars) : undefined,
+          metrics: this.endpoints.metrics ? redactUrl(this.endpoints.metrics) : undefined,
+          pprof: this.pprofBase && (this.endpoints.heap || this.endpoints.goroutine) ? redactUrl(this.pprofBase) : undefined,
+          pid: discovery.pid,
+        },
+        intervalMs: this.opts.intervalMs,
+        profileIntervalMs: this.opts.profileIntervalMs,
+        profileGc: this.opts.profileGc === true,
+        workMetric: this.opts.workMetric,
+        missing: all.filter((s) => !s.ok).map((s) => ({ endpoint: s.url, cost: `${s.problem}; ${s.cost}` })),
+      });
+    }
+    this.emit('discovery', discovery);
+    for (const s of all) {
+      if (!s.ok) this.recordEvent({ t, kind: 'endpoint-missing', detail: `${new URL(s.url).pathname}: ${s.problem}; ${s.cost}` });
+    }
+
+    // Profiles first, so that the first sample's progress line already knows the goroutine count.
+    if (heap) this.acceptProfile('heap', t, heap);
+    if (goroutine) this.acceptProfile('goroutine', t, goroutine);
+    const sample = mergeSample(t, vars, metrics, await this.readProc());
+    if (sample) this.acceptSample(sample);
+    this.profileRound = 1;
+    return discovery;
+  }
+
+  /** Run until stop(); resolves promptly on stop even if a fetch is in flight (its result is discarded). */
+  async run(): Promise<void> {
+    if (this.startedAt === 0) await this.discover();
+    const stopped = new Promise<void>((resolve) => this.stopController.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([Promise.all([this.sampleLoop(), this.profileLoop()]), stopped]);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    if (this.downSince !== undefined) {
+      // An outage still open at the end is a gap too; without it the recording would end in a silent hole.
+      const t = Date.now();
+      const durationMs = t - this.downSince;
+      this.recordEvent({ t, kind: 'gap', detail: `target was unreadable for ${(durationMs / 1000).toFixed(1)} s, until the watch stopped (${this.downReason})`, durationMs });
+    }
+    this.stopped = true;
+    this.stopController.abort();
+    this.emit('stopped');
+  }
+
+  /** Samples as an async iterator; ends when the poller stops. */
+  async *samples(): AsyncGenerator<MemorySample> {
+    try {
+      for await (const [sample] of on(this, 'sample', { signal: this.stopController.signal })) yield sample as MemorySample;
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+    }
+  }
+
+  get elapsedMs(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  private wait(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.stopController.signal;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private jittered(ms: number): number {
+    const r = (this.opts.random ?? Math.random)();
+    return Math.max(1, Math.round(ms * (1 + this.opts.jitter * (2 * r - 1))));
+  }
+
+  private async sampleLoop(): Promise<void> {
+    let backoffMs = Math.min(1000, this.opts.intervalMs);
+    // The period runs from one sample's start to the next, so a slow scrape does not stretch the interval.
+    let lastStart = this.startedAt;
+    while (!this.stopped) {
+      const down = this.downSince !== undefined;
+      const period = down ? backoffMs : this.jittered(this.opts.intervalMs);
+      await this.wait(Math.max(0, lastStart + period - Date.now()));
+      if (this.stopped) return;
+      lastStart = Date.now();
+      await this.sampleOnce();
+      if (this.downSince !== undefined) backoffMs = Math.min(backoffMs * 2, this.opts.intervalMs);
+      else backoffMs = Math.min(1000, this.opts.intervalMs);
+    }
+  }
+
+  private async profileLoop(): Promise<void> {
+    while (!this.stopped) {
+      await this.wait(this.jittered(this.opts.profileIntervalMs));
+      if (this.stopped) return;
+      if (this.downSince !== undefined) continue;
+      await this.profileOnce();
+    }
+  }
+
+  private async fetchSample<T>(url: string | undefined, read: (b: Uint8Array, origin: string) => T, accept?: string): Promise<{ value?: T; err?: unknown }> {
+    if (!url) return {};
+    try {
+      const r = await this.fetch(url, this.opts.timeoutMs, MAX_TEXT_BYTES, accept);
+      return { value: read(r.bytes, redactUrl(url)) };
+    } catch (err) {
+      return { err };
+    }
+  }
+
+  private async sampleOnce(): Promise<void> {
+    const t = Date.now();
+    const e = this.endpoints;
+    const [vars, metrics] = await Promise.all([
+      this.fetchSample(e.vars, (b, o) => parseExpvar(b, o, { workMetric: this.opts.workMetric })),
+      this.fetchSample(e.metrics, (b, o) => memorySampleFromExposition(Buffer.from(b).toString('utf8'), o, { workMetric: this.opts.workMetric }), 'text/plain'),
+    ]);
+    if (this.stopped) return;
+    const errors = [vars.err, metrics.err].filter((x) => x !== undefined);
+    const anyRuntime = e.vars !== undefined || e.metrics !== undefined;
+    const gotRuntime = vars.value !== undefined || metrics.value !== undefined;
+
+    if (anyRuntime && !gotRuntime && errors.length > 0 && errors.every(isTargetDown)) {
+      if (this.downSince === undefined) {
+        this.downSince = t;
+        this.downReason = errorLine(errors[0]);
+        this.recordEvent({ t, kind: 'fetch-error', detail: `target not answering: ${this.downReason}; retrying with backoff` });
+      }
+      return;
+    }
+    if (this.downSince !== undefined) {
+      const durationMs = t - this.downSince;
+      this.recordEvent({ t, kind: 'gap', detail: `target was unreadable for ${(durationMs / 1000).toFixed(1)} s (${this.downReason})`, durationMs });
+      this.downSince = undefined;
+      this.downReason = undefined;
+    }
+    // An endpoint that fails while another answers: record once until it recovers.
+    for (const [url, r] of [[e.vars, vars], [e.metrics, metrics]] as const) {
+      if (!url) continue;
+      if (r.err !== undefined && !this.failingEndpoints.has(url)) {
+        this.failingEndpoints.add(url);
+        this.recordEvent({ t, kind: 'fetch-error', detail: errorLine(r.err) });
+      } else if (r.err === undefined) this.failingEndpoints.delete(url);
+    }
+    const proc = await this.readProc();
+    if (this.stopped) return;
+    const sample = mergeSample(t, vars.value, metrics.value, proc);
+    if (sample) this.acceptSample(sample);
+  }
+
+  private async profileOnce(): Promise<void> {
+    const e = this.endpoints;
+    const round = this.profileRound++;
+    const n2 = this.opts.goroutineDebug2Every;
+    const jobs: [ProfileKind, string | undefined][] = [
+      ['heap', e.heap],
+      ['goroutine', e.goroutine],
+      ['goroutine2', n2 > 0 && round % n2 === 0 ? e.goroutine2 : undefined],
+    ];
+    // One after another: profiles cost the target CPU, and there is no hurry within a round.
+    for (const [kind, url] of jobs) {
+      if (!url || this.stopped) continue;
+      const t = Date.now();
+      try {
+        const r = await this.fetch(url, this.opts.profileTimeoutMs, MAX_PROFILE_BYTES);
+        if (this.stopped) return;
+        this.acceptProfile(kind, t, kind === 'goroutine2' ? gzipSync(r.bytes) : r.bytes);
+      } catch (err) {
+        if (this.stopped) return;
+        if (!this.failingEndpoints.has(url)) {
+          this.failingEndpoints.add(url);
+          this.recordEvent({ t, kind: 'fetch-error', detail: errorLine(err) });
+        }
+        continue;
+      }
+      this.failingEndpoints.delete(url);
+    }
+  }
+
+  /** /proc view of the local target; re-finds the PID by port when the process went away. */
+  private async readProc(): Promise<Partial<MemorySample> | undefined> {
+    if (!this.local && this.opts.pid === undefined) return undefined;
+    let id = this.pid !== undefined ? processIdentity(this.pid) : undefined;
+    if (!id && this.opts.pid === undefined && this.port) {
+      const pid = findListeningPid(this.port);
+      id = pid !== undefined ? processIdentity(pid) : undefined;
+      if (id) this.pid = id.pid;
+    }
+    if (!id) return undefined;
+    let mem: Partial<MemorySample> = {};
+    try {
+      mem = await readProcSample(id.pid);
+    } catch {
+      // The process exited between the two reads: identity alone still helps restart detection.
+    }
+    return { ...mem, pid: id.pid, processStartSeconds: id.startSeconds, cmdline: id.cmdline };
+  }
+
+  private acceptSample(sample: MemorySample): void {
+    let restarted = false;
+    if (this.lastSample) {
+      const why = restartReason(this.lastSample, sample);
+      if (why) {
+        restarted = true;
+        this.recordEvent({
+          t: sample.t ?? Date.now(),
+          kind: 'restart',
+          detail: `target restarted: ${why}; the series is split here`,
+          pidBefore: this.lastSample.pid,
+          pidAfter: sample.pid,
+        });
+      }
+    }
+    const firstOfProcess = this.lastSample === undefined || restarted;
+    this.lastSample = sample;
+    // The command line is identity, not a measurement: on disk only in a process's first sample.
+    const { cmdline, ...rest } = sample;
+    this.opts.writer?.appendSample(firstOfProcess || cmdline === undefined ? sample : rest);
+    this.emit('sample', sample);
+  }
+
+  private acceptProfile(kind: ProfileKind, t: number, bytes: Uint8Array): void {
+    if (kind === 'goroutine') {
+      try {
+        // A goroutine profile is small (one sample per distinct stack); its total feeds progress lines when /metrics is absent.
+        this.lastGoroutineTotal = parsePprof(bytes, 'goroutine profile').samples.reduce((n, s) => n + (s.values[0] ?? 0), 0);
+      } catch {
+        // Stored as served; the recording reader reports a bad profile with its file name.
+      }
+    }
+    const path = this.opts.writer?.writeProfile(kind, t, bytes);
+    const info: ProfileFetched = { kind, t, bytes: bytes.length, path };
+    this.emit('profile', info);
+  }
+
+  private recordEvent(event: RecordingEvent): void {
+    if (this.stopped) return;
+    this.opts.writer?.appendEvent(event);
+    this.emit('event', event);
+  }
+}

@@ -1,0 +1,278 @@
+// Reader for GODEBUG=gctrace=1 / scavtrace=1 output (a service's stderr), Go 1.5 through today:
+// `gc N @Ts P%: ... A->B->C MB, G MB goal[, S MB stacks][, X MB globals], N P[ (forced)]` with 3 or 5
+// clock phases; `scav` lines of 1.14–1.18 (with a cycle number), 1.19–1.20 (`total`) and 1.21+
+// (`(bg)`/`(eager)`/`now`); and the `scvg` lines of ≤1.13. The live heap is C, the third number.
+//
+// The non-obvious decision: trace lines are found anywhere in a line (log collectors and kubectl add
+// prefixes) and are *reassembled* when the service's own stderr writes landed inside one. The runtime
+// prints a trace line in many small writes (one per field), so a service logging concurrently splits it:
+// `gc 32 ... 0.17+0MARK before sleep` then `/0.28/0+0.006 ms cpu, ...`, or in our captures one field per
+// line, `0.021APP line 1216`. An unfinished trace line is kept, and each following line contributes its
+// longest leading piece that keeps the text a valid prefix of the trace grammar (a small token grammar
+// compiled into prefix regexes below); the application's text is what follows that piece. Anything
+// that still does not parse is counted in `skippedLines`, never fatal: a trace is evidence, not a contract.
+
+import type { GcCycle, ScavengeReport } from '../model/memory.js';
+import { describeBytes, InputError } from './input-error.js';
+import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
+
+const MiB = 2 ** 20;
+const KiB = 1024;
+
+const GC_RE =
+  /gc (\d+) @(\d+(?:\.\d+)?)s (\d+)%: ([\d.]+(?:\+[\d.]+)+) ms clock, [\d.+/]+ ms cpu, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal(?:, (\d+) MB stacks)?(?:, (\d+) MB globals)?, (\d+) P( \(forced\))?/;
+const SCAV_RE =
+  /scav (?:(\d+) )?(\d+) KiB work(?: \(bg\))?, (?:(\d+) KiB work \(eager\), )?(\d+) KiB (?:total|now), (\d+)% util( \(forced\))?( \[controller reset\])?/;
+// ≤1.13: `scvg3: 12 MB released` then `scvg3: inuse: 5, idle: 20, sys: 25, released: 12, consumed: 13 (MB)`.
+const SCVG_RELEASED_RE = /scvg(-?\d+): (\d+) MB released/;
+const SCVG_RE = /scvg(-?\d+): inuse: (\d+),? idle: (\d+),? sys: (\d+),? released: (\d+),? consumed: (\d+) \(MB\)/;
+/** Where a (possibly unfinished) trace line starts. */
+const START_RE = /gc \d+ @|scav \d|scvg-?\d+:/;
+
+export type GctraceRecord = GcCycle | ScavengeReport;
+
+export function isGcCycle(r: GctraceRecord): r is GcCycle {
+  return (r as GcCycle).liveHeapBytes !== undefined;
+}
+
+function gcFromMatch(m: RegExpExecArray): GcCycle {
+  const cycle: GcCycle = {
+    n: Number(m[1]),
+    atSeconds: Number(m[2]),
+    cpuPercent: Number(m[3]),
+    clockMs: m[4].split('+').map(Number),
+    heapStartBytes: Number(m[5]) * MiB,
+    heapEndBytes: Number(m[6]) * MiB,
+    liveHeapBytes: Number(m[7]) * MiB,
+    goalBytes: Number(m[8]) * MiB,
+    procs: Number(m[11]),
+    forced: m[12] !== undefined,
+  };
+  if (m[9] !== undefined) cycle.stacksBytes = Number(m[9]) * MiB;
+  if (m[10] !== undefined) cycle.globalsBytes = Number(m[10]) * MiB;
+  return cycle;
+}
+
+function scavFromMatch(m: RegExpExecArray): ScavengeReport {
+  return {
+    releasedBytes: (Number(m[2]) + Number(m[3] ?? 0)) * KiB,
+    totalReleasedBytes: Number(m[4]) * KiB,
+    utilPercent: Number(m[5]),
+    forced: m[6] !== undefined,
+  };
+}
+
+/** The old (≤1.13) summary line; `released` comes from its preceding `scvgN: X MB released` line. */
+function scvgFromMatch(m: RegExpExecArray, releasedMB: number): ScavengeReport {
+  const inuse = Number(m[2]);
+  const idle = Number(m[3]);
+  const released = Number(m[5]);
+  const backed = inuse + idle - released;
+  return {
+    releasedBytes: releasedMB * MiB,
+    totalReleasedBytes: released * MiB,
+    utilPercent: backed > 0 ? Math.floor((inuse * 100) / backed) : 0,
+    // debug.FreeOSMemory printed its report as `scvg-1`.
+    forced: m[1] === '-1',
+  };
+}
+
+/** Parse one line; prefixes (timestamps, `stderr F`) are allowed. Undefined for anything else. */
+export function parseGctraceLine(line: string): GctraceRecord | undefined {
+  let m = GC_RE.exec(line);
+  if (m) return gcFromMatch(m);
+  m = SCAV_RE.exec(line);
+  if (m) return scavFromMatch(m);
+  m = SCVG_RE.exec(line);
+  if (m) return scvgFromMatch(m, 0);
+  return undefined;
+}
+
+export interface GctraceLog {
+  gcCycles: GcCycle[];
+  scavenges: ScavengeReport[];
+  /** Lines that began a trace record but could not be parsed, even after reassembly. */
+  skippedLines: number;
+  /** Lines in the input, for "found no gctrace lines among N lines". */
+  totalLines: number;
+}
+
+export interface GctraceOptions {
+  maxBytes?: number;
+  /** Throw when the log has no trace line at all (for a file the user named as a gctrace log). */
+  requireTraceLines?: boolean;
+}
+
+/**
+ * How many following lines may separate a fragment from its next piece. Observed with a goroutine
+ * flooding stderr on a busy 2-core machine: 277 application lines between two pieces of one `gc` line
+ * (the OS descheduled the thread printing it). A new trace line ends a fragment anyway.
+ */
+const MAX_CONTINUATION_DISTANCE = 4096;
+
+// Prefix grammar of trace lines, to tell how much of a line can continue an unfinished trace line.
+// A token is a regex source for a number field, or literal text (which may be cut anywhere).
+type Token = { re: string } | { lit: string[] };
+const INT: Token = { re: '\\d+' };
+const lit = (...alts: string[]): Token => ({ lit: alts });
+const GC_TOKENS_HEAD: Token[] = [
+  lit('gc '), INT, lit(' @'), { re: '\\d+(?:\\.\\d*)?' }, lit('s '), INT, lit('%: '), { re: '[\\d.+]+' }, lit(' ms clock, '),
+  { re: '[\\d.+/]+' }, lit(' ms cpu, '), INT, lit('->'), INT, lit('->'), INT, lit(' MB, '), INT, lit(' MB goal'),
+];
+const GC_TOKENS_TAIL: Token[] = [lit(', '), INT, lit(' P'), lit(' (forced)')];
+const GC_VARIANTS: Token[][] = [
+  [...GC_TOKENS_HEAD, lit(', '), INT, lit(' MB stacks'), lit(', '), INT, lit(' MB globals'), ...GC_TOKENS_TAIL],
+  [...GC_TOKENS_HEAD, ...GC_TOKENS_TAIL],
+];
+const SCAV_END = lit(' (forced)', ' [controller reset]');
+const SCAV_VARIANTS: Token[][] = [
+  [lit('scav '), INT, lit(' KiB work, '), INT, lit(' KiB total, '), INT, lit('% util'), SCAV_END],
+  [lit('scav '), INT, lit(' '), INT, lit(' KiB work, '), INT, lit(' KiB total, '), INT, lit('% util'), SCAV_END],
+  [lit('scav '), INT, lit(' KiB work (bg), '), INT, lit(' KiB work (eager), '), INT, lit(' KiB now, '), INT, lit('% util'), SCAV_END],
+];
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function prefixSource(tokens: Token[], i: number): string {
+  const t = tokens[i];
+  const full = 're' in t ? t.re : `(?:${t.lit.map(escapeRe).join('|')})`;
+  const rest = i + 1 < tokens.length ? `(?:${prefixSource(tokens, i + 1)})?` : '';
+  if ('re' in t) return `${full}${rest}`;
+  // A literal may be cut after any character; longest alternatives first so the match is the longest.
+  const partials = new Set<string>();
+  for (const a of t.lit) for (let n = a.length - 1; n >= 1; n--) partials.add(a.slice(0, n));
+  const sorted = [...partials].sort((a, b) => b.length - a.length).map(escapeRe);
+  return sorted.length ? `${full}${rest}|${sorted.join('|')}` : `${full}${rest}`;
+}
+
+const PREFIX_RES = [...GC_VARIANTS, ...SCAV_VARIANTS].map((v) => new RegExp(`^(?:${prefixSource(v, 0)})`));
+const COMPLETE_GC_RE = new RegExp(`^${GC_RE.source}$`);
+const COMPLETE_SCAV_RE = new RegExp(`^${SCAV_RE.source}$`);
+
+/** Length of the longest prefix of `s` that is the beginning of some trace line. */
+function validPrefixLength(s: string): number {
+  // One regex per variant: an alternation would stop at the first variant that matches, not the longest.
+  let best = 0;
+  for (const re of PREFIX_RES) {
+    const m = re.exec(s);
+    if (m && m[0].length > best) best = m[0].length;
+  }
+  return best;
+}
+
+function completeRecord(s: string): GctraceRecord | undefined {
+  let m = COMPLETE_GC_RE.exec(s);
+  if (m) return gcFromMatch(m);
+  m = COMPLETE_SCAV_RE.exec(s);
+  if (m) return scavFromMatch(m);
+  return undefined;
+}
+
+/** Where a trace line starts: anywhere for a recognisable head, or a bare first piece at the line start. */
+function findStart(line: string): number {
+  const m = START_RE.exec(line);
+  if (m) return m.index;
+  return /^(?:gc |scav )/.test(line) ? 0 : -1;
+}
+
+/** Parse a whole stderr log (text, bytes or gzip bytes). */
+export function parseGctraceLog(input: Uint8Array | string, origin: string, opts: GctraceOptions = {}): GctraceLog {
+  const text = textFromInput(input, origin, opts.maxBytes ?? DEFAULT_MAX_TEXT_BYTES);
+  const what = describeBytes(Buffer.from(text.slice(0, 512), 'utf8'));
+  if (what === 'binary data') throw new InputError(origin, 'expected GODEBUG=gctrace=1 output, got binary data');
+  // JSON-wrapped log lines (docker's json-file driver) still carry trace lines, so only reject other
+  // formats when no trace line starts near the top.
+  if (text.trim() !== '' && !/^(text starting|a gctrace log)/.test(what) && !START_RE.test(text.slice(0, 4096))) {
+    throw new InputError(origin, `expected GODEBUG=gctrace=1 output, got ${what}`);
+  }
+
+  const out: GctraceLog = { gcCycles: [], scavenges: [], skippedLines: 0, totalLines: 0 };
+  const push = (r: GctraceRecord, lineNo: number) => {
+    r.lineNo = lineNo;
+    if (isGcCycle(r)) out.gcCycles.push(r);
+    else out.scavenges.push(r);
+  };
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  out.totalLines = lines.length;
+
+  // An unfinished trace line: the pieces so far (always a valid prefix) and where it began.
+  let pending: { text: string; lineNo: number; age: number } | undefined;
+  let scvgReleasedMB: { gen: string; mb: number } | undefined;
+  const finishPending = () => {
+    if (!pending) return;
+    const r = completeRecord(pending.text);
+    if (r) push(r, pending.lineNo);
+    else out.skippedLines++;
+    pending = undefined;
+  };
+
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
+    if (pending) {
+      const startAt = findStart(line);
+      if (startAt === 0 || (startAt > 0 && validPrefixLength(pending.text + line) <= pending.text.length)) {
+        finishPending(); // the runtime prints one trace line at a time: a new one ends the old
+      } else {
+        const k = validPrefixLength(pending.text + line) - pending.text.length;
+        if (k > 0) {
+          pending.text += line.slice(0, k);
+          pending.age = 0;
+          // The piece ended the line: that newline is the runtime's own, so the record is finished.
+          if (k === line.trimEnd().length) finishPending();
+          continue;
+        }
+        if (line.trim() === '' && completeRecord(pending.text)) {
+          finishPending();
+          continue;
+        }
+        if (++pending.age > MAX_CONTINUATION_DISTANCE) finishPending();
+        continue;
+      }
+    }
+    const startAt = findStart(line);
+    if (startAt < 0) continue;
+    const rest = line.slice(startAt);
+    const released = SCVG_RELEASED_RE.exec(rest);
+    if (released) {
+      scvgReleasedMB = { gen: released[1], mb: Number(released[2]) };
+      continue;
+    }
+    const scvg = SCVG_RE.exec(rest);
+    if (scvg) {
+      const mb = scvgReleasedMB && scvgReleasedMB.gen === scvg[1] ? scvgReleasedMB.mb : 0;
+      push(scvgFromMatch(scvg, mb), lineNo);
+      scvgReleasedMB = undefined;
+      continue;
+    }
+    const k = validPrefixLength(rest);
+    const trimmed = rest.trimEnd();
+    if (k >= trimmed.length) {
+      const r = completeRecord(trimmed);
+      if (r) {
+        push(r, lineNo);
+        continue;
+      }
+    }
+    if (k === 0) {
+      // A head was found but what follows is not trace syntax (e.g. a future format): try the loose regexes.
+      const r = parseGctraceLine(rest);
+      if (r) push(r, lineNo);
+      else out.skippedLines++;
+      continue;
+    }
+    pending = { text: rest.slice(0, k), lineNo, age: 0 };
+  }
+  finishPending();
+
+  if (opts.requireTraceLines && out.gcCycles.length === 0 && out.scavenges.length === 0) {
+    throw new InputError(
+      origin,
+      `expected GODEBUG=gctrace=1 output (lines like "gc 1 @0.010s 3%: ..."), found no gc or scav line among ${out.totalLines} lines`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,541 @@
+// Readers for the two text forms of /debug/pprof/goroutine: the grouped profile (debug=1) and the
+// per-goroutine traceback dump (debug=2), both into the GoroutineSnapshot model.
+//
+// The non-obvious decision: debug=2 is read as a stream of lines and folded into groups as it goes,
+// never held as one string. A service with a goroutine leak serves dumps of hundreds of MB, exactly
+// when someone needs to read them; a group keeps one interned copy of its frames, so memory follows
+// the number of distinct (state, stack, creator) groups, not the dump size.
+
+import { gunzipStream } from './gzip.js';
+import { describeBytes, InputError } from './input-error.js';
+import { headBytes, textFromInput } from './text-input.js';
+import type { Frame } from '../model/frame.js';
+import type { GoroutineGroup, GoroutineSnapshot } from '../model/goroutines.js';
+
+/** Longest line accepted. Real frame lines are a few hundred bytes; a longer one means wrong input. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+/** Default cap on the (inflated) size of a debug=2 dump read as a stream. */
+export const DEFAULT_MAX_DUMP_BYTES = 4 * 1024 * 1024 * 1024;
+
+export interface GoroutineReadOptions {
+  /** Cap on input bytes (after gunzip). */
+  maxBytes?: number;
+  /** Cap on one line's length in bytes. */
+  maxLineBytes?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+
+/**
+ * Parse a label set as Go prints it with %q keys and values: `{"k":"v", "k2":"v2"}`. Go quoting is
+ * JSON-like but has \x, \a, \v and octal escapes that JSON.parse rejects, so it is scanned by hand.
+ */
+export function parseGoLabels(text: string): Record<string, string> | undefined {
+  const s = text.trim();
+  if (!s.startsWith('{') || !s.endsWith('}')) return undefined;
+  const out: Record<string, string> = {};
+  let i = 1;
+  const skipSpace = () => {
+    while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;
+  };
+  const readQuoted = (): string | undefined => {
+    if (s[i] !== '"') return undefined;
+    i++;
+    const bytes: number[] = [];
+    const pushCodePoint = (cp: number) => bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+    while (i < s.length && s[i] !== '"') {
+      const c = s[i];
+      if (c !== '\\') {
+        pushCodePoint(s.codePointAt(i)!);
+        i += c.codePointAt(0)! > 0xffff ? 2 : 1;
+        continue;
+      }
+      const e = s[i + 1];
+      i += 2;
+      const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '\\': 92, '"': 34, "'": 39 };
+      if (e in simple) bytes.push(simple[e]);
+      else if (e === 'x') {
+        bytes.push(parseInt(s.slice(i, i + 2), 16));
+        i += 2;
+      } else if (e === 'u' || e === 'U') {
+        const n = e === 'u' ? 4 : 8;
+        pushCodePoint(parseInt(s.slice(i, i + n), 16));
+        i += n;
+      } else if (e >= '0' && e <= '7') {
+        bytes.push(parseInt(s.slice(i - 1, i + 2), 8));
+        i += 2;
+      } else return undefined;
+    }
+    if (s[i] !== '"') return undefined;
+    i++;
+    return Buffer.from(bytes).toString('utf8');
+  };
+  skipSpace();
+  while (i < s.length - 1) {
+    const k = readQuoted();
+    if (k === undefined) return undefined;
+    skipSpace();
+    if (s[i] !== ':') return undefined;
+    i++;
+    skipSpace();
+    const v = readQuoted();
+    if (v === undefined) return undefined;
+    out[k] = v;
+    skipSpace();
+    if (s[i] === ',') {
+      i++;
+      skipSpace();
+    }
+  }
+  return out;
+}
+
+function labelsKey(labels: Record<string, string> | undefined): string {
+  if (!labels) return '';
+  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+}
+
+/** Interns frames so that thousands of goroutines with one stack share one set of Frame objects. */
+class FrameTable {
+  private readonly frames = new Map<string, Frame>();
+  private readonly ids = new Map<Frame, number>();
+  get(fn: string, file: string, line: number): Frame {
+    const key = `${fn}\u0000${file}\u0000${line}`;
+    let f = this.frames.get(key);
+    if (!f) {
+      f = { function: fn, file, line };
+      this.frames.set(key, f);
+      this.ids.set(f, this.ids.size);
+    }
+    return f;
+  }
+  /** A short stand-in for the frame in group keys. */
+  id(f: Frame): number {
+    return this.ids.get(f)!;
+  }
+}
+
+function frameKey(f: Frame): string {
+  return `${f.function}\u0000${f.file}\u0000${f.line}`;
+}
+
+/** Split `path/file.go:123` at the last colon followed only by digits. */
+function splitFileLine(s: string): { file: string; line: number } | undefined {
+  const m = /^(.*):(\d+)$/.exec(s);
+  if (!m || m[1] === '') return undefined;
+  return { file: m[1], line: Number(m[2]) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// debug=1
+
+/**
+ * Parse the grouped goroutine profile (`/debug/pprof/goroutine?debug=1`):
+ *
+ *     goroutine profile: total 27
+ *     6 @ 0x43b3f6 0x407f3b 0x46bbe1
+ *     # labels: {"role":"selector"}
+ *     #	0x67605a	main.recvForever+0x1a	/src/main.go:30
+ *
+ * Frame lines are aligned by a tabwriter, so fields are split on runs of whitespace; the file is
+ * everything after the third field (paths may contain spaces).
+ */
+export function parseGoroutineDebug1(input: Uint8Array | string, origin: string, opts: GoroutineReadOptions = {}): GoroutineSnapshot {
+  const text = textFromInput(input, origin, opts.maxBytes);
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  const lines = text.split('\n');
+  let i = 0;
+  while (i < lines.length && lines[i].trim() === '') i++;
+  const header = /^goroutine profile: total (\d+)\r?$/.exec(lines[i] ?? '');
+  if (!header) {
+    const found = /^goroutine \d+ /.test(lines[i] ?? '')
+      ? 'a debug=2 goroutine dump (read it with readGoroutineDebug2)'
+      : describeBytes(headBytes(input));
+    throw new InputError(origin, `expected a goroutine profile in text form (debug=1, first line "goroutine profile: total N"), got ${found}`);
+  }
+  const total = Number(header[1]);
+  const frames = new FrameTable();
+  const groups = new Map<string, GoroutineGroup>();
+  let seen = 0;
+  let current: { count: number; stack: Frame[]; labels?: Record<string, string>; lineNo: number } | undefined;
+
+  const finish = () => {
+    if (!current) return;
+    if (current.stack.length === 0) {
+      throw new InputError(origin, `truncated or malformed: the group at line ${current.lineNo} ("${current.count} @ ...") has no frame lines`);
+    }
+    const key = current.stack.map(frameKey).join('\n') + '\n' + labelsKey(current.labels);
+    const g = groups.get(key);
+    if (g) g.count += current.count;
+    else {
+      const group: GoroutineGroup = { count: current.count, stack: current.stack };
+      if (current.labels) group.labels = current.labels;
+      groups.set(key, group);
+    }
+    seen += current.count;
+    current = undefined;
+  };
+
+  for (i++; i < lines.length; i++) {
+    const raw = lines[i];
+    if (raw.length > maxLine) {
+      throw new InputError(origin, `line ${i + 1} is ${raw.length} characters long, past the ${maxLine}-byte line cap: not a goroutine profile`);
+    }
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') {
+      finish();
+      continue;
+    }
+    const countLine = /^(\d+) @((?: 0x[0-9a-fA-F]+)*)\s*$/.exec(line);
+    if (countLine) {
+      finish();
+      current = { count: Number(countLine[1]), stack: [], lineNo: i + 1 };
+      continue;
+    }
+    if (!current) {
+      throw new InputError(origin, `line ${i + 1}: expected "N @ 0x..." starting a group, got ${JSON.stringify(line.slice(0, 80))}`);
+    }
+    if (line.startsWith('# labels:')) {
+      const labels = parseGoLabels(line.slice('# labels:'.length));
+      if (!labels) throw new InputError(origin, `line ${i + 1}: malformed labels ${JSON.stringify(line.slice(0, 80))}`);
+      current.labels = labels;
+      continue;
+    }
+    if (line.startsWith('#')) {
+      // "#", pc, func+off, file:line — split the first three on whitespace runs, keep the rest whole.
+      const m = /^#\s+(0x[0-9a-fA-F]+)(?:\s+(\S+)\s+(.*\S))?\s*$/.exec(line);
+      if (!m) throw new InputError(origin, `line ${i + 1}: malformed frame line ${JSON.stringify(line.slice(0, 80))}`);
+      if (m[2] === undefined) {
+        // The runtime prints only the PC when it has no symbol for it.
+        current.stack.push(frames.get(m[1], '', 0));
+        continue;
+      }
+      const fn = m[2].replace(/\+0x[0-9a-fA-F]+$/, '');
+      const fl = splitFileLine(m[3]);
+      if (!fl) throw new InputError(origin, `line ${i + 1}: expected "file:line" at the end of the frame line, got ${JSON.stringify(m[3].slice(0, 80))}`);
+      current.stack.push(frames.get(fn, fl.file, fl.line));
+      continue;
+    }
+    throw new InputError(origin, `line ${i + 1}: expected a "#" frame line, got ${JSON.stringify(line.slice(0, 80))}`);
+  }
+  finish();
+  if (seen !== total) {
+    const what = seen < total ? 'truncated' : 'inconsistent';
+    throw new InputError(origin, `${what}: the header says total ${total} but the groups add up to ${seen} goroutines`);
+  }
+  return { kind: 'debug1', total, groups: [...groups.values()] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// debug=2
+
+/** What readGoroutineDebug2 reads: a byte stream (file, HTTP response), whole bytes, or text. */
+export type Debug2Source = AsyncIterable<Uint8Array> | NodeJS.ReadableStream | Uint8Array | string;
+
+async function* chunksOf(source: Debug2Source): AsyncGenerator<Uint8Array> {
+  if (typeof source === 'string') {
+    yield Buffer.from(source, 'utf8');
+    return;
+  }
+  if (source instanceof Uint8Array) {
+    yield source;
+    return;
+  }
+  for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
+    yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  }
+}
+
+interface Line {
+  text: string;
+  /** 1-based line number. */
+  no: number;
+  /** Byte offset of the line's first byte. */
+  offset: number;
+  /** False only for a last line with no newline after it. */
+  terminated: boolean;
+}
+
+/**
+ * Split byte chunks into lines, carrying partial lines across chunk boundaries and dropping a CR
+ * before LF. A line longer than the cap is an error, not a reason to buffer without bound. Lines are
+ * handed to a synchronous callback: one await per chunk, not per line, keeps big dumps fast.
+ */
+class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  private no = 0;
+  private offset = 0;
+
+  constructor(
+    private readonly origin: string,
+    private readonly maxLine: number,
+    private readonly onLine: (line: Line) => void,
+  ) {}
+
+  private tooLong(len: number): InputError {
+    return new InputError(
+      this.origin,
+      `line ${this.no + 1} (at byte ${this.offset}) is longer than ${this.maxLine} bytes (${len}+ bytes without a newline): not a goroutine dump`,
+    );
+  }
+
+  private emit(buf: Buffer, terminated: boolean): void {
+    let end = buf.length;
+    if (terminated && end > 0 && buf[end - 1] === 0x0d) end--;
+    const line = { text: buf.toString('utf8', 0, end), no: ++this.no, offset: this.offset, terminated };
+    this.offset += buf.length + (terminated ? 1 : 0);
+    this.onLine(line);
+  }
+
+  push(c: Uint8Array): void {
+    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl < 0) break;
+      let piece = chunk.subarray(start, nl);
+      if (this.carryLen > 0) {
+        piece = Buffer.concat([...this.carry, piece]);
+        this.carry = [];
+        this.carryLen = 0;
+      }
+      if (piece.length > this.maxLine) throw this.tooLong(piece.length);
+      this.emit(piece, true);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      // Copy: the producer may reuse the chunk's memory, and a small slice would pin a large chunk.
+      const rest = Buffer.from(chunk.subarray(start));
+      this.carry.push(rest);
+      this.carryLen += rest.length;
+      if (this.carryLen > this.maxLine) throw this.tooLong(this.carryLen);
+    }
+  }
+
+  end(): void {
+    if (this.carryLen > 0) this.emit(Buffer.concat(this.carry), false);
+    this.carry = [];
+    this.carryLen = 0;
+  }
+}
+
+const HEADER_START = /^goroutine \d+(?: [^[]*)?\[/;
+
+interface Header {
+  id: string;
+  state: string;
+  minutes?: number;
+  labels?: Record<string, string>;
+}
+
+/** The first `{` to the last `}` of `text`, parsed as Go-quoted labels; undefined when absent or unreadable. */
+function labelsIn(text: string): Record<string, string> | undefined {
+  const open = text.indexOf('{');
+  const close = text.lastIndexOf('}');
+  return open >= 0 && close > open ? parseGoLabels(text.slice(open, close + 1)) : undefined;
+}
+
+/**
+ * `goroutine 19 [chan receive (scan), 15 minutes, locked to thread]:`, also with the `gp=0x… m=…`
+ * fields of GOTRACEBACK=system. Go 1.27 prints pprof labels in the header; their exact placement is
+ * not verified here, so they are accepted inside the brackets or between `]` and the final colon, and
+ * a label set that does not parse is dropped rather than failing the dump.
+ */
+function parseHeader(line: string): Header | undefined {
+  if (!line.endsWith(':') || !HEADER_START.test(line)) return undefined;
+  const open = line.indexOf('[');
+  const close = line.lastIndexOf(']');
+  if (close < open) return undefined;
+  const id = /^goroutine (\d+)/.exec(line)![1];
+  let inside = line.slice(open + 1, close);
+  const after = line.slice(close + 1, -1);
+  let labels = labelsIn(after);
+  const brace = inside.indexOf('{');
+  if (brace >= 0) {
+    labels = labelsIn(inside) ?? labels;
+    const start = inside.lastIndexOf(', ', brace) >= 0 ? inside.lastIndexOf(', ', brace) : brace;
+    inside = inside.slice(0, start) + inside.slice(inside.lastIndexOf('}') + 1);
+  }
+  const parts = inside.split(', ');
+  // Flags the runtime appends to the wait reason for the moment; "(nil chan)" is part of the reason.
+  const state = parts[0].replace(/(?: \((?:scan|leaked|durable)\))+$/, '');
+  let minutes: number | undefined;
+  for (const p of parts.slice(1)) {
+    const mm = /^(\d+) minutes$/.exec(p);
+    if (mm) minutes = Number(mm[1]);
+  }
+  return { id, state, minutes, labels };
+}
+
+/**
+ * `main.worker(0xc000012345, 0x3)` → `main.worker`. The argument list is the last balanced
+ * parenthesised group, found from the end, so `main.(*T).m(...)` keeps its receiver and
+ * `main.f[...](0x1)` keeps its type-parameter marker.
+ */
+export function stripArgs(line: string): string | undefined {
+  if (!line.endsWith(')')) return undefined;
+  let depth = 0;
+  for (let i = line.length - 1; i >= 0; i--) {
+    const c = line[i];
+    if (c === ')') depth++;
+    else if (c === '(') {
+      depth--;
+      if (depth === 0) return i > 0 ? line.slice(0, i) : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** `\t/src/main.go:30 +0x1b` (also ` fp=… sp=… pc=…` with GOTRACEBACK=system). */
+function parseFileLine(line: string): { file: string; line: number; hasOffset: boolean } | undefined {
+  if (!line.startsWith('\t')) return undefined;
+  const m = /^\t(.+?):(\d+)((?: \+0x[0-9a-fA-F]+)?)(?: .*)?$/.exec(line);
+  if (!m) return undefined;
+  return { file: m[1], line: Number(m[2]), hasOffset: m[3] !== '' };
+}
+
+interface Debug2Group extends GoroutineGroup {
+  waitMinutesMin?: number;
+  waitMinutesMax?: number;
+}
+
+/**
+ * Read a per-goroutine dump (`/debug/pprof/goroutine?debug=2`, or the output of
+ * `runtime.Stack(buf, true)`) from a stream, bytes or text, gzip or plain, and group goroutines by
+ * state, stack, creator and labels. Input must start with a goroutine header: a crash log's
+ * `panic:` preamble is not skipped.
+ */
+export async function readGoroutineDebug2(source: Debug2Source, origin: string, opts: GoroutineReadOptions = {}): Promise<GoroutineSnapshot> {
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_DUMP_BYTES;
+  // Keep the first bytes to describe wrong input ("got an HTML page").
+  let head: Buffer = Buffer.alloc(0);
+
+  const frames = new FrameTable();
+  const groups = new Map<string, Debug2Group>();
+  let total = 0;
+
+  // The goroutine being read.
+  let hdr: Header | undefined;
+  let hdrLine = 0;
+  let stack: Frame[] = [];
+  let createdBy: Frame | undefined;
+  // A function or `created by` line waiting for its file line.
+  let pendingFn: string | undefined;
+  let pendingCreator = false;
+  let pendingLine = 0;
+  let sawStackUnavailable = false;
+
+  const finish = () => {
+    if (!hdr) return;
+    if (pendingFn !== undefined) {
+      throw new InputError(origin, `truncated: the frame at line ${pendingLine} (goroutine ${hdr.id}) has no "file:line" line after it`);
+    }
+    if (stack.length === 0 && !createdBy && !sawStackUnavailable) {
+      throw new InputError(origin, `truncated: goroutine ${hdr.id} (header at line ${hdrLine}) has no stack`);
+    }
+    let key = `${hdr.state}\n${createdBy ? frames.id(createdBy) : ''}\n${labelsKey(hdr.labels)}\n`;
+    for (const f of stack) key += frames.id(f) + ',';
+    let g = groups.get(key);
+    if (!g) {
+      g = { count: 0, stack, state: hdr.state };
+      if (createdBy) g.createdBy = createdBy;
+      if (hdr.labels) g.labels = hdr.labels;
+      groups.set(key, g);
+    }
+    g.count++;
+    // A goroutine without ", N minutes" has waited less than a minute (or the GC has not stamped it
+    // yet, see go-memory-facts fact 7): count it as 0 so min/max span the whole group.
+    const minutes = hdr.minutes ?? 0;
+    g.waitMinutesMin = g.waitMinutesMin === undefined ? minutes : Math.min(g.waitMinutesMin, minutes);
+    g.waitMinutesMax = g.waitMinutesMax === undefined ? minutes : Math.max(g.waitMinutesMax, minutes);
+    total++;
+    hdr = undefined;
+    stack = [];
+    createdBy = undefined;
+    sawStackUnavailable = false;
+  };
+
+  let sawAnything = false;
+  let last: Line | undefined;
+  const onLine = (line: Line): void => {
+    last = line;
+    const text = line.text;
+    if (!sawAnything) {
+      if (text.trim() === '') return;
+      sawAnything = true;
+      if (!parseHeader(text)) {
+        const found = /^goroutine profile: total \d+/.test(text)
+          ? 'a debug=1 goroutine profile (read it with parseGoroutineDebug1)'
+          : describeBytes(head);
+        throw new InputError(origin, `expected a goroutine dump (debug=2, first line like "goroutine 1 [running]:"), got ${found}`);
+      }
+    }
+    if (pendingFn !== undefined) {
+      const fl = parseFileLine(text);
+      if (!fl) {
+        throw new InputError(origin, `line ${line.no}: expected "<tab>file:line" after the frame at line ${pendingLine}, got ${JSON.stringify(text.slice(0, 80))}`);
+      }
+      if (!line.terminated && !fl.hasOffset && !pendingFn.endsWith('(...)')) {
+        throw new InputError(origin, `truncated at byte ${line.offset + Buffer.byteLength(text)}: the last line ends without a newline in the middle of a frame`);
+      }
+      const fn = pendingFn.replace(/\(\.\.\.\)$/, '');
+      const frame = frames.get(fn, fl.file, fl.line);
+      if (pendingCreator) createdBy = frame;
+      else stack.push(frame);
+      pendingFn = undefined;
+      pendingCreator = false;
+      return;
+    }
+    if (text === '') {
+      finish();
+      return;
+    }
+    if (text.startsWith('goroutine ')) {
+      const h = parseHeader(text);
+      if (h) {
+        finish();
+        hdr = h;
+        hdrLine = line.no;
+        return;
+      }
+    }
+    if (!hdr) {
+      throw new InputError(origin, `line ${line.no}: expected a goroutine header like "goroutine 1 [running]:", got ${JSON.stringify(text.slice(0, 80))}`);
+    }
+    if (text.startsWith('created by ')) {
+      pendingFn = text.slice('created by '.length).replace(/ in goroutine \d+$/, '');
+      pendingCreator = true;
+      pendingLine = line.no;
+      return;
+    }
+    if (text === '...additional frames elided...' || /^\.\.\.\d+ frames elided\.\.\.$/.test(text)) return;
+    if (text.startsWith('\tgoroutine running on other thread')) {
+      sawStackUnavailable = true;
+      return;
+    }
+    const fn = stripArgs(text);
+    if (fn === undefined || text.startsWith('\t')) {
+      throw new InputError(origin, `line ${line.no}: expected a function call line like "main.worker(0x1)", got ${JSON.stringify(text.slice(0, 80))}`);
+    }
+    // Inlined frames print "(...)" for arguments; keep the marker until the file line is read.
+    pendingFn = text.endsWith('(...)') ? fn + '(...)' : fn;
+    pendingLine = line.no;
+  };
+  const splitter = new LineSplitter(origin, maxLine, onLine);
+  for await (const c of gunzipStream(chunksOf(source), origin, maxBytes)) {
+    if (head.length < 512) head = Buffer.concat([head, Buffer.from(c.subarray(0, 512 - head.length))]);
+    splitter.push(c);
+  }
+  splitter.end();
+  if (!sawAnything) {
+    throw new InputError(origin, `expected a goroutine dump (debug=2, first line like "goroutine 1 [running]:"), got ${describeBytes(head)}`);
+  }
+  if (pendingFn !== undefined && last) {
+    throw new InputError(origin, `truncated at byte ${last.offset + Buffer.byteLength(last.text) + (last.terminated ? 1 : 0)}: the frame at line ${pendingLine} has no "file:line" line after it`);
+  }
+  finish();
+  return { kind: 'debug2', total, groups: [...groups.values()] };
+}

@@ -1,0 +1,134 @@
+// Inflate gzip input (pprof profiles, gzipped dumps) with a hard cap on the inflated size, so that a
+// decompression bomb becomes a one-line InputError instead of an out-of-memory crash. Input that is not
+// gzip passes through untouched: readers accept raw and compressed forms alike, decided by the magic
+// bytes and never by a file name. zlib's own messages ("unexpected end of file") are translated into
+// what a user can act on, with the compressed byte offset where the stream stopped.
+
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { InputError } from './input-error.js';
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function formatBytes(n: number): string {
+  return `${n}-byte`;
+}
+
+function translate(err: unknown, origin: string, compressedLength: number, maxBytes: number): InputError {
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof RangeError || e?.code === 'ERR_BUFFER_TOO_LARGE') {
+    return new InputError(origin, `gzip data inflates past the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`);
+  }
+  if (e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '')) {
+    return new InputError(origin, `gzip stream truncated at byte ${compressedLength}`);
+  }
+  const detail = (e?.message ?? String(err)).split('\n')[0];
+  return new InputError(origin, `corrupt gzip data (${detail})`);
+}
+
+/**
+ * Inflate `bytes` when they start with the gzip magic; otherwise return them unchanged (but still
+ * subject to the cap, so callers get one consistent limit).
+ */
+export function maybeGunzip(bytes: Uint8Array, origin: string, maxBytes: number): Uint8Array {
+  if (!isGzip(bytes)) {
+    if (bytes.length > maxBytes) {
+      throw new InputError(origin, `input is ${bytes.length} bytes, past the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`);
+    }
+    return bytes;
+  }
+  try {
+    // maxOutputLength must be ≥ 1; a cap of 0 means "nothing may come out".
+    return gunzipSync(bytes, { maxOutputLength: Math.max(1, maxBytes) });
+  } catch (err) {
+    throw translate(err, origin, bytes.length, maxBytes);
+  }
+}
+
+/**
+ * Streaming form for inputs too big to hold twice (300 MB goroutine dumps): yields inflated chunks,
+ * or the input's own chunks when it is not gzip. The cap applies to the bytes yielded.
+ */
+export async function* gunzipStream(
+  source: AsyncIterable<Uint8Array>,
+  origin: string,
+  maxBytes: number,
+): AsyncGenerator<Uint8Array> {
+  const it = source[Symbol.asyncIterator]();
+  // Peek until the two magic bytes are known (a chunk may be 1 byte long).
+  const head: Uint8Array[] = [];
+  let headLen = 0;
+  while (headLen < 2) {
+    const r = await it.next();
+    if (r.done) break;
+    head.push(r.value);
+    headLen += r.value.length;
+  }
+  const first: Uint8Array = head.length === 1 ? head[0] : Buffer.concat(head);
+  const rest: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => it,
+  };
+  if (!isGzip(first)) {
+    let total = first.length;
+    if (total > maxBytes) throw new InputError(origin, `input passes the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`);
+    if (first.length) yield first;
+    for await (const chunk of rest) {
+      total += chunk.length;
+      if (total > maxBytes) throw new InputError(origin, `input passes the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`);
+      yield chunk;
+    }
+    return;
+  }
+
+  const gunzip = createGunzip();
+  let consumed = 0;
+  let produced = 0;
+  let feedError: unknown;
+  // Feed compressed chunks with back-pressure in the background; read inflated output here.
+  const feed = (async () => {
+    try {
+      const write = (chunk: Uint8Array) =>
+        new Promise<void>((resolve) => {
+          consumed += chunk.length;
+          if (gunzip.destroyed || gunzip.write(chunk)) return resolve();
+          // 'close' too: a consumer that stops early destroys the inflater, and 'drain' never comes.
+          const done = () => {
+            gunzip.off('drain', done);
+            gunzip.off('close', done);
+            resolve();
+          };
+          gunzip.once('drain', done);
+          gunzip.once('close', done);
+        });
+      await write(first);
+      for await (const chunk of rest) {
+        if (gunzip.destroyed) break;
+        await write(chunk);
+      }
+      if (!gunzip.destroyed) gunzip.end();
+    } catch (err) {
+      feedError = err;
+      gunzip.destroy(err as Error);
+    }
+  })();
+  let sawTrailer = false;
+  try {
+    for await (const chunk of gunzip) {
+      produced += (chunk as Buffer).length;
+      if (produced > maxBytes) throw new RangeError('cap');
+      yield chunk as Buffer;
+    }
+    sawTrailer = true;
+  } catch (err) {
+    gunzip.destroy();
+    if (feedError) throw feedError;
+    throw translate(err, origin, consumed, maxBytes);
+  } finally {
+    if (!sawTrailer) gunzip.destroy();
+    await feed;
+    // Close the source as well when the consumer stopped early.
+    if (!sawTrailer) await it.return?.();
+  }
+  if (feedError) throw feedError;
+}

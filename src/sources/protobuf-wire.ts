@@ -1,0 +1,133 @@
+// The few protobuf wire-format primitives the pprof readers need. Hand-written, as google/pprof's own
+// proto.go is: profile.proto is small and stable, and a generated codec would allocate an object per
+// message, which the aggregating reader must not do. Every read is bounds-checked so that a truncated
+// or non-protobuf input becomes a WireError carrying the byte offset instead of a garbage value.
+
+export class WireError extends Error {
+  constructor(
+    readonly offset: number,
+    readonly truncated: boolean,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const WIRE_VARINT = 0;
+export const WIRE_I64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_I32 = 5;
+
+export class WireReader {
+  pos: number;
+
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start;
+  }
+
+  /** An unsigned varint as a BigInt (any width up to 64 bits). */
+  varintBig(): bigint {
+    const { buf, end } = this;
+    let result = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= end) throw new WireError(this.pos, true, 'varint runs past the end');
+      const b = buf[this.pos++];
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return BigInt.asUintN(64, result);
+      shift += 7n;
+    }
+    throw new WireError(this.pos, false, 'varint longer than 10 bytes');
+  }
+
+  /**
+   * A varint read as a JS number. Exact below 2^53; returns NaN (after consuming the varint) when the
+   * value does not fit, so callers decide between BigInt re-reading and rejection.
+   */
+  varint(): number {
+    const { buf, end } = this;
+    if (this.pos >= end) throw new WireError(this.pos, true, 'varint runs past the end');
+    let b = buf[this.pos++];
+    if (b < 0x80) return b;
+    let result = b & 0x7f;
+    let mul = 128;
+    for (let i = 1; i < 10; i++) {
+      if (this.pos >= end) throw new WireError(this.pos, true, 'varint runs past the end');
+      b = buf[this.pos++];
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result <= Number.MAX_SAFE_INTEGER ? result : NaN;
+      mul *= 128;
+    }
+    throw new WireError(this.pos, false, 'varint longer than 10 bytes');
+  }
+
+  /** int64 as a number when exactly representable, else NaN (caller re-reads with int64Big). */
+  int64(): number {
+    const start = this.pos;
+    const v = this.varint();
+    if (!Number.isNaN(v)) return v;
+    this.pos = start;
+    const big = this.int64Big();
+    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : NaN;
+  }
+
+  int64Big(): bigint {
+    return BigInt.asIntN(64, this.varintBig());
+  }
+
+  /** The field key (number << 3 | wire type); field 0, groups and unknown wire types are malformed. */
+  tag(): number {
+    const at = this.pos;
+    const key = this.varint();
+    const wire = key & 7;
+    if (Number.isNaN(key) || key < 8 || wire === 3 || wire === 4 || wire === 6 || wire === 7) {
+      throw new WireError(at, false, `invalid field key ${Number.isNaN(key) ? '(too large)' : key}`);
+    }
+    return key;
+  }
+
+  /** Length of a length-delimited field; checks it fits. Leaves pos at the payload start. */
+  len(): number {
+    const at = this.pos;
+    const n = this.varint();
+    if (Number.isNaN(n)) throw new WireError(at, false, 'length too large');
+    if (this.pos + n > this.end) throw new WireError(this.end, true, `field of ${n} bytes at byte ${this.pos} runs past the end`);
+    return n;
+  }
+
+  skip(wire: number): void {
+    switch (wire) {
+      case WIRE_VARINT:
+        this.varint();
+        return;
+      case WIRE_I64:
+        this.need(8);
+        this.pos += 8;
+        return;
+      case WIRE_LEN: {
+        const n = this.len();
+        this.pos += n;
+        return;
+      }
+      case WIRE_I32:
+        this.need(4);
+        this.pos += 4;
+        return;
+      default:
+        throw new WireError(this.pos, false, `invalid wire type ${wire}`);
+    }
+  }
+
+  need(n: number): void {
+    if (this.pos + n > this.end) throw new WireError(this.end, true, 'field runs past the end');
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
+  return utf8.decode(buf.subarray(start, end));
+}

@@ -1,0 +1,155 @@
+// Reader for a JSON-lines series of memory samples: a recording's samples.jsonl, or what a user saved
+// by hand (`while sleep 5; do curl -s host/debug/vars | jq -c .; done > vars.jsonl`). Each line is one
+// of: a heapsight MemorySample, a whole /debug/vars body (has `memstats`), or a bare runtime.MemStats
+// object (has `HeapAlloc`); expvar-shaped lines may carry a top-level `t`/`time`/`timestamp`.
+//
+// The non-obvious decision: a line that does not parse is fatal (InputError naming file:line) unless it
+// is the last non-blank line. A writer killed mid-line (kill -9, Ctrl-C on a shell loop) leaves exactly
+// that, and refusing the whole series over it would throw away everything that was recorded.
+
+import type { MemorySample, SampleSource } from '../model/memory.js';
+import { RECORDING_BIGINT_FIELDS } from '../model/recording.js';
+import { parseExpvar } from './expvar.js';
+import { describeBytes, InputError } from './input-error.js';
+import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
+
+export interface JsonLine {
+  /** 1-based line number in the file. */
+  lineNo: number;
+  text: string;
+  value: Record<string, unknown>;
+}
+
+export interface TornLine {
+  lineNo: number;
+  bytes: number;
+}
+
+/** Split JSON-lines text into objects; a torn last line is returned separately instead of thrown. */
+export function splitJsonLines(text: string, origin: string): { lines: JsonLine[]; torn?: TornLine } {
+  // A crash after a write can leave NUL padding at the end of a file (the size grew, the data did not land).
+  const body = text.replace(/\0+$/, '');
+  const raw = body.split('\n');
+  let lastNonBlank = raw.length - 1;
+  while (lastNonBlank >= 0 && raw[lastNonBlank].trim() === '') lastNonBlank--;
+  const lines: JsonLine[] = [];
+  let torn: TornLine | undefined;
+  for (let i = 0; i <= lastNonBlank; i++) {
+    const lineText = raw[i].replace(/\r$/, '');
+    if (lineText.trim() === '') continue;
+    let value: unknown;
+    let problem: string | undefined;
+    try {
+      value = JSON.parse(lineText);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        problem = `a JSON ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}`;
+      }
+    } catch {
+      problem = describeLine(lineText);
+    }
+    if (problem === undefined) {
+      lines.push({ lineNo: i + 1, text: lineText, value: value as Record<string, unknown> });
+    } else if (i === lastNonBlank) {
+      torn = { lineNo: i + 1, bytes: Buffer.byteLength(lineText) };
+    } else {
+      throw new InputError(`${origin}:${i + 1}`, `expected one JSON object per line, got ${problem}`);
+    }
+  }
+  return { lines, torn };
+}
+
+function describeLine(line: string): string {
+  const t = line.trimStart();
+  if (t.startsWith('{')) return `a line that is not valid JSON (${line.length} characters)`;
+  return describeBytes(Buffer.from(t.slice(0, 512), 'utf8'));
+}
+
+const SOURCES: ReadonlySet<string> = new Set<SampleSource>(['expvar', 'prometheus', 'gctrace', 'proc', 'prometheus-api', 'manual']);
+
+/** A samples.jsonl line back into a MemorySample: bigint fields from their decimal strings. */
+export function memorySampleFromLine(line: JsonLine, origin: string): MemorySample {
+  const v = { ...line.value };
+  if (typeof v.source !== 'string' || !SOURCES.has(v.source)) {
+    throw new InputError(`${origin}:${line.lineNo}`, `expected a memory sample with a known "source", got ${JSON.stringify(v.source ?? null)}`);
+  }
+  if (v.t !== undefined && typeof v.t !== 'number') {
+    throw new InputError(`${origin}:${line.lineNo}`, `expected "t" in Unix milliseconds, got ${JSON.stringify(v.t)}`);
+  }
+  for (const f of RECORDING_BIGINT_FIELDS) {
+    const raw = v[f];
+    if (raw === undefined) continue;
+    if (typeof raw === 'string' && /^\d+$/.test(raw)) v[f] = BigInt(raw);
+    else if (typeof raw === 'number' && Number.isInteger(raw)) v[f] = BigInt(raw);
+    else throw new InputError(`${origin}:${line.lineNo}`, `expected "${f}" as a decimal string, got ${JSON.stringify(raw)}`);
+  }
+  return v as unknown as MemorySample;
+}
+
+/** `t`/`time`/`Time` (a Go struct embedding MemStats)/`timestamp` beside the numbers: Unix ms, Unix seconds, or an ISO date. */
+function lineTime(v: Record<string, unknown>): number | undefined {
+  const raw = v.t ?? v.time ?? v.Time ?? v.timestamp;
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw < 1e11 ? Math.round(raw * 1000) : Math.round(raw);
+  if (typeof raw === 'string') {
+    const ms = Date.parse(raw);
+    if (Number.isFinite(ms)) return ms;
+  }
+  return undefined;
+}
+
+export interface SamplesJsonlOptions {
+  workMetric?: string;
+  maxBytes?: number;
+}
+
+export interface SamplesJsonl {
+  samples: MemorySample[];
+  /** Things a reader should be told, e.g. a dropped torn last line. */
+  notes: string[];
+}
+
+/** Read a JSON-lines series of samples (any mix of the three line shapes), ordered by time when known. */
+export function readSamplesJsonl(input: Uint8Array | string, origin: string, opts: SamplesJsonlOptions = {}): SamplesJsonl {
+  const text = textFromInput(input, origin, opts.maxBytes ?? DEFAULT_MAX_TEXT_BYTES);
+  const { lines, torn } = splitJsonLines(text, origin);
+  if (lines.length === 0 && !torn) throw new InputError(origin, 'expected JSON lines of memory samples, got an empty input');
+  const samples: MemorySample[] = [];
+  for (const line of lines) {
+    const v = line.value;
+    const lineOrigin = `${origin}:${line.lineNo}`;
+    if (typeof v.memstats === 'object' && v.memstats !== null) {
+      const s = parseExpvar(line.text, lineOrigin, { workMetric: opts.workMetric });
+      const t = lineTime(v);
+      samples.push(t === undefined ? s : { ...s, t });
+    } else if (typeof v.HeapAlloc === 'number') {
+      // A bare MemStats: wrap it so the expvar reader (lossless for LastGC) does the mapping.
+      const s = parseExpvar(`{"memstats":${line.text}}`, lineOrigin);
+      const t = lineTime(v);
+      samples.push(t === undefined ? s : { ...s, t });
+    } else if (typeof v.source === 'string') {
+      samples.push(memorySampleFromLine(line, origin));
+    } else {
+      const keys = Object.keys(v).slice(0, 5).join(', ');
+      throw new InputError(lineOrigin, `expected a memory sample, a /debug/vars body or a MemStats object, got an object with keys ${keys || '(none)'}`);
+    }
+  }
+  const notes: string[] = [];
+  if (torn) notes.push(`${origin}:${torn.lineNo}: dropped a torn last line (${torn.bytes} bytes); the writer was probably stopped mid-line`);
+  if (samples.every((s) => s.t !== undefined)) samples.sort((a, b) => a.t! - b.t!);
+  return { samples, notes };
+}
+
+/**
+ * Content sniffing for format detection: the first non-blank line is a JSON object of one of the three
+ * shapes. Looks at the first 64 KiB only (a /debug/vars line is ~4 KiB).
+ */
+export function looksLikeSamplesJsonl(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 65536)).toString('utf8');
+  const first = head.split('\n').find((l) => l.trim() !== '');
+  if (!first || !first.trimStart().startsWith('{') || !head.includes('\n')) return false;
+  try {
+    const v = JSON.parse(first) as Record<string, unknown>;
+    return (typeof v.memstats === 'object' && v.memstats !== null) || typeof v.HeapAlloc === 'number' || (typeof v.source === 'string' && SOURCES.has(v.source));
+  } catch {
+    return false;
+  }
+}
