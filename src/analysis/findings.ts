@@ -18,7 +18,7 @@ export type PatternId =
   | 'off-heap-cgo';
 
 export interface CulpritGrowth {
-  /** Growth between the first and last profile that saw the site (bytes for heap, goroutines for goroutine). */
+  /** Last value minus first value of `series` (bytes for heap, goroutines for goroutine); a site absent from a profile counts 0 there. */
   delta: number;
   unit: 'bytes' | 'objects' | 'goroutines';
   /** Per minute of wall time, when profiles have times. */
@@ -32,7 +32,11 @@ export interface CulpritGrowth {
 }
 
 export interface Culprit {
-  /** First frame that is the user's code (outside runtime and the standard library). */
+  /**
+   * First frame that is the user's code (outside runtime, the standard library and golang.org/x).
+   * When a stack has none (net/http's own connection goroutines and buffers), the first frame that
+   * says something: see siteFrame / goroutine entry in analysis/user-frame.ts and culprits.ts.
+   */
   function: string;
   file: string;
   line: number;
@@ -43,9 +47,191 @@ export interface Culprit {
   growth: CulpritGrowth;
   /** Full stack, leaf first, for evidence. */
   stack: Frame[];
+  /** Heap culprits: average size of the site's live objects in the last profile, bytes (big = buffers). */
+  avgObjectBytes?: number;
   /** Goroutine culprits: wait state and creation site. */
   state?: string;
   createdBy?: Frame;
-  /** Score used for ranking (slope × monotonicity), higher first. */
+  /** Score used for ranking: Theil–Sen slope (per minute when timed, else per profile) × monotonicity; compare only within one list. */
   score: number;
+}
+
+/** Where the live-heap numbers came from, best first. */
+export type LiveHeapSource = 'runtime-metric' | 'gctrace' | 'heapalloc-at-gc' | 'heapalloc-envelope' | 'heap-profile' | 'heap-goal';
+
+/** What "work done" means on the x axis of the growth-versus-work fit. */
+export type WorkAxis = 'work-metric' | 'bytes-allocated' | 'objects-allocated' | 'time' | 'order';
+
+/** A robust trend of one series over the analysed window. */
+export interface TrendStats {
+  /** Points fitted (after warm-up was dropped). */
+  points: number;
+  /** Theil–Sen slope against work (unit per work unit) and against time (unit per minute). */
+  slopePerWork?: number;
+  slopePerMinute?: number;
+  /** Fitted change over the window (slope × span), in the series' unit. */
+  growth: number;
+  /** Median of the first third of the window: the level growth is compared with. */
+  baseline: number;
+  /** Median of the last third. */
+  latest: number;
+  /** growth / baseline. */
+  relativeGrowth: number;
+  /** Robust noise (MAD of residuals around the fit), in the series' unit. */
+  noise: number;
+  /** Mann–Kendall: Kendall's tau (−1..1) and the one-sided p-value for "rising". */
+  tau: number;
+  pRising: number;
+  /** Slope of the last third over that of the first third, the larger of the work-axis and time-axis ratios; near 0 = growth stopped. */
+  lastThirdSlopeRatio?: number;
+  /** Growth that decelerated to about zero. */
+  plateau: boolean;
+  /** The last points are back near the first third's level. */
+  returnedToBaseline: boolean;
+  /** 10th percentile of the last third: the level a bursty series keeps coming back to. */
+  floor?: number;
+  /**
+   * Set only when the rate of work varied: growth explained by the rate of work (traffic) rather than
+   * by the amount of work done, and whether the amount of work still explains part of it.
+   */
+  tracksTraffic?: boolean;
+  growsWithWork?: boolean;
+}
+
+export interface ObservedWindow {
+  /** Wall time covered, when samples carry times. */
+  seconds?: number;
+  /** Unix ms of the first and last observation used. */
+  startMs?: number;
+  endMs?: number;
+  samples: number;
+  /** GC cycles completed during the window (from NumGC or gctrace), summed over process segments. */
+  gcCycles: number;
+  heapProfiles: number;
+  goroutineProfiles: number;
+  /** Work done during the window in workUnit (bytes allocated, objects, or the work metric). */
+  workDone?: number;
+  workAxis: WorkAxis;
+  /** The work metric's name when workAxis is 'work-metric'. */
+  workMetric?: string;
+}
+
+export interface Rates {
+  liveHeapBytesPerMinute?: number;
+  /** Per GiB allocated (workAxis bytes-allocated). */
+  liveHeapBytesPerGiBAllocated?: number;
+  /** Per 1,000 units of the work metric (e.g. per 1,000 requests). */
+  liveHeapBytesPer1000Work?: number;
+  goroutinesPerMinute?: number;
+  goroutinesPer1000Work?: number;
+  goroutinesPerGiBAllocated?: number;
+  rssBytesPerMinute?: number;
+  /** RSS not mapped by the Go runtime (cgo, mmap, …). */
+  nonGoBytesPerMinute?: number;
+  goMappedBytesPerMinute?: number;
+}
+
+export interface Evidence {
+  /** Plain sentences with the numbers behind the verdict, most important first. */
+  reasons: string[];
+  rates: Rates;
+  liveHeap?: TrendStats;
+  goroutines?: TrendStats;
+  rss?: TrendStats;
+  /** RSS − (Sys − HeapReleased) − LazyFree. */
+  nonGo?: TrendStats;
+  /** Sys − HeapReleased. */
+  goMapped?: TrendStats;
+  /** Heap held by leaked goroutines' allocations (goroutine-leak with a growing heap), bytes. */
+  heapHeldByGoroutines?: number;
+}
+
+export interface LiveHeapSummary {
+  source?: LiveHeapSource;
+  points: number;
+  first?: number;
+  last?: number;
+  min?: number;
+  max?: number;
+  /** A compact series for sparklines: up to 60 values, oldest first (bytes). */
+  series: number[];
+}
+
+export interface BreakdownPart {
+  id:
+    | 'live-heap'
+    | 'dead-not-yet-collected'
+    | 'heap-unused-in-spans'
+    | 'heap-free-retained'
+    | 'stacks'
+    | 'runtime-metadata'
+    | 'lazy-free'
+    | 'non-go';
+  label: string;
+  bytes: number;
+  /** Share of RSS (or of Go-mapped memory when RSS is unknown), 0..1. */
+  share: number;
+  /** Change since the first sample of the same process, when known. */
+  delta?: number;
+}
+
+export interface MemoryBreakdown {
+  /** Unix ms of the sample described. */
+  t?: number;
+  rss?: number;
+  /** Sys − HeapReleased: what the runtime has mapped and not returned (what GOMEMLIMIT governs). */
+  goMapped?: number;
+  sys?: number;
+  heapReleased?: number;
+  parts: BreakdownPart[];
+  /** Caveats: estimates used, negative non-Go remainder, missing fields. */
+  notes: string[];
+}
+
+export interface Advice {
+  id: string;
+  text: string;
+  /** The numbers the advice rests on, as short "name = value" strings. */
+  basedOn: string[];
+}
+
+export interface RestartInfo {
+  /** Unix ms of the first sample of the new process, when known. */
+  t?: number;
+  /** Index of the first sample of the new process. */
+  sampleIndex: number;
+  reason: string;
+  /** Peak RSS and live heap of the process that ended, when known. */
+  peakRssBefore?: number;
+  liveHeapBefore?: number;
+}
+
+export interface ObserveMore {
+  /** Estimated further wall time needed, when times are known. */
+  seconds?: number;
+  gcCycles?: number;
+  reason: string;
+}
+
+export interface Findings {
+  schema: 'heapsight-findings/1';
+  verdict: Verdict;
+  /** 0..1, derived from the statistics (points, monotonicity, fit, growth against noise). */
+  confidence: number;
+  /** One paragraph in plain words. */
+  summary: string;
+  goVersion?: string;
+  observed: ObservedWindow;
+  evidence: Evidence;
+  liveHeap: LiveHeapSummary;
+  breakdown?: MemoryBreakdown;
+  culprits: Culprit[];
+  /** A recognised leak shape that no culprit carries (off-heap growth: no Go profile can see it). */
+  pattern?: PatternId;
+  advice: Advice[];
+  restarts: RestartInfo[];
+  /** Set when the verdict is inconclusive (and sometimes when a verdict is young). */
+  observeMore?: ObserveMore;
+  /** Data problems and caveats (missing endpoints, torn lines, estimates used). */
+  notes: string[];
 }

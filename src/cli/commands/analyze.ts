@@ -1,12 +1,48 @@
-// Placeholder until the command is built; registering it keeps `heapsight --help` honest about what is planned.
+// `heapsight analyze PATH...`: a verdict on whatever the user has — a recording directory, profiles,
+// goroutine dumps, /debug/vars or /metrics snapshots, gctrace logs, /proc files, samples.jsonl — in
+// any mix. Heavy modules are imported inside the action to keep start-up fast for other commands.
 import type { Command } from 'commander';
+
+export interface AnalyzeCommandOptions {
+  json?: boolean;
+  workMetric?: string;
+  color?: boolean;
+  html?: string;
+  md?: string;
+}
+
+/** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function useColor(opts: { color?: boolean } = {}): boolean {
+  if (opts.color === false) return false;
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
 
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('analyze is not built yet');
+    .description('Verdict on memory growth (heap leak, goroutine leak, off-heap growth, no leak, inconclusive) with evidence, culprits and advice')
+    .argument(
+      '<paths...>',
+      'recording directories and files of any supported format: pprof heap/goroutine profiles, goroutine text dumps, /debug/vars or /metrics snapshots, gctrace logs, /proc/<pid>/status or smaps_rollup, JSON-lines sample series',
+    )
+    .option('--json', 'print the findings as JSON (schema: docs/analyze-json.md)')
+    .option('--work-metric <name>', 'a cumulative counter of work done (expvar var or Prometheus counter, e.g. http_requests_total) to relate growth to; default: bytes allocated')
+    .option('--no-color', 'plain text even on a terminal')
+    .option('--html <file>', 'also write a self-contained HTML report (charts, culprits, growth view; opens offline)')
+    .option('--md <file>', 'also write a Markdown summary for tickets and pull requests')
+    .action(async (paths: string[], opts: AnalyzeCommandOptions) => {
+      const [{ loadInputs }, { analyzeRecording }, { renderJson }, { renderTerminal }] = await Promise.all([
+        import('../load-inputs.js'),
+        import('../../analysis/analyze-recording.js'),
+        import('../../report/json.js'),
+        import('../../report/terminal.js'),
+      ]);
+      const rec = await loadInputs(paths, { workMetric: opts.workMetric });
+      const findings = analyzeRecording(rec, { workMetric: opts.workMetric });
+      if (opts.html || opts.md) {
+        const { writeReportFiles } = await import('../../report/write-reports.js');
+        writeReportFiles({ findings, recording: rec }, { html: opts.html, md: opts.md });
+      }
+      process.stdout.write(opts.json ? renderJson(findings) : renderTerminal(findings, { color: useColor(opts) }));
     });
 }

@@ -1,0 +1,463 @@
+// analyzeRecording: a Recording in, Findings out — the one entry point `analyze`, `check`, `demo` and the
+// reports share. It splits the recording at restarts, builds the live-heap, goroutine and non-Go series
+// of each process lifetime, judges them (verdict.ts), and adds culprits, breakdown and advice.
+//
+// The non-obvious decision: with several process lifetimes, a leak in any one of them is a leak, and
+// memory rising in two or more lifetimes that each end in a restart is a leak too (the OOM-kill cycle)
+// even when no single lifetime is long enough on its own; otherwise the current (last) lifetime speaks.
+
+import type { GoroutineSnapshot } from '../model/goroutines.js';
+import type { MemorySample } from '../model/memory.js';
+import type { Recording, TimedGcCycle, TimedProfile } from '../model/recording.js';
+import { adviseFor } from './advice.js';
+import { goMapped, memoryBreakdown, nonGoBytes } from './breakdown.js';
+import { goroutineCulprits, heapCulprits } from './culprits.js';
+import { offHeapPattern, refineHttpPatterns } from './patterns.js';
+import { mannKendall } from './robust-stats.js';
+import type { Evidence, Findings, LiveHeapSummary, ObservedWindow, Rates, RestartInfo, TrendStats, Verdict, WorkAxis } from './findings.js';
+import { liveHeapSeries, sampleWork, type LiveHeapSeries } from './live-heap.js';
+import { splitAtRestarts, splitGcCycles } from './restarts.js';
+import { describeEvidence, summarize } from './summary.js';
+import { seriesTrend, type SeriesPoint, type Trend } from './trend.js';
+import {
+  combine,
+  GOROUTINE_THRESHOLDS,
+  HEAP_THRESHOLDS,
+  judgeSeries,
+  MIN_GC_CYCLES_RETAINING,
+  NON_GO_THRESHOLDS,
+  type SeriesJudgement,
+} from './verdict.js';
+
+export interface AnalyzeOptions {
+  /** Name of the user's work counter (sample.work), e.g. requests served. */
+  workMetric?: string;
+}
+
+export interface SegmentInput {
+  samples: MemorySample[];
+  gcCycles: TimedGcCycle[];
+  heapProfiles: TimedProfile[];
+  goroutineSnapshots: GoroutineSnapshot[];
+}
+
+export interface SegmentAnalysis {
+  input: SegmentInput;
+  axis: WorkAxis;
+  live: LiveHeapSeries;
+  liveTrend?: Trend;
+  goroutineTrend?: Trend;
+  nonGoTrend?: Trend;
+  rssTrend?: Trend;
+  goMappedTrend?: Trend;
+  /** What the x axis of the live-heap and goroutine fits was (work only when every point had it). */
+  liveX: XAxis;
+  goroutineX: XAxis;
+  heap: SeriesJudgement;
+  goroutines: SeriesJudgement;
+  nonGo: SeriesJudgement;
+  verdict: Verdict;
+  confidence: number;
+  observeMore?: Findings['observeMore'];
+  gcCycles: number;
+  seconds?: number;
+}
+
+const GiB = 1024 * 1024 * 1024;
+
+function chooseAxis(samples: MemorySample[], gcCycles: TimedGcCycle[], workMetric?: string): WorkAxis {
+  const share = (f: (s: MemorySample) => unknown) => (samples.length ? samples.filter((s) => f(s) !== undefined).length / samples.length : 0);
+  if (workMetric && share((s) => s.work) >= 0.8) return 'work-metric';
+  if (share((s) => s.totalAlloc) >= 0.8) return 'bytes-allocated';
+  if (share((s) => s.mallocs) >= 0.8) return 'objects-allocated';
+  if (samples.length === 0 && gcCycles.length > 0) return 'bytes-allocated';
+  if (samples.length > 0 && share((s) => s.t) >= 0.8) return 'time';
+  return 'order';
+}
+
+export type XAxis = 'work' | 'time' | 'order';
+
+/** Place points on one x axis: work when every point has it, else minutes, else input order. */
+function toSeries<T extends { t?: number; work?: number; order: number }>(pts: T[], y: (p: T) => number | undefined): { points: SeriesPoint[]; xAxis: XAxis } {
+  const usable = pts.filter((p) => {
+    const v = y(p);
+    return v !== undefined && Number.isFinite(v);
+  });
+  const xAxis: XAxis = usable.length && usable.every((p) => p.work !== undefined) ? 'work' : usable.length && usable.every((p) => p.t !== undefined) ? 'time' : 'order';
+  const points = usable.map((p) => ({
+    x: xAxis === 'work' ? p.work! : xAxis === 'time' ? p.t! / 60000 : p.order,
+    t: p.t,
+    y: y(p)!,
+  }));
+  return { points, xAxis };
+}
+
+function secondsOf(samples: { t?: number }[]): number | undefined {
+  const ts = samples.map((s) => s.t).filter((t): t is number => t !== undefined);
+  if (ts.length < 2) return undefined;
+  return (Math.max(...ts) - Math.min(...ts)) / 1000;
+}
+
+export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): SegmentAnalysis {
+  const { samples } = input;
+  const axis = chooseAxis(samples, input.gcCycles, opts.workMetric);
+  const live = liveHeapSeries(input, axis);
+  const sampleSeconds = secondsOf(samples);
+
+  // Live heap.
+  const liveSeries = toSeries(live.points, (p) => p.bytes);
+  const liveTrend = liveSeries.points.length ? seriesTrend(liveSeries.points) : undefined;
+  const liveSeconds = liveTrend?.seconds ?? sampleSeconds;
+  const gcCycles = live.gcCycles;
+  // When almost everything allocated stays live (light traffic, a heap that doubles between GCs), few
+  // collections happen at all; then fewer cycles suffice, as long as the floor rose at each of them.
+  const perGc = live.onePointPerGc ? live.points.map((p) => p.bytes) : live.gcFloors;
+  const retaining = liveTrend !== undefined && liveTrend.tau >= 0.8 && floorsKeepRising(perGc);
+  const heap = judgeSeries(liveTrend, HEAP_THRESHOLDS, {
+    points: liveTrend?.points ?? 0,
+    gcCycles: live.source === 'heap-profile' ? undefined : gcCycles,
+    seconds: liveSeconds,
+    retaining,
+    secondsPerGc: liveSeconds && gcCycles > 0 ? liveSeconds / gcCycles : undefined,
+    secondsPerPoint: liveSeconds && liveTrend && liveTrend.points > 1 ? liveSeconds / (liveTrend.points - 1) : undefined,
+  });
+
+  // Goroutines: from polls when they carry the count, else from profiles/dumps.
+  const indexed = samples.map((s, order) => ({ t: s.t, work: sampleWork(s, axis), order, s }));
+  let goroutineTrend: Trend | undefined;
+  let goroutineX: XAxis = 'order';
+  const withG = indexed.filter((p) => p.s.goroutines !== undefined);
+  if (withG.length >= 3) {
+    const gs = toSeries(withG, (p) => p.s.goroutines);
+    goroutineX = gs.xAxis;
+    goroutineTrend = seriesTrend(gs.points);
+  } else if (input.goroutineSnapshots.length >= 3) {
+    const snaps = input.goroutineSnapshots.map((g, order) => ({ t: g.t, order, total: g.total }));
+    const gs = toSeries(snaps, (p) => p.total);
+    goroutineX = gs.xAxis;
+    goroutineTrend = seriesTrend(gs.points);
+  }
+  const gSeconds = goroutineTrend?.seconds ?? sampleSeconds;
+  const goroutines = judgeSeries(goroutineTrend, GOROUTINE_THRESHOLDS, {
+    points: goroutineTrend?.points ?? 0,
+    seconds: gSeconds,
+    secondsPerPoint: gSeconds && goroutineTrend && goroutineTrend.points > 1 ? gSeconds / (goroutineTrend.points - 1) : undefined,
+  });
+
+  // RSS outside the runtime's mappings, and the runtime's mappings themselves.
+  let nonGoTrend: Trend | undefined;
+  let rssTrend: Trend | undefined;
+  let goMappedTrend: Trend | undefined;
+  const withNonGo = indexed.filter((p) => nonGoBytes(p.s) !== undefined);
+  if (withNonGo.length >= 3) {
+    nonGoTrend = seriesTrend(toSeries(withNonGo, (p) => nonGoBytes(p.s)).points);
+    goMappedTrend = seriesTrend(toSeries(withNonGo, (p) => goMapped(p.s)).points);
+  }
+  const withRss = indexed.filter((p) => p.s.rss !== undefined);
+  if (withRss.length >= 3) rssTrend = seriesTrend(toSeries(withRss, (p) => p.s.rss! - (p.s.lazyFree ?? 0)).points);
+  let nonGo = judgeSeries(nonGoTrend, { ...NON_GO_THRESHOLDS, minGrowth: Math.max(NON_GO_THRESHOLDS.minGrowth, 0.15 * (rssTrend?.baseline ?? 0)) }, {
+    points: nonGoTrend?.points ?? 0,
+    seconds: nonGoTrend?.seconds ?? sampleSeconds,
+  });
+  // Off-heap means the runtime's own mapped memory did not follow: if Go-mapped memory grew by half as
+  // much or more, the growth is the Go heap's (judged above), not cgo or mmap.
+  if (nonGo.state === 'growing' && goMappedTrend && nonGoTrend && goMappedTrend.growth > 0.5 * nonGoTrend.growth) {
+    nonGo = { ...nonGo, state: 'rising', strength: 0 };
+  }
+
+  const { verdict, confidence, observeMore } = combine(heap, goroutines, nonGo);
+  return {
+    input,
+    axis,
+    live,
+    liveTrend,
+    goroutineTrend,
+    nonGoTrend,
+    rssTrend,
+    goMappedTrend,
+    liveX: liveSeries.xAxis,
+    goroutineX,
+    heap,
+    goroutines,
+    nonGo,
+    verdict,
+    confidence,
+    observeMore,
+    gcCycles,
+    seconds: sampleSeconds ?? liveTrend?.seconds ?? goroutineTrend?.seconds,
+  };
+}
+
+/** Stable order by time when every element has one; otherwise the given order. */
+function ordered<T extends { t?: number }>(items: T[]): T[] {
+  if (items.length && items.every((i) => i.t !== undefined)) {
+    return items.map((v, i) => ({ v, i })).sort((a, b) => a.v.t! - b.v.t! || a.i - b.i).map((e) => e.v);
+  }
+  return [...items];
+}
+
+/** Split the recording into process lifetimes, each with the cycles, profiles and dumps that belong to it. */
+export function segmentRecording(rec: Recording): { segments: SegmentInput[]; restarts: RestartInfo[]; notes: string[] } {
+  const notes: string[] = [];
+  const samples = ordered(rec.samples);
+  const heapProfiles = ordered(rec.heapProfiles);
+  const snaps = ordered(rec.goroutineSnapshots);
+  const { segments: ranges, restarts } = splitAtRestarts(samples, rec.events);
+  const gcSegs = splitGcCycles(rec.gcCycles);
+
+  if (ranges.length === 0) {
+    // No samples: gctrace lifetimes, if any, carry the structure; profiles and dumps go to the last one.
+    const segs: SegmentInput[] = (gcSegs.length ? gcSegs : [[]]).map((c) => ({ samples: [], gcCycles: c, heapProfiles: [], goroutineSnapshots: [] }));
+    segs[segs.length - 1].heapProfiles = heapProfiles;
+    segs[segs.length - 1].goroutineSnapshots = snaps;
+    const gcRestarts: RestartInfo[] = segs.slice(1).map((s, i) => ({ sampleIndex: 0, reason: `gctrace cycle numbers restarted (lifetime ${i + 2})`, t: s.gcCycles[0]?.t }));
+    return { segments: segs, restarts: gcRestarts, notes };
+  }
+
+  const segs: SegmentInput[] = ranges.map((r) => ({ samples: samples.slice(r.start, r.end), gcCycles: [], heapProfiles: [], goroutineSnapshots: [] }));
+  const starts = segs.map((s) => s.samples[0].t);
+  const timedSegs = starts.every((t) => t !== undefined);
+  const segmentAt = (t: number | undefined): number => {
+    if (t === undefined || !timedSegs) return segs.length - 1;
+    let k = 0;
+    for (let i = 0; i < starts.length; i++) if (t >= starts[i]!) k = i;
+    return k;
+  };
+  for (const p of heapProfiles) segs[segmentAt(p.t)].heapProfiles.push(p);
+  for (const g of snaps) segs[segmentAt(g.t)].goroutineSnapshots.push(g);
+  if (gcSegs.length) {
+    if (gcSegs.every((c) => c.every((x) => x.t !== undefined)) && timedSegs) {
+      for (const c of gcSegs.flat()) segs[segmentAt(c.t)].gcCycles.push(c);
+    } else if (gcSegs.length === segs.length) {
+      gcSegs.forEach((c, i) => (segs[i].gcCycles = c));
+    } else {
+      segs[segs.length - 1].gcCycles = gcSegs[gcSegs.length - 1];
+      notes.push(`gctrace shows ${gcSegs.length} process lifetimes and the samples ${segs.length}; only the last gctrace lifetime was used`);
+    }
+  }
+  return { segments: segs, restarts, notes };
+}
+
+export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Findings {
+  const workMetric = opts.workMetric ?? rec.meta?.workMetric;
+  const { segments, restarts, notes } = segmentRecording(rec);
+  const analyses = segments.map((s) => analyzeSegment(s, { workMetric }));
+  const last = analyses[analyses.length - 1];
+
+  // Pick the lifetime that speaks for the recording.
+  let chosen = last;
+  let verdict: Verdict = last.verdict;
+  let confidence = last.confidence;
+  const leaks = analyses.filter((a) => a.verdict !== 'no-leak' && a.verdict !== 'inconclusive');
+  let oomCycle: string | undefined;
+  if (leaks.length) {
+    chosen = leaks.reduce((a, b) => (b.confidence > a.confidence ? b : a));
+    verdict = chosen.verdict;
+    confidence = chosen.confidence;
+  } else if (analyses.length >= 2) {
+    // The OOM-kill cycle: each lifetime that ended in a restart had its memory rising.
+    const ended = analyses.slice(0, -1);
+    const rose = ended.filter((a) => risingLifetime(a));
+    if (rose.length >= 2 && rose.length === ended.length) {
+      const heapRose = rose.every((a) => a.liveTrend && a.liveTrend.pRising < 0.01 && a.liveTrend.growth > 0);
+      verdict = heapRose ? 'heap-leak' : 'off-heap-growth';
+      confidence = Math.min(0.9, 0.55 + 0.1 * rose.length);
+      chosen = rose[rose.length - 1];
+      const peaks = restarts.map((r) => r.peakRssBefore).filter((p): p is number => p !== undefined);
+      oomCycle = `the process restarted ${restarts.length} times and memory rose in each of the ${rose.length} lifetimes that ended${
+        peaks.length ? ` (peak RSS before each restart: ${peaks.map((p) => `${(p / 1048576).toFixed(0)} MiB`).join(', ')})` : ''
+      }: the pattern of a leak ending in out-of-memory kills`;
+    }
+  }
+  if (verdict === 'inconclusive' && analyses.length >= 2) {
+    const earlier = analyses.slice(0, -1).filter((a) => a.verdict === 'no-leak');
+    if (earlier.length) {
+      chosen = earlier[earlier.length - 1];
+      verdict = 'no-leak';
+      confidence = Math.round(chosen.confidence * 0.9 * 100) / 100;
+      notes.push('the current process lifetime is too short to judge; the verdict comes from the previous lifetime');
+    }
+  }
+
+  const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion;
+  const heapProfilesForCulprits = chosen.input.heapProfiles.length >= 2 ? chosen.input.heapProfiles : rec.heapProfiles;
+  const snapsForCulprits = chosen.input.goroutineSnapshots.length >= 2 ? chosen.input.goroutineSnapshots : rec.goroutineSnapshots;
+  const gCulprits = goroutineCulprits(ordered(snapsForCulprits), { goVersion });
+  // Heap growth at net/http's connection buffers names the HTTP pattern only with the goroutines' help.
+  const hCulprits = refineHttpPatterns(heapCulprits(ordered(heapProfilesForCulprits), { goVersion }), gCulprits);
+  const culprits = [...gCulprits, ...hCulprits];
+  // Goroutine culprits first for a goroutine leak, heap culprits first otherwise; each list is ranked.
+  if (verdict !== 'goroutine-leak') culprits.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'heap' ? -1 : 1));
+
+  const lastSample = chosen.input.samples[chosen.input.samples.length - 1];
+  const firstSample = chosen.input.samples[0];
+  const livePts = chosen.live.points;
+  const liveAt = (s: MemorySample | undefined): number | undefined => {
+    if (!s || livePts.length === 0) return undefined;
+    if (s.liveHeap !== undefined) return s.liveHeap;
+    // The live-heap point nearest to the sample (by time, else by order).
+    const idx = chosen.input.samples.indexOf(s);
+    let best = livePts[0];
+    for (const p of livePts) {
+      const d = s.t !== undefined && p.t !== undefined ? Math.abs(p.t - s.t) : Math.abs(p.order - idx);
+      const bd = s.t !== undefined && best.t !== undefined ? Math.abs(best.t - s.t) : Math.abs(best.order - idx);
+      if (d < bd) best = p;
+    }
+    return best.bytes;
+  };
+  const breakdown = lastSample ? memoryBreakdown(lastSample, liveAt(lastSample), firstSample !== lastSample ? firstSample : undefined, liveAt(firstSample)) : undefined;
+
+  const observed = observedWindow(rec, analyses, chosen, workMetric);
+  const rates = tidyRates(ratesOf(chosen));
+  const evidence: Evidence = {
+    reasons: [],
+    rates,
+    liveHeap: strip(chosen.liveTrend),
+    goroutines: strip(chosen.goroutineTrend),
+    rss: strip(chosen.rssTrend),
+    nonGo: strip(chosen.nonGoTrend),
+    goMapped: strip(chosen.goMappedTrend),
+  };
+  if (verdict === 'goroutine-leak' && chosen.liveTrend && chosen.liveTrend.growth > 0 && chosen.liveTrend.pRising < 0.01) {
+    evidence.heapHeldByGoroutines = chosen.liveTrend.growth;
+  }
+  evidence.reasons = describeEvidence(verdict, chosen, breakdown, observed);
+  if (oomCycle) evidence.reasons.unshift(oomCycle);
+
+  const liveHeap = summarizeLive(chosen.live);
+  const findings: Findings = {
+    schema: 'heapsight-findings/1',
+    verdict,
+    confidence: round2(confidence),
+    summary: '',
+    goVersion,
+    observed,
+    evidence,
+    liveHeap,
+    breakdown,
+    culprits,
+    // Off-heap growth has a recognised shape but no Go frame to pin it on.
+    pattern: verdict === 'off-heap-growth' ? offHeapPattern().pattern : undefined,
+    advice: [],
+    restarts,
+    observeMore: verdict === 'inconclusive' ? chosen.observeMore : undefined,
+    notes: [...notes, ...chosen.live.notes, ...recordingNotes(rec)],
+  };
+  findings.advice = adviseFor(findings, lastSample);
+  findings.summary = summarize(findings);
+  return findings;
+}
+
+/**
+ * The heap keeps what it allocates: the floor each GC leaves never falls back (5% tolerance for the
+ * estimates' noise), rises consistently, and has at least doubled.
+ */
+function floorsKeepRising(floors: number[] | undefined): boolean {
+  if (!floors || floors.length < MIN_GC_CYCLES_RETAINING || !(floors[0] > 0)) return false;
+  for (let i = 1; i < floors.length; i++) if (floors[i] < 0.95 * Math.max(...floors.slice(0, i))) return false;
+  return floors[floors.length - 1] >= 2 * floors[0] && mannKendall(floors).tau >= 0.8;
+}
+
+function risingLifetime(a: SegmentAnalysis): boolean {
+  const tr = a.liveTrend ?? a.rssTrend;
+  return !!tr && tr.points >= 4 && tr.tau >= 0.6 && tr.growth > 0 && tr.relativeGrowth >= 0.2;
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+/** Numbers as a reader (or a JSON consumer) wants them: 4 significant digits, p-values untouched. */
+function tidy(v: number | undefined): number | undefined {
+  if (v === undefined || !Number.isFinite(v) || v === 0) return v;
+  return Number(v.toPrecision(Math.abs(v) >= 1e4 ? Math.ceil(Math.log10(Math.abs(v))) : 4));
+}
+
+function strip(t: Trend | undefined): TrendStats | undefined {
+  if (!t) return undefined;
+  const { fitted: _f, xSpan: _x, seconds: _s, firstThirdRoseClearly: _c, ...stats } = t;
+  const out = { ...stats } as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) if (typeof v === 'number' && k !== 'pRising') out[k] = tidy(v);
+  return out as unknown as TrendStats;
+}
+
+function tidyRates(r: Rates): Rates {
+  const out: Rates = {};
+  for (const [k, v] of Object.entries(r) as [keyof Rates, number | undefined][]) if (v !== undefined) out[k] = tidy(v);
+  return out;
+}
+
+function summarizeLive(live: LiveHeapSeries): LiveHeapSummary {
+  const ys = live.points.map((p) => p.bytes);
+  const series: number[] = [];
+  if (ys.length) {
+    const n = Math.min(60, ys.length);
+    for (let i = 0; i < n; i++) series.push(ys[Math.round((i * (ys.length - 1)) / Math.max(1, n - 1))]);
+  }
+  return {
+    source: live.source,
+    points: ys.length,
+    first: ys[0],
+    last: ys[ys.length - 1],
+    min: ys.length ? Math.min(...ys) : undefined,
+    max: ys.length ? Math.max(...ys) : undefined,
+    series,
+  };
+}
+
+function observedWindow(rec: Recording, analyses: SegmentAnalysis[], chosen: SegmentAnalysis, workMetric?: string): ObservedWindow {
+  const ts = rec.samples.map((s) => s.t).filter((t): t is number => t !== undefined);
+  const gcTs = rec.gcCycles.map((c) => c.t).filter((t): t is number => t !== undefined);
+  const profTs = [...rec.heapProfiles, ...rec.goroutineSnapshots].map((p) => p.t).filter((t): t is number => t !== undefined);
+  const all = ts.length ? ts : [...gcTs, ...profTs];
+  let seconds = all.length >= 2 ? (Math.max(...all) - Math.min(...all)) / 1000 : undefined;
+  if (seconds === undefined && rec.gcCycles.length >= 2) {
+    seconds = analyses.reduce((a, s) => a + (s.input.gcCycles.length >= 2 ? s.input.gcCycles[s.input.gcCycles.length - 1].atSeconds - s.input.gcCycles[0].atSeconds : 0), 0);
+  }
+  const gcCycles = analyses.reduce((a, s) => a + s.gcCycles, 0);
+  const workPts = chosen.input.samples.map((s) => sampleWork(s, chosen.axis)).filter((w): w is number => w !== undefined);
+  return {
+    seconds: seconds === undefined ? undefined : Math.round(seconds * 10) / 10,
+    startMs: all.length ? Math.min(...all) : undefined,
+    endMs: all.length ? Math.max(...all) : undefined,
+    samples: rec.samples.length,
+    gcCycles,
+    heapProfiles: rec.heapProfiles.length,
+    goroutineProfiles: rec.goroutineSnapshots.length,
+    workDone: workPts.length >= 2 ? workPts[workPts.length - 1] - workPts[0] : undefined,
+    workAxis: chosen.axis,
+    workMetric: chosen.axis === 'work-metric' ? workMetric : undefined,
+  };
+}
+
+function ratesOf(a: SegmentAnalysis): Rates {
+  const r: Rates = {};
+  const perWork = (tr: Trend, x: XAxis, setGiB: (v: number) => void, set1000: (v: number) => void) => {
+    if (x !== 'work' || tr.slopePerWork === undefined) return;
+    if (a.axis === 'bytes-allocated') setGiB(tr.slopePerWork * GiB);
+    if (a.axis === 'work-metric') set1000(tr.slopePerWork * 1000);
+  };
+  const lt = a.liveTrend;
+  if (lt) {
+    r.liveHeapBytesPerMinute = lt.slopePerMinute;
+    perWork(lt, a.liveX, (v) => (r.liveHeapBytesPerGiBAllocated = v), (v) => (r.liveHeapBytesPer1000Work = v));
+  }
+  const gt = a.goroutineTrend;
+  if (gt) {
+    r.goroutinesPerMinute = gt.slopePerMinute;
+    perWork(gt, a.goroutineX, (v) => (r.goroutinesPerGiBAllocated = v), (v) => (r.goroutinesPer1000Work = v));
+  }
+  if (a.rssTrend) r.rssBytesPerMinute = a.rssTrend.slopePerMinute;
+  if (a.nonGoTrend) r.nonGoBytesPerMinute = a.nonGoTrend.slopePerMinute;
+  if (a.goMappedTrend) r.goMappedBytesPerMinute = a.goMappedTrend.slopePerMinute;
+  return r;
+}
+
+function recordingNotes(rec: Recording): string[] {
+  const out: string[] = [];
+  for (const m of rec.meta?.missing ?? []) out.push(`${m.endpoint} was missing: ${m.cost}`);
+  const gaps = rec.events.filter((e) => e.kind === 'gap');
+  if (gaps.length) out.push(`${gaps.length} gap${gaps.length > 1 ? 's' : ''} in the recording (target unreachable), longest ${Math.round(Math.max(...gaps.map((g) => g.durationMs ?? 0)) / 1000)} s`);
+  for (const e of rec.events.filter((e) => e.kind === 'note')) out.push(e.detail);
+  return out;
+}

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { capPoints, mad, mannKendall, median, normalCdf, quantile, theilSen } from './robust-stats.js';
+import { seededRandom } from './simulated-service.js';
+
+test('median and MAD of small sets', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+  // MAD of 1..5 is median(|x−3|) = 1, scaled by 1.4826.
+  assert.ok(Math.abs(mad([1, 2, 3, 4, 5]) - 1.4826) < 1e-9);
+  assert.equal(quantile([0, 10], 0.25), 2.5);
+});
+
+test('Theil–Sen ignores a spike that moves least squares', () => {
+  const pts = Array.from({ length: 21 }, (_, i) => ({ x: i, y: 2 * i + 5 }));
+  pts[20].y = 1000; // one wild point at the end
+  const fit = theilSen(pts);
+  assert.ok(Math.abs(fit.slope - 2) < 1e-9, `slope ${fit.slope}`);
+  assert.ok(Math.abs(fit.intercept - 5) < 1e-9);
+});
+
+test('Mann–Kendall: monotone rise is significant, noise is not', () => {
+  const rising = Array.from({ length: 20 }, (_, i) => i);
+  const mk = mannKendall(rising);
+  assert.equal(mk.tau, 1);
+  assert.ok(mk.pRising < 1e-6);
+  const rnd = seededRandom(42);
+  const noise = Array.from({ length: 60 }, () => rnd());
+  const mkn = mannKendall(noise);
+  assert.ok(mkn.pRising > 0.01, `noise p ${mkn.pRising}`);
+  // All ties: no trend, no division by zero.
+  assert.deepEqual(mannKendall([5, 5, 5, 5]).z, 0);
+});
+
+test('normalCdf matches known values', () => {
+  assert.ok(Math.abs(normalCdf(0) - 0.5) < 1e-7);
+  assert.ok(Math.abs(normalCdf(1.959964) - 0.975) < 1e-6);
+  assert.ok(Math.abs(normalCdf(-3) - 0.0013499) < 1e-6);
+});
+
+test('capPoints keeps the first and the last point', () => {
+  const v = Array.from({ length: 10_000 }, (_, i) => i);
+  const c = capPoints(v, 100);
+  assert.equal(c.length, 100);
+  assert.equal(c[0], 0);
+  assert.equal(c[99], 9999);
+});
+
+test('median by selection agrees with sorting, duplicates and odd/even sizes included', () => {
+  const rnd = seededRandom(7);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 1 + Math.floor(rnd() * 50);
+    const v = Array.from({ length: n }, () => Math.floor(rnd() * 10));
+    const s = [...v].sort((a, b) => a - b);
+    const expected = n % 2 ? s[n >> 1] : (s[(n >> 1) - 1] + s[n >> 1]) / 2;
+    assert.equal(median(v), expected, JSON.stringify(v));
+  }
+});
+
+test('Mann–Kendall is exact for few points without ties', () => {
+  // 7 strictly rising points: only the identity permutation has S = 21, p = 1/7!.
+  assert.ok(Math.abs(mannKendall([1, 2, 3, 4, 5, 6, 7]).pRising - 1 / 5040) < 1e-12);
+  // One swap: S = 19, permutations with at most one inversion: 1 + 6.
+  assert.ok(Math.abs(mannKendall([1, 2, 4, 3, 5, 6, 7]).pRising - 7 / 5040) < 1e-12);
+  // No trend in the other direction.
+  assert.equal(mannKendall([7, 6, 5, 4, 3, 2, 1]).pRising, 1);
+});

@@ -1,0 +1,222 @@
+// The shape of one series over a window: robust slope against work and time, monotonicity, plateau,
+// return to baseline, and whether growth follows the rate of traffic instead of the amount of work.
+// The verdict module decides with these numbers; this module only measures.
+//
+// The non-obvious decision: a leak is memory that grows with the *amount* of work done, while in-flight
+// memory grows with the *rate* of work. Under a traffic ramp both rise with time, so when the work rate
+// varies we fit the series against both and call the growth traffic-driven when the rate explains it
+// clearly better. With a steady rate the rate carries no information and the test stays silent.
+
+import type { TrendStats } from './findings.js';
+import { capPoints, mad, mannKendall, median, quantile, theilSen, type XY } from './robust-stats.js';
+
+export interface SeriesPoint {
+  /** Position on the work axis (or time/order when no work axis exists). */
+  x: number;
+  /** Unix ms, when known. */
+  t?: number;
+  y: number;
+}
+
+export interface TrendOptions {
+  /** Share of the x range dropped at the start as warm-up (only when enough points remain). */
+  warmupFraction?: number;
+}
+
+export interface Trend extends TrendStats {
+  /** The first third's own rise exceeded 3× the noise: only then is its pace a yardstick. */
+  firstThirdRoseClearly: boolean;
+  /** The points actually fitted (after warm-up), for callers that need spans. */
+  fitted: SeriesPoint[];
+  /** x span and time span of the fitted points. */
+  xSpan: number;
+  seconds?: number;
+}
+
+const MIN_AFTER_WARMUP = 6;
+
+export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Trend {
+  let pts = input.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const warm = opts.warmupFraction ?? 0.1;
+  if (pts.length > 0 && warm > 0) {
+    const x0 = pts[0].x;
+    const cut = x0 + warm * (pts[pts.length - 1].x - x0);
+    const kept = pts.filter((p) => p.x >= cut);
+    if (kept.length >= MIN_AFTER_WARMUP) pts = kept;
+  }
+  const n = pts.length;
+  const empty: Trend = {
+    points: n,
+    growth: 0,
+    baseline: n ? pts[0].y : 0,
+    latest: n ? pts[n - 1].y : 0,
+    relativeGrowth: 0,
+    noise: 0,
+    tau: 0,
+    pRising: 1,
+    plateau: false,
+    returnedToBaseline: false,
+    firstThirdRoseClearly: false,
+    fitted: pts,
+    xSpan: n ? pts[n - 1].x - pts[0].x : 0,
+  };
+  if (n < 3) return empty;
+
+  const xy: XY[] = pts.map((p) => ({ x: p.x, y: p.y }));
+  const fit = theilSen(xy);
+  const xSpan = pts[n - 1].x - pts[0].x;
+  const growth = fit.slope * xSpan;
+  const third = Math.max(1, Math.floor(n / 3));
+  const first = pts.slice(0, third);
+  const last = pts.slice(n - third);
+  const baseline = median(first.map((p) => p.y));
+  const latest = median(last.map((p) => p.y));
+  const noise = mad(xy.map((p) => p.y - (fit.intercept + fit.slope * p.x)));
+  const mk = mannKendall(pts.map((p) => p.y));
+
+  let lastThirdSlopeRatio: number | undefined;
+  let plateau = false;
+  let firstThirdRoseClearly = false;
+  if (third >= 3) {
+    // Deceleration is judged against work and, when timed, against time as well: a leak whose
+    // allocation per request grows (a map rehashing ever larger tables) slows against bytes allocated
+    // but not against the clock, while a cache that is full has stopped on both.
+    const ratioOn = (xOf: (p: SeriesPoint) => number): number | undefined => {
+      const s1 = theilSen(first.map((p) => ({ x: xOf(p), y: p.y }))).slope;
+      const s3 = theilSen(last.map((p) => ({ x: xOf(p), y: p.y }))).slope;
+      return s1 > 0 ? s3 / s1 : undefined;
+    };
+    const rWork = ratioOn((p) => p.x);
+    const timedThirds = first.every((p) => p.t !== undefined) && last.every((p) => p.t !== undefined);
+    const rTime = timedThirds ? ratioOn((p) => p.t! / 60000) : undefined;
+    const ratios = [rWork, rTime].filter((r): r is number => r !== undefined);
+    if (ratios.length) {
+      lastThirdSlopeRatio = Math.max(...ratios);
+      const s3 = theilSen(last.map((p) => ({ x: p.x, y: p.y }))).slope;
+      const lastGrowth = s3 * (last[last.length - 1].x - last[0].x);
+      const mkLast = mannKendall(last.map((p) => p.y));
+      // Growth that has all but stopped: the last third rises at under a quarter of the first third's
+      // pace (on every axis) and what it still rises is lost in the noise or not consistent.
+      // And the first third must have risen clearly: a slow rise inside the noise has no measurable
+      // pace to compare with, so it cannot be said to have stopped.
+      const s1 = theilSen(first.map((p) => ({ x: p.x, y: p.y }))).slope;
+      firstThirdRoseClearly = s1 * (first[first.length - 1].x - first[0].x) >= 3 * noise;
+      plateau = growth > 0 && firstThirdRoseClearly && lastThirdSlopeRatio < 0.25 && (lastGrowth < 2 * noise || mkLast.pRising > 0.05);
+    } else if (fit.slope > 0) {
+      lastThirdSlopeRatio = theilSen(last.map((p) => ({ x: p.x, y: p.y }))).slope / fit.slope;
+    }
+  }
+
+  // Back to where it started: the final points sit near the first third's level although the series
+  // rose in between (bursts that were given back).
+  const tailN = Math.max(3, Math.floor(n / 10));
+  const tail = median(pts.slice(n - tailN).map((p) => p.y));
+  const peak = Math.max(...pts.map((p) => p.y));
+  const tolerance = Math.max(2 * noise, 0.05 * Math.abs(baseline));
+  // The rise must stand out from the noise, or every flat series would "return" from its own jitter.
+  const returnedToBaseline = peak - baseline > Math.max(4 * noise, 0.2 * Math.abs(baseline)) && tail - baseline <= tolerance;
+
+  const floor = quantile(last.map((p) => p.y), 0.1);
+  const timed = pts.every((p) => p.t !== undefined);
+  let slopePerMinute: number | undefined;
+  let seconds: number | undefined;
+  if (timed && pts[n - 1].t! > pts[0].t!) {
+    slopePerMinute = theilSen(pts.map((p) => ({ x: p.t! / 60000, y: p.y }))).slope;
+    seconds = (pts[n - 1].t! - pts[0].t!) / 1000;
+  }
+
+  const traffic: TrafficFit = timed ? trafficFit(pts) : { varies: false };
+  return {
+    points: n,
+    slopePerWork: fit.slope,
+    slopePerMinute,
+    growth,
+    baseline,
+    latest,
+    relativeGrowth: baseline > 0 ? growth / baseline : growth > 0 ? Number.POSITIVE_INFINITY : 0,
+    noise,
+    tau: mk.tau,
+    pRising: mk.pRising,
+    lastThirdSlopeRatio,
+    plateau,
+    returnedToBaseline,
+    floor,
+    // Between the two thresholds neither is claimed: the window cannot tell amount from rate yet.
+    tracksTraffic: traffic.varies ? (traffic.tRate ?? 0) >= 3 && (traffic.tWork ?? 0) < 1.5 : undefined,
+    growsWithWork: traffic.varies ? (traffic.tWork ?? 0) >= 3.5 : undefined,
+    firstThirdRoseClearly,
+    fitted: pts,
+    xSpan,
+    seconds,
+  };
+}
+
+export interface TrafficFit {
+  /** The work rate varied enough (robust spread ≥ 15% of its median) to test against. */
+  varies: boolean;
+  /** t statistics of the cumulative-work and the rate coefficient in y = a + b·work + c·rate. */
+  tWork?: number;
+  tRate?: number;
+}
+
+/**
+ * How the series relates to the work rate (dx/dt) versus the cumulative work x, by a least-squares fit
+ * y = a + b·x + c·rate. Only meaningful when the rate varies (a ramp, bursts); with a steady rate the two
+ * cannot be told apart and `varies` is false.
+ */
+export function trafficFit(pts: SeriesPoint[]): TrafficFit {
+  if (pts.length < 10) return { varies: false };
+  const rated: { rate: number; x: number; y: number }[] = [];
+  // The rate over a few neighbours on each side: one poll's worth of requests is too lumpy a measure.
+  const h = Math.max(1, Math.floor(pts.length / 10));
+  for (let i = h; i < pts.length - h; i++) {
+    const dt = pts[i + h].t! - pts[i - h].t!;
+    if (dt <= 0) continue;
+    rated.push({ rate: (pts[i + h].x - pts[i - h].x) / dt, x: pts[i].x, y: pts[i].y });
+  }
+  if (rated.length < 8) return { varies: false };
+  const rates = rated.map((r) => r.rate);
+  const mr = median(rates);
+  if (!(mr > 0) || mad(rates) / mr < 0.15) return { varies: false };
+  const fit = ols2(capPoints(rated, 400));
+  if (!fit) return { varies: true };
+  return { varies: true, tWork: fit.tWork, tRate: fit.tRate };
+}
+
+/** y = a + b·x + c·rate by least squares on standardised predictors; t statistics of b and c. */
+function ols2(rows: { rate: number; x: number; y: number }[]): { tWork: number; tRate: number } | undefined {
+  const n = rows.length;
+  const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((a, r) => a + f(r), 0) / n;
+  const mx = mean((r) => r.x);
+  const mr = mean((r) => r.rate);
+  const my = mean((r) => r.y);
+  let sxx = 0;
+  let srr = 0;
+  let sxr = 0;
+  let sxy = 0;
+  let sry = 0;
+  for (const r of rows) {
+    const dx = r.x - mx;
+    const dr = r.rate - mr;
+    const dy = r.y - my;
+    sxx += dx * dx;
+    srr += dr * dr;
+    sxr += dx * dr;
+    sxy += dx * dy;
+    sry += dr * dy;
+  }
+  const det = sxx * srr - sxr * sxr;
+  // Nearly collinear predictors: the data cannot separate work from rate.
+  if (!(det > 1e-9 * sxx * srr)) return undefined;
+  const b = (srr * sxy - sxr * sry) / det;
+  const c = (sxx * sry - sxr * sxy) / det;
+  let sse = 0;
+  for (const r of rows) {
+    const e = r.y - my - b * (r.x - mx) - c * (r.rate - mr);
+    sse += e * e;
+  }
+  const s2 = sse / Math.max(1, n - 3);
+  const seB = Math.sqrt((s2 * srr) / det);
+  const seC = Math.sqrt((s2 * sxx) / det);
+  return { tWork: seB > 0 ? b / seB : 0, tRate: seC > 0 ? c / seC : 0 };
+}

@@ -1,0 +1,72 @@
+// loadInputs on real captured files (the readers' testdata, produced by our Go programs): each format
+// lands in the right part of the Recording, /proc files join the snapshot before them, and bad input is
+// an InputError naming the file.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../sources/input-error.js';
+import { repoRoot } from '../test-support/toolchain.js';
+import { loadInputs } from './load-inputs.js';
+
+const td = (p: string) => join(repoRoot, 'src/sources/testdata', p);
+
+test('a recording directory loads whole', async () => {
+  const rec = await loadInputs([td('recording/target-churn')]);
+  assert.equal(rec.samples.length, 10);
+  assert.equal(rec.heapProfiles.length, 4);
+  assert.ok(rec.goroutineSnapshots.length >= 4);
+  assert.ok(rec.gcCycles.length >= 1);
+  assert.equal(rec.meta?.format, 'heapsight-recording');
+});
+
+test('loose files of every kind go where they belong', async () => {
+  const rec = await loadInputs([
+    td('pprof/heap-base.pb.gz'),
+    td('pprof/heap-default.pb.gz'),
+    td('goroutine/debug0.pb.gz'),
+    td('goroutine/debug1.txt'),
+    td('goroutine/debug2.txt'),
+    td('gctrace/go1.19-interleaved.stderr.txt'),
+    td('samples-jsonl/vars.jsonl'),
+  ]);
+  assert.equal(rec.heapProfiles.length, 2);
+  assert.ok(rec.heapProfiles.every((p) => p.t !== undefined && p.t > 1.7e12), 'profile time_nanos becomes t');
+  assert.equal(rec.goroutineSnapshots.length, 3);
+  assert.deepEqual(rec.goroutineSnapshots.map((g) => g.kind), ['proto', 'debug1', 'debug2']);
+  assert.ok(rec.gcCycles.length > 5);
+  assert.ok(rec.samples.length >= 2);
+});
+
+test('an expvar snapshot followed by /proc status and smaps_rollup is one sample', async () => {
+  const rec = await loadInputs([td('expvar/go1.19-vars.json'), td('proc/status-released-madvfree.txt'), td('proc/smaps_rollup-released-madvfree.txt')]);
+  assert.equal(rec.samples.length, 1);
+  const s = rec.samples[0];
+  assert.equal(s.source, 'expvar');
+  assert.ok(s.heapAlloc! > 0);
+  assert.ok(s.rss! > 0, 'RSS from status');
+  assert.ok(s.lazyFree! > 0, 'LazyFree from smaps_rollup');
+});
+
+test('a Prometheus exposition snapshot loads as a sample with the work metric', async () => {
+  const rec = await loadInputs([td('prometheus/go1.19-default.txt')], { workMetric: 'go_memstats_mallocs_total' });
+  assert.equal(rec.samples.length, 1);
+  assert.equal(rec.samples[0].source, 'prometheus');
+  assert.ok(rec.samples[0].work! > 0);
+});
+
+test('bad input: a text heap profile, an HTML page, a missing path, a plain directory', async () => {
+  await assert.rejects(loadInputs([td('detect/heap-debug1.txt')]), (e: unknown) => e instanceof InputError && /debug=1/.test(e.message));
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-'));
+  try {
+    const html = join(dir, 'vars.json');
+    writeFileSync(html, '<!doctype html><html><body>login</body></html>');
+    await assert.rejects(loadInputs([html]), (e: unknown) => e instanceof InputError && e.message.includes(html) && /HTML page/.test(e.message));
+    await assert.rejects(loadInputs([join(dir, 'nope')]), (e: unknown) => e instanceof InputError && /no such file/.test(e.message));
+    await assert.rejects(loadInputs([dir]), (e: unknown) => e instanceof InputError && /recording directory/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,161 @@
+// Load any mix of inputs into one Recording for `analyze`: recording directories, pprof heap and
+// goroutine profiles, goroutine text dumps, /debug/vars and /metrics snapshots, gctrace logs, /proc files
+// and JSON-lines sample series. The format of a file comes from its bytes (sources/detect.ts), never
+// from its name.
+//
+// The non-obvious decision: loose snapshots carry no clock, so they keep the order they were given in,
+// and a /proc file given right after a runtime snapshot (vars-1.json status-1 vars-2.json status-2 …)
+// is merged into that snapshot, since a lone RSS is useless without the Go numbers of the same moment.
+
+import { readFile, stat } from 'node:fs/promises';
+import type { GoroutineSnapshot } from '../model/goroutines.js';
+import type { MemorySample } from '../model/memory.js';
+import { emptyRecording, type Recording, type TimedProfile } from '../model/recording.js';
+import { detectInput } from '../sources/detect.js';
+import { parseExpvar } from '../sources/expvar.js';
+import { parseGctraceLog } from '../sources/gctrace.js';
+import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
+import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
+import { maybeGunzip } from '../sources/gzip.js';
+import { describeBytes, InputError } from '../sources/input-error.js';
+import { parsePprof } from '../sources/pprof.js';
+import { parseProcStatus, parseSmapsRollup } from '../sources/procfs.js';
+import { memorySampleFromExposition } from '../sources/prometheus-text.js';
+import { isRecordingDir, readRecordingDir } from '../sources/recording.js';
+import { readSamplesJsonl } from '../sources/samples-jsonl.js';
+
+export interface LoadOptions {
+  workMetric?: string;
+  /** Largest file (and inflated size) accepted, bytes. */
+  maxBytes?: number;
+}
+
+const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024;
+
+function nanosToMs(n: bigint): number | undefined {
+  return n > 0n ? Number(n / 1_000_000n) : undefined;
+}
+
+/** A proc-only sample (RSS and friends, no runtime numbers). */
+function isProcOnly(s: MemorySample): boolean {
+  return s.source === 'proc';
+}
+
+function mergeProc(into: MemorySample, proc: MemorySample): void {
+  for (const [k, v] of Object.entries(proc)) {
+    if (k === 'source' || k === 't' || v === undefined) continue;
+    const key = k as keyof MemorySample;
+    if (into[key] === undefined) (into as unknown as Record<string, unknown>)[key] = v;
+  }
+}
+
+export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promise<Recording> {
+  const rec = emptyRecording();
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  let lastRuntime: MemorySample | undefined;
+  const pushSample = (s: MemorySample) => {
+    if (isProcOnly(s) && lastRuntime && lastRuntime.rss === undefined && (s.t === undefined || lastRuntime.t === undefined || s.t === lastRuntime.t)) {
+      mergeProc(lastRuntime, s);
+      return;
+    }
+    if (isProcOnly(s) && lastRuntime && lastRuntime.rss !== undefined && lastRuntime.lazyFree === undefined && s.lazyFree !== undefined && s.t === undefined) {
+      // status then smaps_rollup for the same snapshot: LazyFree joins the same sample.
+      mergeProc(lastRuntime, s);
+      return;
+    }
+    rec.samples.push(s);
+    if (!isProcOnly(s)) lastRuntime = s;
+  };
+
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`);
+    }
+    if (info.isDirectory()) {
+      if (!isRecordingDir(path)) throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
+      const r = await readRecordingDir(path);
+      rec.meta ??= r.meta;
+      rec.samples.push(...r.samples);
+      rec.gcCycles.push(...r.gcCycles);
+      rec.scavenges.push(...r.scavenges);
+      rec.heapProfiles.push(...r.heapProfiles);
+      rec.goroutineSnapshots.push(...r.goroutineSnapshots);
+      rec.events.push(...r.events);
+      lastRuntime = undefined;
+      continue;
+    }
+    if (info.size > maxBytes) throw new InputError(path, `expected at most ${maxBytes} bytes, got a ${info.size}-byte file`);
+    const raw = new Uint8Array(await readFile(path));
+    const det = detectInput(raw);
+    const bytes = () => maybeGunzip(raw, path, maxBytes);
+    switch (det.format) {
+      case 'pprof': {
+        const profile = parsePprof(raw, path, { maxBytes });
+        const t = nanosToMs(profile.timeNanos);
+        if (profile.sampleTypes.some((st) => st.type === 'goroutine')) {
+          rec.goroutineSnapshots.push({ ...goroutineSnapshotFromProfile(profile, path), t });
+        } else if (profile.sampleTypes.some((st) => st.type === 'inuse_space')) {
+          const tp: TimedProfile = { t, origin: path, profile };
+          rec.heapProfiles.push(tp);
+        } else {
+          const types = profile.sampleTypes.map((st) => `${st.type}/${st.unit}`).join(', ');
+          throw new InputError(path, `expected a heap or goroutine profile, got a profile of ${types || 'no sample types'}`);
+        }
+        break;
+      }
+      case 'goroutine-debug1':
+        rec.goroutineSnapshots.push(parseGoroutineDebug1(bytes(), path));
+        break;
+      case 'goroutine-debug2': {
+        const snap: GoroutineSnapshot = await readGoroutineDebug2(bytes(), path);
+        rec.goroutineSnapshots.push(snap);
+        break;
+      }
+      case 'expvar':
+        pushSample(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }));
+        break;
+      case 'exposition':
+        pushSample(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }));
+        break;
+      case 'jsonl-samples': {
+        const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
+        rec.samples.push(...samples);
+        for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
+        lastRuntime = undefined;
+        break;
+      }
+      case 'gctrace': {
+        const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
+        rec.gcCycles.push(...log.gcCycles);
+        rec.scavenges.push(...log.scavenges);
+        break;
+      }
+      case 'proc-status': {
+        const st = parseProcStatus(bytes(), path);
+        const s: MemorySample = { source: 'proc' };
+        for (const [k, v] of Object.entries(st)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
+        pushSample(s);
+        break;
+      }
+      case 'smaps-rollup': {
+        const r = parseSmapsRollup(bytes(), path);
+        const s: MemorySample = { source: 'proc' };
+        if (r.rss !== undefined) s.rss = r.rss;
+        if (r.lazyFree !== undefined) s.lazyFree = r.lazyFree;
+        if (r.swap !== undefined) s.swap = r.swap;
+        pushSample(s);
+        break;
+      }
+      case 'heap-debug1':
+      case 'html':
+      case 'unknown':
+      default:
+        throw new InputError(path, `expected a profile, goroutine dump, /debug/vars or /metrics snapshot, gctrace log, /proc file or samples.jsonl, got ${det.note ?? describeBytes(raw)}`);
+    }
+  }
+  return rec;
+}
