@@ -77,6 +77,8 @@ export interface ProfileFetched {
   t: number;
   bytes: number;
   path?: string;
+  /** The body as stored (debug=2 dumps gzip-compressed), for in-memory consumers such as the running verdict. */
+  body: Uint8Array;
 }
 
 interface Endpoints {
@@ -213,10 +215,21 @@ export class Poller extends EventEmitter {
    */
   inFlight = 0;
 
+  /**
+   * fetch() asks for gzip by default, and client_golang's /metrics handler then builds a gzip writer
+   * (~1 MiB of allocation in the target) for every scrape; on loopback or a LAN uncompressed text is
+   * cheaper for both sides. The user's own Accept-Encoding, if any, wins.
+   */
+  private get requestHeaders(): Record<string, string> {
+    const h = this.opts.headers ?? {};
+    if (Object.keys(h).some((k) => k.toLowerCase() === 'accept-encoding')) return h;
+    return { ...h, 'Accept-Encoding': 'identity' };
+  }
+
   private async fetch(url: string, timeoutMs: number, maxBytes: number, accept?: string) {
     this.inFlight++;
     try {
-      return await fetchBytes(url, { timeoutMs, maxBytes, headers: this.opts.headers, accept });
+      return await fetchBytes(url, { timeoutMs, maxBytes, headers: this.requestHeaders, accept });
     } finally {
       this.inFlight--;
     }
@@ -522,7 +535,7 @@ export class Poller extends EventEmitter {
       }
     }
     const path = this.opts.writer?.writeProfile(kind, t, bytes);
-    const info: ProfileFetched = { kind, t, bytes: bytes.length, path };
+    const info: ProfileFetched = { kind, t, bytes: bytes.length, path, body: bytes };
     this.emit('profile', info);
   }
 

@@ -1,12 +1,269 @@
-// Placeholder until the command is built; registering it keeps `heapsight --help` honest about what is planned.
+// `heapsight check`: a CI gate. Optionally starts the service (--run) and a load driver (--load), each
+// in its own process group, waits until the service answers, watches it (the same session as `watch`,
+// writing a recording), stops everything it started, and exits 0 (no leak), 1 (leak, culprit printed),
+// 3 (inconclusive; --inconclusive-exit), 2 (usage) or 4 (the target could not be read, or the service
+// it started died without a leak verdict). Rules for --max-*-growth: check-gate.ts.
+//
+// The non-obvious decision: whatever happens — a failed start, an exception, Ctrl-C, the service
+// dying — the started process groups are stopped in a `finally`, and an 'exit' hook SIGKILLs any that
+// survive (process-group.ts). On SIGINT/SIGTERM the check still analyses what it collected and prints
+// it, but exits 130/143 so that a cancelled CI job is never read as a pass.
+
 import type { Command } from 'commander';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir, hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { EXIT_INPUT, EXIT_LEAK } from '../exit-codes.js';
+import { UsageError } from '../usage-error.js';
+
+interface CheckFlags {
+  url?: string;
+  run?: string;
+  load?: string;
+  duration: string;
+  untilVerdict?: boolean;
+  confidence: string;
+  maxHeapGrowth?: string;
+  maxGoroutineGrowth?: string;
+  junit?: string;
+  inconclusiveExit: string;
+  header: string[];
+  insecure?: boolean;
+  out?: string;
+  interval: string;
+  profileInterval: string;
+  goroutineDumpEvery: string;
+  timeout: string;
+  startupTimeout: string;
+  workMetric?: string;
+}
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Wait until `url` gives any HTTP answer (a 404 counts: the server is up), the command exits, or the deadline. */
+async function waitUntilAnswering(
+  url: string,
+  headers: Record<string, string>,
+  deadlineMs: number,
+  gone: () => string | undefined,
+  cancelled: AbortSignal,
+): Promise<void> {
+  let last = 'no answer yet';
+  for (;;) {
+    const why = gone();
+    if (why) throw new Error(why);
+    if (cancelled.aborted) throw new Error(String(cancelled.reason));
+    try {
+      const res = await fetch(url, { headers, signal: AbortSignal.any([AbortSignal.timeout(2000), cancelled]) });
+      await res.body?.cancel();
+      return;
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      last = cause?.code ?? cause?.message ?? (err as Error).name;
+    }
+    if (Date.now() > deadlineMs) throw new Error(`did not answer within the startup timeout (${last})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function runCheck(flags: CheckFlags): Promise<number> {
+  const { parseDuration, parseConfidence, parseHeaders, checkUrl } = await import('./watch.js');
+  const { parseByteRate, parseCountRate, gate, culpritLine } = await import('../check-gate.js');
+  const { redactUrl } = await import('../../sources/http.js');
+
+  if (!flags.url) throw new UsageError('check needs --url URL (the service to watch; with --run, where it will listen)');
+  checkUrl('--url', flags.url);
+  const durationMs = parseDuration('--duration', flags.duration);
+  const intervalMs = parseDuration('--interval', flags.interval);
+  const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
+  const timeoutMs = parseDuration('--timeout', flags.timeout);
+  const startupTimeoutMs = parseDuration('--startup-timeout', flags.startupTimeout);
+  const confidence = parseConfidence(flags.confidence);
+  const dumpEvery = Number(flags.goroutineDumpEvery);
+  if (!Number.isInteger(dumpEvery) || dumpEvery < 0) throw new UsageError(`--goroutine-dump-every expects a whole number ≥ 0, got ${JSON.stringify(flags.goroutineDumpEvery)}`);
+  const inconclusiveExit = Number(flags.inconclusiveExit);
+  if (!/^\d+$/.test(flags.inconclusiveExit.trim()) || inconclusiveExit > 255) {
+    throw new UsageError(`--inconclusive-exit expects an exit code 0..255, got ${JSON.stringify(flags.inconclusiveExit)}`);
+  }
+  const allow = {
+    heapBytesPerMinute: flags.maxHeapGrowth !== undefined ? parseByteRate('--max-heap-growth', flags.maxHeapGrowth) : undefined,
+    goroutinesPerMinute: flags.maxGoroutineGrowth !== undefined ? parseCountRate('--max-goroutine-growth', flags.maxGoroutineGrowth) : undefined,
+  };
+  const headers = await parseHeaders(flags.header);
+  if (flags.insecure) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+  const junitPath = flags.junit ? resolve(flags.junit) : undefined;
+
+  if (flags.out && existsSync(flags.out) && readdirSync(flags.out).length > 0) {
+    // Found before anything is started: the recording writer would refuse it after the service is up.
+    throw new UsageError(`--out ${flags.out} exists and is not empty; choose another directory`);
+  }
+  const url = flags.url;
+  const shown = redactUrl(url);
+  const work = mkdtempSync(join(tmpdir(), 'heapsight-check-'));
+  const out = flags.out ?? join(work, 'recording');
+  const say = (line: string) => process.stdout.write(line + '\n');
+  const startedAt = new Date();
+  const t0 = Date.now();
+
+  const { startCommand } = await import('../../collect/process-group.js');
+  type Started = ReturnType<typeof startCommand>;
+  let service: Started | undefined;
+  let load: Started | undefined;
+  const cancel = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  let finishing = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signalled ??= sig;
+    cancel.abort(`stopped by ${sig}`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const writeJunit = async (cases: import('../../report/junit.js').JunitCase[]) => {
+    if (!junitPath) return;
+    const { renderJunit } = await import('../../report/junit.js');
+    mkdirSync(dirname(junitPath), { recursive: true });
+    writeFileSync(
+      junitPath,
+      renderJunit({
+        name: 'heapsight check',
+        timestamp: startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+        time: (Date.now() - t0) / 1000,
+        hostname: hostname(),
+        properties: { url: shown, recording: out, duration: flags.duration },
+        cases,
+      }),
+    );
+    say(`junit: ${junitPath}`);
+  };
+  /** The target could not be read: exit 4, and the JUnit file says so as an error. */
+  const unreadable = async (message: string): Promise<number> => {
+    process.stderr.write(`heapsight: ${message}\n`);
+    await writeJunit([{ name: 'verdict', classname: 'heapsight.check', error: { type: 'unreadable', message } }]);
+    return EXIT_INPUT;
+  };
+
+  try {
+    if (flags.run) {
+      service = startCommand(flags.run, { logFile: join(work, 'service.log') });
+      say(`started service (process group ${service.pid}): ${flags.run}\n  output: ${service.logFile}`);
+      const svc = service;
+      try {
+        await waitUntilAnswering(url, headers, Date.now() + startupTimeoutMs, () => {
+          if (!svc.hasExited) return undefined;
+          return `the service exited before answering at ${shown}; its last output:\n${svc.tail()}`;
+        }, cancel.signal);
+      } catch (err) {
+        return signalled ? SIGNAL_EXIT[signalled]! : unreadable(`${shown}: ${(err as Error).message}`);
+      }
+      say(`service answers at ${shown} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    if (flags.load) {
+      load = startCommand(flags.load, { logFile: join(work, 'load.log'), env: { HEAPSIGHT_URL: url } });
+      say(`started load (process group ${load.pid}): ${flags.load}\n  output: ${load.logFile}`);
+      const l = load;
+      void l.exited.then(({ code, signal }) => {
+        // A load driver that ends early is not a failure of the service: the watch goes on and says so.
+        if (!cancel.signal.aborted && !finishing) say(`load command ended (${signal ?? `exit code ${code}`}) after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      });
+    }
+    // The watch stops early when the service we started dies (or on a signal, via the session's own handler).
+    const stopWatch = new AbortController();
+    let serviceDied: string | undefined;
+    if (service) {
+      const svc = service;
+      void svc.exited.then(({ code, signal }) => {
+        if (cancel.signal.aborted || finishing) return;
+        serviceDied = `the service exited (${signal ?? `exit code ${code}`}) after ${((Date.now() - t0) / 1000).toFixed(0)} s`;
+        stopWatch.abort(serviceDied);
+      });
+    }
+    cancel.signal.addEventListener('abort', () => stopWatch.abort(cancel.signal.reason), { once: true });
+
+    const { runWatchSession } = await import('../watch-session.js');
+    let outcome;
+    try {
+      outcome = await runWatchSession({
+        url,
+        intervalMs,
+        profileIntervalMs,
+        goroutineDebug2Every: dumpEvery,
+        timeoutMs,
+        durationMs,
+        durationLabel: flags.duration,
+        out,
+        headers,
+        workMetric: flags.workMetric,
+        note: 'heapsight check',
+        untilVerdict: flags.untilVerdict,
+        confidence,
+        progress: process.stdout,
+        live: false,
+        signal: stopWatch.signal,
+      });
+    } catch (err) {
+      if (signalled) return SIGNAL_EXIT[signalled]!;
+      return unreadable((err as Error).message.split('\n')[0]);
+    }
+    if (!outcome.findings) return unreadable(`the recording ${out} is kept, but analysing it failed: ${outcome.analysisError}`);
+    const { renderTerminal } = await import('../../report/terminal.js');
+    process.stdout.write('\n' + renderTerminal(outcome.findings, { color: false, width: 100 }));
+    const result = gate(outcome.findings, allow, { inconclusiveExit });
+    // The verdict took the whole watch; the growth checks are read off the same findings.
+    result.cases[0].time = outcome.elapsedMs / 1000;
+    say('');
+    say(`heapsight check: ${result.headline}`);
+    for (const d of result.details) say(`  ${d}`);
+    say(`  recording: ${out} (heapsight analyze ${out})`);
+    if (serviceDied && result.exitCode !== EXIT_LEAK) {
+      // A crash under test is a failure to report, not a pass: the verdict could not run its course.
+      result.cases[0] = { ...result.cases[0], failure: undefined, skipped: undefined, error: { type: 'service-exited', message: `${serviceDied}; last output: ${service!.tail(3)}` } };
+      await writeJunit(result.cases);
+      process.stderr.write(`heapsight: ${serviceDied}; its last output:\n${service!.tail()}\n`);
+      return EXIT_INPUT;
+    }
+    if (serviceDied) say(`  ${serviceDied}`);
+    await writeJunit(result.cases);
+    if (signalled) return SIGNAL_EXIT[signalled]!;
+    if (result.exitCode === EXIT_LEAK && !culpritLine(outcome.findings)) say('  no culprit could be named from the profiles');
+    return result.exitCode;
+  } finally {
+    finishing = true;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Load first, so the service is not stopped under load (and does not log errors for it).
+    await load?.stop();
+    await service?.stop();
+  }
+}
 
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('check is not built yet');
+    .description('CI gate: (start the service and load,) watch, and exit 0 no leak / 1 leak / 3 inconclusive / 4 target unreadable')
+    .option('--url <url>', 'base URL of the service (with --run: where it will listen)')
+    .option('--run <cmd>', 'shell command that starts the service; run in its own process group and stopped at the end')
+    .option('--load <cmd>', 'shell command that drives load (env HEAPSIGHT_URL is the --url); stopped at the end')
+    .option('--duration <duration>', 'how long to watch', '2m')
+    .option('--until-verdict', 'stop early once the verdict is confident (see --confidence)')
+    .option('--confidence <0..1>', 'confidence needed, twice in a row, for --until-verdict', '0.8')
+    .option('--max-heap-growth <rate>', 'allowance for a heap-leak / off-heap-growth verdict, e.g. 1MiB/min: slower growth passes')
+    .option('--max-goroutine-growth <rate>', 'allowance for a goroutine-leak verdict, e.g. 10/min: slower growth passes')
+    .option('--junit <file>', 'write a JUnit XML report (test cases: verdict, heap growth, goroutine growth)')
+    .option('--inconclusive-exit <code>', 'exit code when the verdict is inconclusive', '3')
+    .option('--header <header>', "HTTP header 'Name: value' sent with every request (repeatable; never recorded)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--insecure', 'do not verify TLS certificates')
+    .option('--out <dir>', 'recording directory (default: a new temporary directory)')
+    .option('--interval <duration>', 'time between samples', '5s')
+    .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
+    .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
+    .option('--timeout <duration>', 'per-request timeout for samples', '10s')
+    .option('--startup-timeout <duration>', 'how long --run may take until the URL answers', '60s')
+    .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter)')
+    .action(async (flags: CheckFlags) => {
+      const code = await runCheck(flags);
+      // Exit now: a request to a target that hung may still be in flight until its timeout, and
+      // everything is written (stdout and files are synchronous on Linux).
+      process.exit(code);
     });
 }

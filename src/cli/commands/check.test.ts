@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { targetBinary } from '../../collect/test-target.js';
+import { groupAlive } from '../../collect/process-group.js';
+import { findListeningPid } from '../../collect/local-process.js';
+import { freePort, runCli } from '../e2e/cli-run.js';
+
+// The fast paths of `check` on the Go test target (the live verdict runs are in cli/e2e/): usage
+// errors, a service that never comes up, a service that dies mid-check, an interrupted check — and in
+// each case nothing it started is left running.
+
+function tmp(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-check-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** check keeps a work directory (service and load logs) under $TMPDIR: give each run one that is removed. */
+function tmpEnv(t: { after(fn: () => void): void }): Record<string, string> {
+  return { TMPDIR: tmp(t) };
+}
+
+function groupsStarted(stdout: string): number[] {
+  return [...stdout.matchAll(/\(process group (\d+)\)/g)].map((m) => Number(m[1]));
+}
+
+test('usage errors exit 2 with a one-line reason', async (t) => {
+  for (const [args, re] of [
+    [['check'], /check needs --url URL/],
+    [['check', '--url', 'http://127.0.0.1:1', '--max-heap-growth', 'a lot'], /--max-heap-growth expects a rate like 1MiB\/min/],
+    [['check', '--url', 'http://127.0.0.1:1', '--max-goroutine-growth', '5/week'], /unknown time unit "\/week"/],
+    [['check', '--url', 'http://127.0.0.1:1', '--inconclusive-exit', 'maybe'], /--inconclusive-exit expects an exit code 0\.\.255/],
+    [['check', '--url', 'http://127.0.0.1:1', '--confidence', '2'], /--confidence expects a number from 0 to 1/],
+    [['check', '--url', 'ftp://x'], /--url expects an http\(s\) URL/],
+    [['check', '--url', 'http://127.0.0.1:1', '--out', 'src'], /--out src exists and is not empty/],
+  ] as const) {
+    const run = runCli([...args], t, tmpEnv(t));
+    assert.equal((await run.exited).code, 2, `${args.join(' ')}: ${run.stderr()}`);
+    assert.match(run.stderr(), re);
+    assert.equal(run.stderr().trim().split('\n').length, 1);
+  }
+});
+
+test('an unreachable target exits 4, and the JUnit file records the error', async (t) => {
+  const dir = tmp(t);
+  const port = await freePort();
+  const junit = join(dir, 'j.xml');
+  const run = runCli(['check', '--url', `http://127.0.0.1:${port}`, '--duration', '5s', '--junit', junit], t, tmpEnv(t));
+  assert.equal((await run.exited).code, 4, run.stderr());
+  assert.match(run.stderr(), /cannot reach the target/);
+  const xml = readFileSync(junit, 'utf8');
+  assert.equal(XMLValidator.validate(xml), true);
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(xml);
+  assert.equal(doc.testsuites.testsuite['@errors'], '1');
+  assert.equal(doc.testsuites.testsuite.testcase.error['@type'], 'unreadable');
+});
+
+test('a --run service that exits before answering: exit 4 with its last output; nothing left running', async (t) => {
+  const port = await freePort();
+  const run = runCli(['check', '--url', `http://127.0.0.1:${port}`, '--run', 'echo starting; echo "bind: permission denied" >&2; exit 1', '--load', 'sleep 300'], t, tmpEnv(t));
+  assert.equal((await run.exited).code, 4, run.stderr());
+  assert.match(run.stderr(), /the service exited before answering at http:\/\/127\.0\.0\.1:\d+; its last output:\nstarting\nbind: permission denied/);
+  assert.doesNotMatch(run.stdout(), /started load/, 'no load without a service');
+});
+
+test('a --run service that dies mid-check ends the check with exit 4; load and service groups are stopped', async (t) => {
+  const bin = targetBinary();
+  const port = await freePort();
+  const dir = tmp(t);
+  // The service exits by itself 3 s after start (timeout(1) sends SIGTERM); the load would run for minutes.
+  const run = runCli(
+    ['check', '--url', `http://127.0.0.1:${port}`, '--run', `timeout 3 ${bin} -addr 127.0.0.1:${port} -churn 10ms`, '--load', 'sleep 300', '--duration', '60s', '--interval', '200ms', '--profile-interval', '1s', '--out', join(dir, 'rec')],
+    t,
+    tmpEnv(t),
+  );
+  const { code } = await run.exited;
+  assert.equal(code, 4, run.stdout() + run.stderr());
+  assert.match(run.stderr(), /heapsight: the service exited \(exit code 124\) after \d+ s/);
+  assert.ok(existsSync(join(dir, 'rec', 'samples.jsonl')), 'the recording is kept');
+  const groups = groupsStarted(run.stdout());
+  assert.equal(groups.length, 2);
+  for (const g of groups) assert.equal(groupAlive(g), false, `group ${g} still running`);
+});
+
+test('SIGINT stops the check: the verdict so far is printed, exit 130, the service is stopped', async (t) => {
+  const bin = targetBinary();
+  const port = await freePort();
+  const dir = tmp(t);
+  const run = runCli(
+    ['check', '--url', `http://127.0.0.1:${port}`, '--run', `${bin} -addr 127.0.0.1:${port} -churn 10ms`, '--duration', '120s', '--interval', '200ms', '--profile-interval', '1s', '--out', join(dir, 'rec')],
+    t,
+    tmpEnv(t),
+  );
+  await run.waitFor('stdout', /^\[\s*\d+:\d\d\] heap \d/, 3, 30_000);
+  run.proc.kill('SIGINT');
+  const { code } = await run.exited;
+  assert.equal(code, 130, run.stdout() + run.stderr());
+  assert.match(run.stdout(), /^heapsight check: (PASS|FAIL|INCONCLUSIVE)/m);
+  const [group] = groupsStarted(run.stdout());
+  assert.equal(groupAlive(group), false);
+  assert.equal(findListeningPid(port), undefined);
+});
