@@ -36,6 +36,8 @@ interface CheckFlags {
   timeout: string;
   startupTimeout: string;
   workMetric?: string;
+  html?: string;
+  md?: string;
 }
 
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -206,6 +208,10 @@ async function runCheck(flags: CheckFlags): Promise<number> {
       return unreadable((err as Error).message.split('\n')[0]);
     }
     if (!outcome.findings) return unreadable(`the recording ${out} is kept, but analysing it failed: ${outcome.analysisError}`);
+    if (flags.html || flags.md) {
+      const { writeReportFilesForRecordingDir } = await import('../../report/write-reports.js');
+      for (const f of await writeReportFilesForRecordingDir(out, outcome.findings, { html: flags.html, md: flags.md })) say(`report: ${f}`);
+    }
     const { renderTerminal } = await import('../../report/terminal.js');
     process.stdout.write('\n' + renderTerminal(outcome.findings, { color: false, width: 100 }));
     const result = gate(outcome.findings, allow, { inconclusiveExit });
@@ -260,6 +266,8 @@ export function registerCheck(program: Command): void {
     .option('--timeout <duration>', 'per-request timeout for samples', '10s')
     .option('--startup-timeout <duration>', 'how long --run may take until the URL answers', '60s')
     .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter)')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--md <file>', 'write a Markdown summary')
     .action(async (flags: CheckFlags) => {
       const code = await runCheck(flags);
       // Exit now: a request to a target that hung may still be in flight until its timeout, and

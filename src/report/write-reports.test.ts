@@ -1,0 +1,51 @@
+// `heapsight analyze --html FILE --md FILE` as a process, on a bundled real recording.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../test-support/toolchain.js';
+import { analyzeRecording } from '../analysis/analyze-recording.js';
+import { readRecordingDir } from '../sources/recording.js';
+import { exampleRecordingDir } from './html/test-recordings.js';
+import { writeReportFilesForRecordingDir } from './write-reports.js';
+
+function heapsight(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('analyze --html --md writes both reports next to the JSON verdict', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-reports-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const html = join(dir, 'report.html');
+  const md = join(dir, 'report.md');
+  const r = await heapsight(['analyze', '--json', '--html', html, '--md', md, exampleRecordingDir('map-leak')]);
+  assert.equal(r.code, 0, r.stderr);
+  const findings = JSON.parse(r.stdout);
+  const page = readFileSync(html, 'utf8');
+  const data = JSON.parse(page.match(/<script type="application\/json" id="heapsight-data">([^<]*)<\/script>/)![1]);
+  assert.equal(data.findings.verdict, findings.verdict);
+  assert.equal(data.findings.culprits[0]?.function, findings.culprits[0]?.function);
+  assert.match(readFileSync(md, 'utf8'), new RegExp(`^# heapsight: .* \\(confidence ${Math.round(findings.confidence * 100)}%\\)`));
+  assert.deepEqual(readdirSync(dir).sort(), ['report.html', 'report.md'], 'no temporary files left behind');
+});
+
+test('writeReportFilesForRecordingDir reads the recording back and writes what analyze would', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-reports-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const recDir = exampleRecordingDir('map-leak');
+  const findings = analyzeRecording(await readRecordingDir(recDir));
+  const written = await writeReportFilesForRecordingDir(recDir, findings, { html: join(dir, 'r.html'), md: join(dir, 'r.md') }, 'map-leak');
+  assert.deepEqual(written, [join(dir, 'r.html'), join(dir, 'r.md')]);
+  assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /<title>heapsight: [a-z-]+ — map-leak<\/title>/);
+  assert.deepEqual(await writeReportFilesForRecordingDir(recDir, findings, {}), [], 'nothing asked, nothing read or written');
+});
