@@ -13,6 +13,8 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerWatch } from './commands/watch.js';
 import { registerCheck } from './commands/check.js';
+import { registerFleet } from './commands/fleet.js';
+import { registerRules } from './commands/rules.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerWatch(program);
   registerCheck(program);
+  registerFleet(program);
+  registerRules(program);
   return program;
 }
 

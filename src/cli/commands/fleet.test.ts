@@ -1,0 +1,89 @@
+// Live fleet: Prometheus (on loopback, 1 s scrapes) watches three running example services while
+// `heapsight watch` polls the same services; fleet's verdicts must agree with watch's. Then the
+// fleet command itself, end to end, on that Prometheus (--json, --md, --selector, --group-by).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyzeFleet, type FleetFindings } from '../../analysis/fleet.js';
+import type { Findings } from '../../analysis/findings.js';
+import { PrometheusClient } from '../../sources/prometheus-api.js';
+import { readFleet } from '../../sources/prometheus-fleet.js';
+import { driveLoad, startExample, type RunningExample } from '../../test-support/example-service.js';
+import { startPrometheus } from '../../test-support/prometheus-server.js';
+import { repoRoot } from '../../test-support/toolchain.js';
+
+const EXAMPLES = ['map-leak', 'goroutine-leak', 'steady-churn'];
+const SECONDS = 150;
+
+function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => (stdout += c));
+    p.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.once('error', reject);
+    p.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('fleet agrees with watch on live example services scraped by Prometheus', { timeout: 240_000 }, async (t) => {
+  const services: RunningExample[] = [];
+  t.after(async () => {
+    for (const s of services) await s.stop();
+  });
+  for (const name of EXAMPLES) services.push(await startExample(name));
+  const hostPort = (s: RunningExample) => new URL(s.url).host;
+  const prom = await startPrometheus({ scrapeInterval: '1s', scrapeTargets: [{ job: 'live', targets: services.map(hostPort), labels: { env: 'test' } }] });
+  t.after(() => prom.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-fleet-live-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const started = Date.now() / 1000;
+  const loads = services.map((s) => driveLoad(s.url, s.spec.load, { durationMs: SECONDS * 1000 }));
+  const watches = services.map((s, i) =>
+    run(['src/cli/main.ts', 'watch', s.url, '--interval', '1s', '--duration', `${SECONDS}s`, '--json', '--out', join(dir, `rec-${i}`)], (SECONDS + 60) * 1000),
+  );
+  await Promise.all(loads);
+  const watched = await Promise.all(watches);
+  const end = Date.now() / 1000;
+
+  const client = new PrometheusClient({ url: prom.url, timeoutMs: 30_000 });
+  const data = await readFleet(client, { selector: 'job="live"', end, rangeSeconds: Math.floor(end - started), groupBy: [] });
+  const fleet: FleetFindings = analyzeFleet(data);
+  assert.equal(fleet.instances.length, services.length);
+
+  const verdicts = services.map((s, i) => {
+    assert.equal(watched[i].code, 0, watched[i].stderr.slice(-500));
+    const w = JSON.parse(watched[i].stdout) as Findings;
+    const f = fleet.instances.find((j) => j.labels.instance === hostPort(s))!;
+    // On failure, the envelope fleet saw (MiB per step) next to watch's reasoning.
+    const envelope = data.instances.find((x) => x.labels.instance === hostPort(s))!.samples.map((x) => ((x.heapAlloc ?? 0) / 1048576).toFixed(1)).join(' ');
+    return { name: s.spec.name, expected: s.spec.expect.verdict, watch: w.verdict, fleet: f.verdict, fleetWhy: f.reasons[0], watchWhy: w.evidence.reasons[0], envelope };
+  });
+  for (const v of verdicts) assert.equal(v.fleet, v.watch, JSON.stringify(v));
+  // Agreement on the example's known behaviour, not on a shared mistake.
+  for (const v of verdicts) assert.equal(v.fleet, v.expected, JSON.stringify(v));
+
+  // The command itself, on the same server: JSON on stdout, Markdown to a file, suspects first.
+  const md = join(dir, 'fleet.md');
+  const cli = await run(
+    ['-e', `import('./src/cli/commands/fleet.ts').then(async ({ registerFleet }) => { const { Command } = await import('commander'); const p = new Command(); registerFleet(p); await p.parseAsync(process.argv.slice(1), { from: 'user' }); })`,
+      'fleet', '--prometheus', prom.url, '--selector', '{job="live"}', '--range', `${Math.floor(end - started)}s`, '--end', String(end), '--group-by', 'env', '--json', '--md', md],
+    60_000,
+  );
+  assert.equal(cli.code, 0, cli.stderr);
+  const doc = JSON.parse(cli.stdout) as FleetFindings;
+  assert.equal(doc.schema, 'heapsight-fleet/1');
+  assert.deepEqual(doc.instances.map((j) => j.verdict), fleet.instances.map((j) => j.verdict));
+  assert.notEqual(doc.instances[0].verdict, 'no-leak');
+  assert.match(doc.instances[0].next!.watch, /^heapsight watch http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(readFileSync(md, 'utf8'), /## Look next/);
+});
