@@ -16,7 +16,7 @@ import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-
 import { buildGoProgram } from '../test-support/toolchain.js';
 import type { Culprit } from './findings.js';
 import { goroutineCulprits, heapCulprits } from './culprits.js';
-import { refineHttpPatterns } from './patterns.js';
+import { attributeHttpConnections, refineHttpPatterns } from './patterns.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const testdata = join(here, 'testdata');
@@ -141,6 +141,42 @@ test('a cache that fills in the first step and then stays flat is not a leak (he
   assert.deepEqual(heapCulprits(heap), []);
 });
 
+test('a real map leak: value and insert lines are one culprit, and bucket arrays under 256 KiB already show the doubling', () => {
+  const dir = join(testdata, 'map-leak-run');
+  const heap = readdirSync(dir)
+    .filter((f) => f.startsWith('heap-'))
+    .map((f) => ({ t: Number(/(\d+)\./.exec(f)![1]), origin: f, profile: parsePprof(readFileSync(join(dir, f)), f) }));
+  const culprits = heapCulprits(heap, { goVersion: 'go1.19.8' });
+  assert.equal(culprits[0].function, 'main.rememberSession');
+  assert.equal(culprits[0].pattern, 'unbounded-map');
+  assert.equal(culprits.filter((c) => c.function === 'main.rememberSession').length, 1);
+  assert.ok([60, 64].includes(culprits[0].line), `line ${culprits[0].line}`);
+  // The largest bucket array allocated at the site is below the 256 KiB the rule once required three of.
+  const last = heap.sort((a, b) => a.t - b.t)[heap.length - 1].profile;
+  const sizes = last.samples
+    .filter((s) => last.locations[s.locations[0]]?.lines[0]?.function === 'main.rememberSession')
+    .map((s) => s.numLabels?.bytes ?? 0);
+  assert.ok(Math.max(...sizes) > 128 * 1024 && Math.max(...sizes) < 256 * 1024, `max object ${Math.max(...sizes)}`);
+  // Go 1.24+ maps are Swiss tables: no doubling rule there.
+  assert.equal(heapCulprits(heap, { goVersion: 'go1.24.0' })[0].pattern, undefined);
+});
+
+test('a real bounded cache that filled in the first half of the run and then plateaued is not named', () => {
+  const dir = join(testdata, 'bounded-cache-run');
+  const heap = readdirSync(dir)
+    .filter((f) => f.startsWith('heap-'))
+    .map((f) => ({ t: Number(/(\d+)\./.exec(f)![1]), origin: f, profile: parsePprof(readFileSync(join(dir, f)), f) }));
+  assert.equal(heap.length, 12);
+  // Without the later-half test the cache is named: over the whole run it rose steeply enough.
+  const unguarded = heapCulprits(heap, { minLaterHalfSlope: -Infinity });
+  const cache = unguarded.find((c) => c.function === 'main.(*lru).get');
+  assert.ok(cache, unguarded.map((c) => c.function).join(', '));
+  const s = cache.growth.series;
+  const half = Math.floor(s.length / 2);
+  assert.ok(Math.max(...s.slice(0, half)) >= Math.max(...s.slice(half)) * 0.95, `plateau in the later half: ${s.join(' ')}`);
+  assert.deepEqual(heapCulprits(heap), []);
+});
+
 test('unclosed bodies: readLoop and writeLoop pile up in select, created by dialConn', async () => {
   const dir = join(testdata, 'body-524288');
   for (const snaps of [loadGoroutineProto(dir), await loadGoroutineDebug2(dir)]) {
@@ -168,14 +204,53 @@ test('unclosed bodies: readLoop and writeLoop pile up in select, created by dial
 
 test('unclosed bodies, heap: at rate 4096 the connection buffers and the request line grow; at 512 KiB they hide in the noise', () => {
   const culprits = heapCulprits(loadHeap(join(testdata, 'body-4096')));
+  // The reader and writer buffers (two lines of dialConn) are one site: a site is a function.
   const bufs = culprits.filter((c) => c.function === 'net/http.(*Transport).dialConn');
-  assert.equal(bufs.length, 2);
-  for (const c of bufs) assert.ok(c.stack.some((f) => f.function.startsWith('bufio.New')));
+  assert.equal(bufs.length, 1);
+  assert.ok(bufs[0].stack.some((f) => f.function.startsWith('bufio.New')));
   const user = at(culprits, 'main.fetchStatus', marker('http.go', 'unclosed body'));
   assert.ok(user, 'the user line issuing the requests');
   assert.equal(user.pattern, 'unclosed-response-body');
   // 72 connections × 8 KiB is about one sample at the default rate.
   assert.deepEqual(heapCulprits(loadHeap(join(testdata, 'body-524288'))), []);
+});
+
+test('unclosed bodies: with the goroutine evidence, connection buffers and goroutines are named after the user request line', async () => {
+  const heap = heapCulprits(loadHeap(join(testdata, 'body-4096')));
+  const goroutines = goroutineCulprits(await loadGoroutineDebug2(join(testdata, 'body-524288')));
+  const line = marker('http.go', 'unclosed body');
+  const r = attributeHttpConnections(heap, goroutines);
+  assert.equal(r.heap[0].function, 'main.fetchStatus');
+  assert.equal(r.heap[0].line, line);
+  assert.equal(r.heap[0].pattern, 'unclosed-response-body');
+  assert.equal(at(r.heap, 'net/http.(*Transport).dialConn'), undefined, 'folded into the request line');
+  // The folded series is the sum of the sites' series.
+  const parts = heap.filter((c) => c.function === 'main.fetchStatus' || c.function === 'net/http.(*Transport).dialConn');
+  assert.deepEqual(r.heap[0].growth.series, parts[0].growth.series.map((_, i) => parts.reduce((a, c) => a + c.growth.series[i], 0)));
+  // readLoop + writeLoop: one goroutine culprit with both counts, the readLoop's stack and state.
+  assert.equal(r.goroutines.length, 1);
+  const g = r.goroutines[0];
+  assert.equal(g.function, 'main.fetchStatus');
+  assert.equal(g.kind, 'goroutine');
+  assert.equal(g.state, 'select');
+  assert.equal(g.pattern, 'unclosed-response-body');
+  assert.ok(g.stack.some((f) => f.function === 'net/http.(*persistConn).readLoop'), 'stack kept as evidence');
+  assert.deepEqual(g.growth.series, [24, 48, 72, 96, 120, 144]);
+  assert.equal(g.growth.share, 1);
+  // The inputs are untouched; refineHttpPatterns replaces the caller's goroutine list in place.
+  assert.equal(goroutines.length, 2);
+  const refined = refineHttpPatterns(heap, goroutines);
+  assert.deepEqual(refined, r.heap);
+  assert.deepEqual(goroutines, r.goroutines);
+});
+
+test('profiles repeating the previous picture (no GC in between) are not counted as flat steps', () => {
+  // In the given order (no times): each profile followed by a copy of itself.
+  const heap = loadHeap(join(testdata, 'ticker-4096')).map((p) => ({ ...p, t: undefined }));
+  const doubled = heap.flatMap((p) => [p, { ...p }]);
+  const a = heapCulprits(heap);
+  const b = heapCulprits(doubled);
+  assert.deepEqual(b.map((c) => [c.function, c.line, c.growth.series, c.growth.monotonicity]), a.map((c) => [c.function, c.line, c.growth.series, c.growth.monotonicity]));
 });
 
 test('a new Transport per request: readLoop idles in IO wait; heap patterns follow the goroutine evidence', async () => {

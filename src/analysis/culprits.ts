@@ -11,6 +11,13 @@
 // which the sampling model does not know (measured: a full cache swinging ±8% at rate 4096 where
 // sampling predicts ±4%). All profiles count as evidence, not only the first and last, so a cache that
 // fills once and then stays flat is not named. Objects much larger than the rate are always recorded.
+//
+// Three consequences of how Go writes a heap profile shape the heap side. It is a picture as of the
+// last completed GC (go-memory-facts §7.2): two profiles with no GC between them are the same picture,
+// so a repeated picture is dropped rather than counted as a step where nothing rose. A site is a
+// function, not a line: a leak's bytes are usually split over several lines of the function that
+// keeps them (`s := &T{…}` and `m[k] = s`, §8), and a site must still rise over the later half of
+// the profiles, so a cache that filled up and then plateaued is not named.
 
 import type { Frame } from '../model/frame.js';
 import type { GoroutineGroup, GoroutineSnapshot } from '../model/goroutines.js';
@@ -28,6 +35,11 @@ export interface HeapCulpritOptions extends PatternOptions {
   minMonotonicity?: number;
   /** How many sampling-noise standard deviations the slope must exceed (default 2.5). */
   noiseZ?: number;
+  /**
+   * The slope over the later half of the profiles (from six profiles on) must exceed this fraction of
+   * the whole run's slope (default 0.25): a cache that filled and then plateaued is not a leak.
+   */
+  minLaterHalfSlope?: number;
   /** At most this many culprits (default 10). */
   limit?: number;
 }
@@ -44,8 +56,25 @@ export interface GoroutineCulpritOptions extends PatternOptions {
 
 const DEFAULT_RATE = 512 * 1024;
 
+/**
+ * Frames of the observer's own requests: the profile, expvar and /metrics handlers allocate while
+ * heapsight polls them, and what they hold depends on when the last GC fell during a poll.
+ */
+function isObserverFrame(f: Frame): boolean {
+  return (
+    f.function.startsWith('runtime/pprof.') ||
+    f.function.startsWith('net/http/pprof.') ||
+    f.function.startsWith('expvar.') ||
+    f.function.startsWith('github.com/prometheus/client_golang/prometheus/promhttp.')
+  );
+}
+
 function siteKey(f: Frame): string {
   return `${f.function}\u0000${f.file}\u0000${f.line}`;
+}
+
+function functionKey(f: Frame): string {
+  return `${f.function}\u0000${f.file}`;
 }
 
 /** Frames of a sample, leaf first, with inlined frames expanded (innermost first, as in the proto). */
@@ -68,8 +97,10 @@ interface HeapSite {
   variance: number[];
   /** Each distinct stack at the site with its bytes in the first and last profile: the evidence. */
   stacks: Map<string, { stack: Frame[]; first: number; last: number }>;
-  /** Average object sizes of every record at the site, live or not (map doubling shows here). */
+  /** Average object sizes of the records allocated right at a user line of the site, live or not (map doubling shows here). */
   objectSizes: Set<number>;
+  /** Bytes per line of the site in the first and last profile: the line named is the one that grew most. */
+  lines: Map<number, { first: number; last: number }>;
 }
 
 /** x axis for slopes: minutes when every point has a time and they differ, else the index. */
@@ -112,6 +143,37 @@ function sampleIndex(profile: Profile, type: string): number {
   return profile.sampleTypes.findIndex((t) => t.type === type);
 }
 
+/** Sums that change whenever a GC published new profile data: equal sums mean the same picture. */
+function pictureOf(p: Profile): string {
+  const idx = ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((t) => sampleIndex(p, t)).filter((i) => i >= 0);
+  const sums = idx.map(() => 0);
+  // Records of stacks first seen since that GC are written with all values 0: they change nothing.
+  let records = 0;
+  for (const s of p.samples) {
+    if (idx.some((vi) => s.values[vi] !== 0)) records++;
+    idx.forEach((vi, k) => (sums[k] += s.values[vi]));
+  }
+  return `${records}:${sums.join(',')}`;
+}
+
+/** Profiles in order without the ones that repeat the previous picture (no GC happened in between). */
+function distinctPictures(profiles: TimedProfile[]): TimedProfile[] {
+  const out: TimedProfile[] = [];
+  let prev: string | undefined;
+  for (const tp of profiles) {
+    const pic = pictureOf(tp.profile);
+    if (pic !== prev) out.push(tp);
+    prev = pic;
+  }
+  return out;
+}
+
+/** Theil–Sen slope over the later half of the points (at least three). */
+function laterHalfSlope(series: number[], x: number[]): number {
+  const from = Math.min(Math.floor(series.length / 2), series.length - 3);
+  return theilSen(series.slice(from).map((y, i) => ({ x: x[from + i], y }))).slope;
+}
+
 /**
  * Call sites whose inuse_space grows across heap profiles (oldest first by time when all have one,
  * else in the order given). Profiles without an inuse_space sample type are ignored; fewer than two
@@ -122,22 +184,23 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
   const minShare = opts.minShare ?? 0.05;
   const minMono = opts.minMonotonicity ?? 0.5;
   const z = opts.noiseZ ?? 2.5;
+  const minLate = opts.minLaterHalfSlope ?? 0.25;
   let usable = profiles.filter((p) => sampleIndex(p.profile, 'inuse_space') >= 0);
   if (usable.every((p) => p.t !== undefined)) usable = [...usable].sort((a, b) => a.t! - b.t!);
+  usable = distinctPictures(usable);
   const n = usable.length;
   if (n < 2) return [];
 
   const sites = new Map<string, HeapSite>();
-  const totals = new Array<number>(n).fill(0);
   // Profiles number their locations independently, and a big one has ~10^5 stacks: resolve sites
   // through per-location memos (most stacks reach a user frame within a few locations), and build
   // stack keys (interned location ids) only for the first and last profile, which pick the evidence.
   const locationIds = new Map<string, number>();
   const siteOf = (frame: Frame): HeapSite => {
-    const key = siteKey(frame);
+    const key = functionKey(frame);
     let site = sites.get(key);
     if (!site) {
-      site = { frame, bytes: new Array(n).fill(0), objects: new Array(n).fill(0), variance: new Array(n).fill(0), stacks: new Map(), objectSizes: new Set() };
+      site = { frame, bytes: new Array(n).fill(0), objects: new Array(n).fill(0), variance: new Array(n).fill(0), stacks: new Map(), objectSizes: new Set(), lines: new Map() };
       sites.set(key, site);
     }
     return site;
@@ -148,9 +211,13 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
     const objIdx = sampleIndex(p, 'inuse_objects');
     const allocObjIdx = sampleIndex(p, 'alloc_objects');
     const rate = p.periodType?.type === 'space' && p.period > 0 ? p.period : DEFAULT_RATE;
-    // Per location: the site of its first user frame, or null when it has none.
-    const userSite: (HeapSite | null | undefined)[] = new Array(p.locations.length);
+    // Per location: the site of its first user frame, that frame's line and whether it is the
+    // location's innermost frame; null when the location has no user frame.
+    const userSite: ({ site: HeapSite; line: number; innermost: boolean } | null | undefined)[] = new Array(p.locations.length);
     const locId: (number | undefined)[] = new Array(p.locations.length);
+    const observerLoc: (boolean | undefined)[] = new Array(p.locations.length);
+    const byObserver = (locations: number[]): boolean =>
+      locations.some((li) => (observerLoc[li] ??= (p.locations[li]?.lines ?? []).some(isObserverFrame)));
     const idOf = (li: number): number => {
       let id = locId[li];
       if (id === undefined) {
@@ -162,30 +229,40 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
       }
       return id;
     };
-    const resolve = (locations: number[]): HeapSite | undefined => {
+    // `leaf`: the user line allocated the object itself. Heap stacks are trimmed of their leading
+    // runtime frames (go-memory-facts §7.2), so make/new/append/m[k]=v leave the user line as the leaf.
+    const resolve = (locations: number[]): { site: HeapSite; line: number; leaf: boolean } | undefined => {
       for (const li of locations) {
-        let site = userSite[li];
-        if (site === undefined) {
-          const user = p.locations[li]?.lines.find(isUserFrame);
-          userSite[li] = site = user ? siteOf(user) : null;
+        let hit = userSite[li];
+        if (hit === undefined) {
+          const lines = p.locations[li]?.lines ?? [];
+          const k = lines.findIndex(isUserFrame);
+          userSite[li] = hit = k >= 0 ? { site: siteOf(lines[k]), line: lines[k].line, innermost: k === 0 } : null;
         }
-        if (site) return site;
+        if (hit) return { site: hit.site, line: hit.line, leaf: hit.innermost && li === locations[0] };
       }
       const frame = siteFrame(sampleStack(p, locations));
-      return frame ? siteOf(frame) : undefined;
+      return frame ? { site: siteOf(frame), line: frame.line, leaf: false } : undefined;
     };
     for (const s of p.samples) {
       const space = s.values[spaceIdx];
       const objects = objIdx >= 0 ? s.values[objIdx] : 0;
       const everAllocated = allocObjIdx >= 0 ? s.values[allocObjIdx] > 0 : space > 0;
       if (space <= 0 && !everAllocated) continue;
-      const site = resolve(s.locations);
-      if (!site) continue;
+      if (byObserver(s.locations)) continue;
+      const hit = resolve(s.locations);
+      if (!hit) continue;
+      const { site } = hit;
       const avg = s.numLabels?.bytes ?? (objects > 0 ? space / objects : 0);
-      if (avg > 0) site.objectSizes.add(avg);
+      if (avg > 0 && hit.leaf) site.objectSizes.add(avg);
       if (space <= 0) continue;
-      totals[i] += space;
       site.bytes[i] += space;
+      if (i === 0 || i === n - 1) {
+        let ln = site.lines.get(hit.line);
+        if (!ln) site.lines.set(hit.line, (ln = { first: 0, last: 0 }));
+        if (i === 0) ln.first += space;
+        else ln.last += space;
+      }
       site.objects[i] += objects;
       if (rate > 1 && avg > 0) {
         const w = avg / -Math.expm1(-avg / rate);
@@ -203,7 +280,11 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
   });
 
   const { x, timed } = axis(usable.map((p) => p.t));
-  const totalDelta = totals[n - 1] - totals[0];
+  // The growth to share out is what the growing sites added, not the change of the whole heap: the
+  // first profile of a fresh process can still count start-up garbage as in use (the picture is as of
+  // the last GC), and its disappearance must not hide what grew.
+  let totalDelta = 0;
+  for (const site of sites.values()) totalDelta += Math.max(0, site.bytes[n - 1] - site.bytes[0]);
   const xMean = x.reduce((a, b) => a + b, 0) / n;
   const sxx = x.reduce((a, xi) => a + (xi - xMean) ** 2, 0);
   const out: Culprit[] = [];
@@ -218,23 +299,29 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
     const residualVar = n >= 4 ? residualVariance(site.bytes, x, slope) : 0;
     const slopeSd = Math.sqrt(x.reduce((a, xi, i) => a + (xi - xMean) ** 2 * Math.max(site.variance[i], residualVar), 0)) / sxx;
     if (slope <= z * slopeSd) continue;
+    // Still rising at the end: a cache that filled and then plateaued has a flat later half.
+    if (n >= 6 && !(laterHalfSlope(site.bytes, x) > minLate * slope)) continue;
+    let line = site.frame.line;
+    let lineGrowth = -Infinity;
+    for (const [l, v] of site.lines) if (v.last - v.first > lineGrowth) [line, lineGrowth] = [l, v.last - v.first];
+    const frame: Frame = { ...site.frame, line };
     let best: { stack: Frame[]; first: number; last: number } | undefined;
     for (const st of site.stacks.values()) {
       if (!best || st.last - st.first > best.last - best.first) best = st;
     }
     const lastObjects = site.objects[n - 1];
     const culprit: Culprit = {
-      function: site.frame.function,
-      file: site.frame.file,
-      line: site.frame.line,
+      function: frame.function,
+      file: frame.file,
+      line: frame.line,
       kind: 'heap',
       growth,
-      stack: best?.stack ?? [site.frame],
+      stack: best?.stack ?? [frame],
       score: slope * growth.monotonicity,
     };
     if (lastObjects > 0) culprit.avgObjectBytes = Math.round(site.bytes[n - 1] / lastObjects);
     const evidence: HeapSiteEvidence = {
-      frame: site.frame,
+      frame,
       stacks: [...site.stacks.values()].map((s) => s.stack),
       objectSizes: [...site.objectSizes].sort((a, b) => a - b),
       avgObjectBytes: culprit.avgObjectBytes,

@@ -6,12 +6,16 @@
 // bucket array is charged to the user line doing `m[k] = v`, exactly like a make() or append() on that
 // line. What does survive is the size of the bucket arrays. The profile keeps one record per
 // (stack, object size), also for arrays already freed, and a classic (Go ≤ 1.23) map grows by
-// allocating a new array of exactly twice the size; an append-grown slice grows by ≈1.25× once it is
-// large. So a site allocated directly at the user line (leaf frame) is named an unbounded map when
-// at least three of its large (≥ 128 KiB) object sizes exist and, sorted, they step by powers of two
-// only. Measured on go1.19.8: 319488, 630784, 1253376, 2506752, 5013504 bytes
-// (ratios 1.97–2.00) for a map[int64]*T growing to 120,000 keys, against 1.25–1.3 steps for an
-// append-grown []job (testdata queue case), where any single pair can still be ≈2× by chance.
+// allocating a new array of exactly twice the size; an append-grown slice doubles only up to 256
+// elements and then grows by 1.625×, falling towards 1.25×. So a site allocated directly at a user
+// line (leaf frame) is named an unbounded map when at least three of its large-object sizes exist
+// (over 32 KiB, Go's largest size class: from there sizes are whole pages, so ratios stay within a
+// page of exact) and, sorted, they step by powers of two only. Measured on go1.19.8: 57344, 114688,
+// 229376 bytes for the map-leak example's map[string]*session at 9,000 keys ((2^B + 2^(B−4)) buckets
+// of 208 B, rounded up to pages); 319488 … 5013504 (ratios 1.97–2.00) for a map[int64]*T growing to
+// 120,000 keys; against 1.25–1.3 steps for an append-grown []job (testdata queue case), where any
+// single pair can still be ≈2× by chance. A slice of structs over 256 B that stopped between 256 and
+// 512 elements would pass too: the rule is a strong hint, not a proof.
 // Go 1.24's Swiss-table maps split fixed-size tables instead, so there the rule is not applied.
 
 import type { Frame } from '../model/frame.js';
@@ -34,7 +38,10 @@ export interface HeapSiteEvidence {
   frame: Frame;
   /** The allocation stacks charged to the site that were live in the first or last profile, leaf first. */
   stacks: Frame[][];
-  /** Average object size of every record at the site, including records with nothing live any more. */
+  /**
+   * Average object size of every record allocated right at a user line of the site (leaf frame),
+   * including records with nothing live any more.
+   */
   objectSizes: number[];
   avgObjectBytes?: number;
   /** Growth of inuse_objects between the first and last profile. */
@@ -49,7 +56,8 @@ function atLeast(goVersion: string | undefined, minor: number): boolean | undefi
   return v.major > 1 || (v.major === 1 && v.minor >= minor);
 }
 
-const MIN_MAP_ARRAY_BYTES = 128 * 1024;
+/** Above the largest small size class (32 KiB) objects are rounded to whole pages only. */
+const MIN_MAP_ARRAY_BYTES = 32 * 1024 + 1;
 const PAGE_BYTES = 8192;
 /** Three arrays, two reallocations: a single ≈2× pair also occurs between non-adjacent arrays of an append-grown slice (1.25³ ≈ 1.95). */
 const MIN_MAP_ARRAYS = 3;
@@ -152,12 +160,14 @@ export function heapPattern(site: HeapSiteEvidence, opts: PatternOptions = {}): 
   if (hasFrame(stacks, (fn) => fn === 'net/http.(*Transport).tryPutIdleConn')) return { pattern: 'transport-per-request', fix: transportFix() };
   if (hasFrame(stacks, (fn) => HTTP_CLIENT_FUNCS.has(fn))) return { pattern: 'unclosed-response-body', fix: httpConnFix() };
   // Only bucket arrays allocated right at the user line: the leaf is the user frame (runtime trimmed).
-  const leafIsUser = stacks.some((s) => s.length > 0 && isUserFrame(s[0]) && s[0].function === site.frame.function && s[0].line === site.frame.line);
+  const leafIsUser = stacks.some((s) => s.length > 0 && isUserFrame(s[0]) && s[0].function === site.frame.function);
   if (leafIsUser && atLeast(opts.goVersion, 24) !== true && hasMapDoubling(site.objectSizes)) {
     return { pattern: 'unbounded-map', fix: unboundedMapFix() };
   }
   const avg = site.avgObjectBytes ?? 0;
-  if (avg >= MIN_BUFFER_BYTES && site.objectsDelta > 0 && hasFrame(stacks, (fn) => BIG_BUFFER_FUNCS.has(fn))) {
+  // Big objects piling up where a reader filled them, or where the user's own make() created them
+  // (the leaf is the user line): buffers, whose small sub-slices are the classic way to keep them.
+  if (avg >= MIN_BUFFER_BYTES && site.objectsDelta > 0 && (leafIsUser || hasFrame(stacks, (fn) => BIG_BUFFER_FUNCS.has(fn)))) {
     return { pattern: 'subslice-retention', fix: subsliceFix(opts.goVersion) };
   }
   return undefined;
@@ -201,19 +211,89 @@ export function goroutinePattern(c: Culprit, all: Culprit[] = [], _opts: Pattern
   return undefined;
 }
 
+const HTTP_PATTERNS = new Set<PatternId>(['unclosed-response-body', 'transport-per-request']);
+
+function isHttpCulprit(c: Culprit): boolean {
+  return c.pattern !== undefined && HTTP_PATTERNS.has(c.pattern);
+}
+
+function isUserCulprit(c: Culprit): boolean {
+  return isUserFrame({ function: c.function, file: c.file, line: c.line });
+}
+
+/** Fraction of consecutive points that rose (CulpritGrowth.monotonicity). */
+function risingShare(series: number[]): number {
+  if (series.length < 2) return 0;
+  let up = 0;
+  for (let i = 1; i < series.length; i++) if (series[i] > series[i - 1]) up++;
+  return up / (series.length - 1);
+}
+
+/** One culprit standing for several sites of the same profiles: series, rates and shares add up. */
+function mergeGrowth(into: Culprit, parts: Culprit[]): Culprit {
+  const all = [into, ...parts];
+  const series = into.growth.series.map((_, i) => all.reduce((a, c) => a + c.growth.series[i], 0));
+  const monotonicity = risingShare(series);
+  const perMinute = all.every((c) => c.growth.perMinute !== undefined) ? all.reduce((a, c) => a + c.growth.perMinute!, 0) : undefined;
+  const growth = {
+    ...into.growth,
+    delta: series[series.length - 1] - series[0],
+    monotonicity,
+    share: Math.min(1, all.reduce((a, c) => a + c.growth.share, 0)),
+    series,
+  };
+  if (perMinute !== undefined) growth.perMinute = perMinute;
+  // score = slope × monotonicity, and slopes add.
+  const slope = all.reduce((a, c) => a + (c.growth.monotonicity > 0 ? c.score / c.growth.monotonicity : 0), 0);
+  return { ...into, growth, score: slope * monotonicity };
+}
+
+/**
+ * HTTP client connections piling up, attributed to the user code that makes the requests. The Transport
+ * dials each connection in a goroutine of its own (`go t.dialConnFor(w)`), so the connection's bufio
+ * buffers (dialConn) and its readLoop/writeLoop goroutines have stacks with no user frame at all
+ * (go-memory-facts §8); only the request objects are allocated on the user's own call path. Once the
+ * goroutine profile shows the pile-up (readLoop in select or IO wait), the heap sites inside net/http
+ * that carry an HTTP pattern are folded into the growing heap site of the user's request line (the
+ * largest, when several), and the connection goroutines (readLoop + writeLoop) become one goroutine
+ * culprit named after that line too — the readLoop's stack and state stay as evidence. The HTTP pattern and fix come from the goroutines, which tell the two
+ * patterns apart; without goroutine evidence nothing changes.
+ */
+export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[]): { heap: Culprit[]; goroutines: Culprit[] } {
+  const fromGoroutines = goroutines.map(readLoopPattern).find((p) => p !== undefined);
+  if (!fromGoroutines) return { heap, goroutines };
+  const fix = fromGoroutines === 'transport-per-request' ? transportFix() : unclosedBodyFix();
+  let out = heap.map((c) => (isHttpCulprit(c) ? { ...c, pattern: fromGoroutines, fix } : c));
+  const caller = out.filter((c) => isHttpCulprit(c) && isUserCulprit(c)).sort((a, b) => b.growth.delta - a.growth.delta)[0];
+  if (!caller) return { heap: out, goroutines };
+  const internal = out.filter((c) => isHttpCulprit(c) && !isUserCulprit(c) && c.growth.series.length === caller.growth.series.length);
+  if (internal.length) {
+    const merged = mergeGrowth(caller, internal);
+    out = out.filter((c) => !internal.includes(c)).map((c) => (c === caller ? merged : c));
+    out.sort((a, b) => b.score - a.score);
+  }
+  // A connection's readLoop and writeLoop are one leak: one culprit, with the readLoop's stack and
+  // state (the one that tells the patterns apart) and both goroutines' counts.
+  const conn = goroutines.filter((g) => isHttpCulprit(g) && g.pattern === fromGoroutines && !isUserCulprit(g));
+  if (!conn.length) return { heap: out, goroutines };
+  const base = conn.find((g) => readLoopPattern(g) !== undefined) ?? conn[0];
+  const rest = conn.filter((g) => g !== base && g.growth.series.length === base.growth.series.length);
+  const merged = { ...mergeGrowth(base, rest), function: caller.function, file: caller.file, line: caller.line };
+  const named = goroutines.filter((g) => !rest.includes(g)).map((g) => (g === base ? merged : g));
+  named.sort((a, b) => b.score - a.score);
+  return { heap: out, goroutines: named };
+}
+
 /**
  * Heap growth at net/http's connection buffers cannot say by itself whether bodies are left open or
- * Transports are thrown away; the goroutine culprits can. Returns the heap culprits with the HTTP
- * pattern and fix taken from the goroutine side when it names one.
+ * Transports are thrown away; the goroutine culprits can. Returns the heap culprits refined by
+ * attributeHttpConnections and — because callers keep their goroutine list — replaces the contents of
+ * `goroutines` in place with attributeHttpConnections' goroutine culprits.
  */
 export function refineHttpPatterns(heap: Culprit[], goroutines: Culprit[]): Culprit[] {
-  const fromGoroutines = goroutines.map(readLoopPattern).find((p) => p !== undefined);
-  if (!fromGoroutines) return heap;
-  return heap.map((c) =>
-    c.pattern === 'unclosed-response-body' || c.pattern === 'transport-per-request'
-      ? { ...c, pattern: fromGoroutines, fix: fromGoroutines === 'transport-per-request' ? transportFix() : unclosedBodyFix() }
-      : c,
-  );
+  const r = attributeHttpConnections(heap, goroutines);
+  if (r.goroutines !== goroutines) goroutines.splice(0, goroutines.length, ...r.goroutines);
+  return r.heap;
 }
 
 /**
