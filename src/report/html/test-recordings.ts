@@ -1,6 +1,5 @@
-// Test-only: the recordings the report tests open. Our own captures of real example runs in
-// testdata/<name>/ (recorded with `heapsight watch` against examples/<name>, see testdata/README.md),
-// whose verdicts are known; every recording bundled under examples/<name>/recording/; a hostile
+// Test-only: the recordings the report tests open. The real runs bundled under
+// examples/<name>/recording/ (whose ground truth is examples/<name>/example.json); a hostile
 // recording (crafted profiles whose names and labels are HTML and script); and a 30-minute one for the
 // size and load-time budget.
 //
@@ -9,8 +8,7 @@
 // report along the same path as a real service's function names.
 
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { seededRandom, simulatedRecording } from '../../analysis/simulated-service.js';
 import type { GoroutineSnapshot } from '../../model/goroutines.js';
 import type { Recording, TimedProfile } from '../../model/recording.js';
@@ -19,11 +17,10 @@ import { readRecordingDir } from '../../sources/recording.js';
 import { encodeProfile, type SynthProfile } from '../../test-support/pprof-writer.js';
 import { repoRoot } from '../../test-support/toolchain.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 
-/** Our capture of examples/<name> in testdata/ (stable, with a known verdict), for the report tests. */
+/** The bundled recording of examples/<name>, for the report tests. */
 export function exampleRecordingDir(name: string): string {
-  const dir = join(here, 'testdata', name);
+  const dir = join(repoRoot, 'examples', name, 'recording');
   if (!existsSync(join(dir, 'recording.json'))) throw new Error(`no recording of example ${name} at ${dir}`);
   return dir;
 }
