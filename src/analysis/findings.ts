@@ -23,19 +23,20 @@ export interface CulpritGrowth {
   unit: 'bytes' | 'objects' | 'goroutines';
   /** Per minute of wall time, when profiles have times. */
   perMinute?: number;
-  /** Fraction of consecutive profile pairs in which the value rose, 0..1. */
+  /** Fraction of consecutive distinct profiles (repeats with no GC between them dropped) in which the value rose, 0..1. */
   monotonicity: number;
-  /** Share of the total live-heap (or goroutine) growth this site explains, 0..1. */
+  /** Share of what all growing sites added that this site explains, 0..1. */
   share: number;
-  /** The value in each profile, oldest first, for sparklines. */
+  /** The value in each distinct profile, oldest first, for sparklines. */
   series: number[];
 }
 
 export interface Culprit {
   /**
    * First frame that is the user's code (outside runtime, the standard library and golang.org/x).
-   * When a stack has none (net/http's own connection goroutines and buffers), the first frame that
-   * says something: see siteFrame / goroutine entry in analysis/user-frame.ts and culprits.ts.
+   * net/http's connection goroutines and buffers have none; when the goroutine profiles show the
+   * pile-up they are attributed to the user's growing request line (attributeHttpConnections),
+   * otherwise named by the first frame that says something (siteFrame in analysis/user-frame.ts).
    */
   function: string;
   file: string;
