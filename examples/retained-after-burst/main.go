@@ -2,7 +2,8 @@
 // them. The live heap goes back to its 8 MiB baseline; RSS stays high only until the next GC frees the
 // buffers and the background scavenger returns the idle pages (MADV_DONTNEED, the 1.16+ default).
 // Expected verdict: no-leak. The dead burst stays counted in HeapAlloc until a GC runs, which is why a
-// verdict must use the post-GC live heap, not HeapAlloc or RSS.
+// verdict must use the post-GC live heap, not HeapAlloc or RSS. examples/retained-madvfree runs this
+// same program under GODEBUG=madvdontneed=0, where RSS stays high (LazyFree) after the release.
 package main
 
 import (

@@ -44,6 +44,11 @@ export interface ExampleSpec {
   load: ExampleLoad;
   /** How long a recording should watch it for the behaviour to be clear. */
   watchSeconds: number;
+  /**
+   * Another example whose program this one runs under a different env (retained-madvfree is
+   * retained-after-burst under GODEBUG=madvdontneed=0): one program, two run specs.
+   */
+  program?: string;
 }
 
 export const examplesDir = join(repoRoot, 'examples');
@@ -71,7 +76,7 @@ export function buildExample(name: string): string {
   const spec = loadExampleSpec(name);
   if (spec.clientGolang) requireClientGolang();
   if (spec.cgo) requireTool('gcc', ['gcc']);
-  return buildGoProgram(`examples/${name}`, { cgo: spec.cgo });
+  return buildGoProgram(`examples/${spec.program ?? name}`, { cgo: spec.cgo });
 }
 
 export interface RunningExample {
