@@ -15,7 +15,7 @@ import { goroutineCulprits, heapCulprits } from './culprits.js';
 import { offHeapPattern, refineHttpPatterns } from './patterns.js';
 import { mannKendall } from './robust-stats.js';
 import type { Evidence, Findings, LiveHeapSummary, ObservedWindow, Rates, RestartInfo, TrendStats, Verdict, WorkAxis } from './findings.js';
-import { liveHeapSeries, sampleWork, type LiveHeapSeries } from './live-heap.js';
+import { liveHeapSeries, objectsAtGcPoints, sampleWork, type LiveHeapSeries } from './live-heap.js';
 import { splitAtRestarts, splitGcCycles } from './restarts.js';
 import { describeEvidence, summarize } from './summary.js';
 import { seriesTrend, type SeriesPoint, type Trend } from './trend.js';
@@ -26,6 +26,7 @@ import {
   judgeSeries,
   MIN_GC_CYCLES_RETAINING,
   NON_GO_THRESHOLDS,
+  OBJECT_THRESHOLDS,
   type SeriesJudgement,
 } from './verdict.js';
 
@@ -113,7 +114,7 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   // collections happen at all; then fewer cycles suffice, as long as the floor rose at each of them.
   const perGc = live.onePointPerGc ? live.points.map((p) => p.bytes) : live.gcFloors;
   const retaining = liveTrend !== undefined && liveTrend.tau >= 0.8 && floorsKeepRising(perGc);
-  const heap = judgeSeries(liveTrend, HEAP_THRESHOLDS, {
+  let heap = judgeSeries(liveTrend, HEAP_THRESHOLDS, {
     points: liveTrend?.points ?? 0,
     gcCycles: live.source === 'heap-profile' ? undefined : gcCycles,
     seconds: liveSeconds,
@@ -121,6 +122,33 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
     secondsPerGc: liveSeconds && gcCycles > 0 ? liveSeconds / gcCycles : undefined,
     secondsPerPoint: liveSeconds && liveTrend && liveTrend.points > 1 ? liveSeconds / (liveTrend.points - 1) : undefined,
   });
+
+  // Live objects at each GC, a second view of the live heap: a no-leak call on the bytes must not stand
+  // while the objects are still climbing steadily (a leak of small objects hides in bytes' noise).
+  const objectPts = objectsAtGcPoints(samples, axis);
+  const objectsTrend = objectPts.length >= 6 ? seriesTrend(toSeries(objectPts, (p) => p.bytes).points) : undefined;
+  if ((heap.state === 'flat' || heap.state === 'bounded') && objectsTrend && objectsStillClimbing(objectsTrend)) {
+    heap = {
+      state: 'rising',
+      strength: 0,
+      progress: heap.progress,
+      observeMore: {
+        seconds: liveSeconds ? Math.ceil(Math.max(30, liveSeconds / 2)) : undefined,
+        reason: `the live heap looks level in bytes, but live objects are still climbing (+${Math.round(objectsTrend.relativeGrowth * 100)}%, τ = ${objectsTrend.tau.toFixed(2)}): not yet clearly bounded`,
+      },
+    };
+  }
+
+  // Both views measure the same live heap: once the bytes call a leak, the confidence is that of the more
+  // convincing view (objects are often far steadier: sizes drop out). The verdict itself stays the bytes'.
+  if (heap.state === 'growing' && objectsTrend) {
+    const objects = judgeSeries(objectsTrend, OBJECT_THRESHOLDS, {
+      points: objectsTrend.points,
+      gcCycles: live.source === 'heap-profile' ? undefined : gcCycles,
+      seconds: objectsTrend.seconds ?? liveSeconds,
+    });
+    if (objects.state === 'growing' && objects.strength > heap.strength) heap = { ...heap, strength: objects.strength };
+  }
 
   // Goroutines: from polls when they carry the count, else from profiles/dumps.
   const indexed = samples.map((s, order) => ({ t: s.t, work: sampleWork(s, axis), order, s }));
@@ -238,7 +266,23 @@ export function segmentRecording(rec: Recording): { segments: SegmentInput[]; re
   return { segments: segs, restarts, notes };
 }
 
-export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Findings {
+export interface RecordingVerdict {
+  verdict: Verdict;
+  confidence: number;
+  analyses: SegmentAnalysis[];
+  /** The lifetime that speaks for the recording. */
+  chosen: SegmentAnalysis;
+  restarts: RestartInfo[];
+  notes: string[];
+  oomCycle?: string;
+  workMetric?: string;
+}
+
+/**
+ * The verdict alone, without culprits, breakdown or advice: what replays of a run's prefixes and
+ * `watch`'s running verdict need, at a fraction of analyzeRecording's cost.
+ */
+export function recordingVerdict(rec: Recording, opts: AnalyzeOptions = {}): RecordingVerdict {
   const workMetric = opts.workMetric ?? rec.meta?.workMetric;
   const { segments, restarts, notes } = segmentRecording(rec);
   const analyses = segments.map((s) => analyzeSegment(s, { workMetric }));
@@ -279,6 +323,11 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     }
   }
 
+  return { verdict, confidence, analyses, chosen, restarts, notes, oomCycle, workMetric };
+}
+
+export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Findings {
+  const { verdict, confidence, analyses, chosen, restarts, notes, oomCycle, workMetric } = recordingVerdict(rec, opts);
   const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion;
   const heapProfilesForCulprits = chosen.input.heapProfiles.length >= 2 ? chosen.input.heapProfiles : rec.heapProfiles;
   const snapsForCulprits = chosen.input.goroutineSnapshots.length >= 2 ? chosen.input.goroutineSnapshots : rec.goroutineSnapshots;
@@ -358,6 +407,15 @@ function floorsKeepRising(floors: number[] | undefined): boolean {
   return floors[floors.length - 1] >= 2 * floors[0] && mannKendall(floors).tau >= 0.8;
 }
 
+/**
+ * Live objects rising the way a leak rises: significant and consistent, a fifth or more over the
+ * window and well out of the noise, not levelled off or given back, and not slowing to a stop.
+ */
+function objectsStillClimbing(tr: Trend): boolean {
+  const stillGoing = tr.lastThirdSlopeRatio === undefined || tr.lastThirdSlopeRatio >= 0.35 || !tr.firstThirdRoseClearly;
+  return tr.pRising < 0.001 && tr.tau >= 0.5 && tr.relativeGrowth >= 0.2 && tr.growth >= 4 * tr.noise && !tr.plateau && !tr.returnedToBaseline && stillGoing;
+}
+
 function risingLifetime(a: SegmentAnalysis): boolean {
   const tr = a.liveTrend ?? a.rssTrend;
   return !!tr && tr.points >= 4 && tr.tau >= 0.6 && tr.growth > 0 && tr.relativeGrowth >= 0.2;
@@ -375,7 +433,7 @@ function tidy(v: number | undefined): number | undefined {
 
 function strip(t: Trend | undefined): TrendStats | undefined {
   if (!t) return undefined;
-  const { fitted: _f, xSpan: _x, seconds: _s, firstThirdRoseClearly: _c, ...stats } = t;
+  const { fitted: _f, xSpan: _x, seconds: _s, firstThirdRoseClearly: _c, growthUpper: _u, baseGrowth: _bg, baseGrowthUpper: _bu, ...stats } = t;
   const out = { ...stats } as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(out)) if (typeof v === 'number' && k !== 'pRising') out[k] = tidy(v);
   return out as unknown as TrendStats;

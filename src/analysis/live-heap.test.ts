@@ -6,7 +6,9 @@ import type { TimedProfile } from '../model/recording.js';
 import { parseGctraceLog } from '../sources/gctrace.js';
 import { parsePprof } from '../sources/pprof.js';
 import { repoRoot } from '../test-support/toolchain.js';
-import { liveHeapSeries, profileTotal } from './live-heap.js';
+import { readRecordingDir } from '../sources/recording.js';
+import { liveHeapSeries, objectsAtGcPoints, profileTotal } from './live-heap.js';
+import { mannKendall } from './robust-stats.js';
 import { simulateSamples } from './simulated-service.js';
 
 const MiB = 1024 * 1024;
@@ -67,4 +69,21 @@ test('without LastGC the lower envelope of HeapAlloc is used, and it bounds the 
   const live = liveHeapSeries({ samples, gcCycles: [], heapProfiles: [] }, 'bytes-allocated');
   assert.equal(live.source, 'heapalloc-envelope');
   for (const p of live.points) assert.ok(p.bytes >= 15 * MiB && p.bytes < 23 * MiB, `${p.bytes / MiB} MiB`);
+});
+
+test('live objects at each GC: a steady climb for a sync.Map leak, no climb for memory retained after bursts', async () => {
+  // Real recordings: a live watch of examples/syncmap-leak, and the bundled run of examples/retained-after-burst.
+  const leak = await readRecordingDir(join(repoRoot, 'src/analysis/testdata/replay/syncmap-leak-transient-no-leak-0.77-at-80s'));
+  const pts = objectsAtGcPoints(leak.samples, 'bytes-allocated');
+  assert.ok(pts.length >= 15, `${pts.length} GC points`);
+  const objs = pts.map((p) => p.bytes);
+  // Each estimate is a live-object count: below the polled HeapObjects, and far steadier in order than bytes.
+  for (const p of pts) assert.ok(p.bytes <= leak.samples[p.order].heapObjects!);
+  assert.ok(mannKendall(objs).tau >= 0.8, `tau ${mannKendall(objs).tau}`);
+  assert.ok(objs[objs.length - 1] > 2 * objs[0]);
+
+  const healthy = await readRecordingDir(join(repoRoot, 'examples/retained-after-burst/recording'));
+  const calm = objectsAtGcPoints(healthy.samples, 'bytes-allocated').map((p) => p.bytes);
+  assert.ok(calm.length >= 15, `${calm.length} GC points`);
+  assert.ok(mannKendall(calm).tau < 0.3, `tau ${mannKendall(calm).tau}`);
 });

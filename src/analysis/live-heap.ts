@@ -198,6 +198,23 @@ function envelopeWindowsEstimate(samples: MemorySample[]): number {
   return Math.min(gcs.size, samples.length);
 }
 
+/** A level that allocation raises and GC lowers, and the cumulative allocation that raises it. */
+interface AtGcCounter {
+  level: (s: MemorySample) => number | undefined;
+  cumulative: (s: MemorySample) => number | undefined;
+}
+const BYTES: AtGcCounter = { level: (s) => s.heapAlloc, cumulative: (s) => s.totalAlloc };
+const OBJECTS: AtGcCounter = { level: (s) => s.heapObjects, cumulative: (s) => s.mallocs };
+
+/**
+ * Live objects as the last GC left them (HeapObjects less the objects allocated since, from Mallocs),
+ * one point per GC: a second view of the live heap. Sizes drop out, so a leak of many small objects
+ * next to big short-lived buffers shows more plainly here than in bytes.
+ */
+export function objectsAtGcPoints(samples: MemorySample[], axis: WorkAxis): LivePoint[] {
+  return heapAtLastGcPoints(samples, axis, OBJECTS);
+}
+
 /**
  * The heap as the last GC left it, one point per GC: HeapAlloc minus the bytes allocated since that GC
  * ended. Sweeping frees only what the GC found dead, so after it HeapAlloc = marked bytes + everything
@@ -205,10 +222,11 @@ function envelopeWindowsEstimate(samples: MemorySample[]): number {
  * around it. Unlike the envelope this does not depend on where in the sawtooth a poll happens to land,
  * which matters when polls and GCs run at similar, regular periods (their beat looks like a trend).
  */
-function heapAtLastGcPoints(samples: MemorySample[], axis: WorkAxis): LivePoint[] {
+function heapAtLastGcPoints(samples: MemorySample[], axis: WorkAxis, counter: AtGcCounter = BYTES): LivePoint[] {
+  const { level, cumulative } = counter;
   const polls = samples
     .map((s, order) => ({ s, order }))
-    .filter(({ s }) => s.t !== undefined && s.heapAlloc !== undefined && s.totalAlloc !== undefined && s.lastGCUnixNanos !== undefined);
+    .filter(({ s }) => s.t !== undefined && level(s) !== undefined && cumulative(s) !== undefined && s.lastGCUnixNanos !== undefined);
   const byGc = new Map<bigint, { est: number[]; first: { s: MemorySample; order: number } }>();
   for (let k = 1; k < polls.length; k++) {
     const cur = polls[k].s;
@@ -225,10 +243,10 @@ function heapAtLastGcPoints(samples: MemorySample[], axis: WorkAxis): LivePoint[
     if (polls[j - 1].s.t! >= gcMs) continue;
     const before = polls[j - 1].s;
     const after = polls[j].s;
-    if (after.t! === before.t! || after.totalAlloc! < before.totalAlloc!) continue;
-    const atGc = before.totalAlloc! + ((after.totalAlloc! - before.totalAlloc!) * (gcMs - before.t!)) / (after.t! - before.t!);
-    const est = cur.heapAlloc! - (cur.totalAlloc! - atGc);
-    if (!(est > 0) || est > cur.heapAlloc!) continue;
+    if (after.t! === before.t! || cumulative(after)! < cumulative(before)!) continue;
+    const atGc = cumulative(before)! + ((cumulative(after)! - cumulative(before)!) * (gcMs - before.t!)) / (after.t! - before.t!);
+    const est = level(cur)! - (cumulative(cur)! - atGc);
+    if (!(est > 0) || est > level(cur)!) continue;
     const entry = byGc.get(cur.lastGCUnixNanos!);
     if (entry) entry.est.push(est);
     else byGc.set(cur.lastGCUnixNanos!, { est: [est], first: polls[k] });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capPoints, mad, mannKendall, median, normalCdf, quantile, theilSen } from './robust-stats.js';
+import { capPoints, mad, mannKendall, median, normalCdf, quantile, theilSen, theilSenInterval } from './robust-stats.js';
 import { seededRandom } from './simulated-service.js';
 
 test('median and MAD of small sets', () => {
@@ -65,4 +65,25 @@ test('Mann–Kendall is exact for few points without ties', () => {
   assert.ok(Math.abs(mannKendall([1, 2, 4, 3, 5, 6, 7]).pRising - 7 / 5040) < 1e-12);
   // No trend in the other direction.
   assert.equal(mannKendall([7, 6, 5, 4, 3, 2, 1]).pRising, 1);
+});
+
+test("Sen's slope interval covers the true slope about 90% of the time, and narrows with more points", () => {
+  const rnd = seededRandom(11);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const widths: Record<number, number[]> = { 6: [], 24: [] };
+  let covered = 0;
+  const trials = 300;
+  for (let k = 0; k < trials; k++) {
+    for (const n of [6, 24]) {
+      const pts = Array.from({ length: n }, (_, i) => ({ x: i, y: 2 * i + 3 * gauss() }));
+      const { lo, hi } = theilSenInterval(pts);
+      widths[n].push(hi - lo);
+      if (n === 24 && lo <= 2 && 2 <= hi) covered++;
+    }
+  }
+  assert.ok(covered / trials > 0.84 && covered / trials < 0.97, `coverage ${covered / trials}`);
+  // Six noisy points can say little about a slope: the interval is several times wider.
+  assert.ok(median(widths[6]) > 3 * median(widths[24]), `widths ${median(widths[6])} vs ${median(widths[24])}`);
+  // Too few points for any interval at all.
+  assert.equal(theilSenInterval([{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 2 }, { x: 3, y: 3 }]).hi, Number.POSITIVE_INFINITY);
 });

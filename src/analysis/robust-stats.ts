@@ -159,3 +159,31 @@ export function normalCdf(z: number): number {
 export function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
 }
+
+/**
+ * Sen's distribution-free confidence interval for the Theil–Sen slope: the ranks of the pairwise
+ * slopes that bound it come from the Mann–Kendall variance. z = 1.645 gives a two-sided 90% interval
+ * (each bound one-sided 95%). With few or noisy points the interval is wide, which is the point: a
+ * slope is only "about zero" or "still as steep" when the data can say so.
+ */
+export function theilSenInterval(input: readonly XY[], z = 1.645): { lo: number; hi: number } {
+  const pts = capPoints(input, 300);
+  const slopes: number[] = [];
+  for (let i = 0; i < pts.length; i++) {
+    for (let j = i + 1; j < pts.length; j++) {
+      const dx = pts[j].x - pts[i].x;
+      if (dx !== 0) slopes.push((pts[j].y - pts[i].y) / dx);
+    }
+  }
+  const n = pts.length;
+  const m = slopes.length;
+  if (m === 0 || n < 3) return { lo: Number.NEGATIVE_INFINITY, hi: Number.POSITIVE_INFINITY };
+  slopes.sort((a, b) => a - b);
+  const c = z * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+  const lower = Math.floor((m - c) / 2);
+  const upper = Math.ceil((m + c) / 2);
+  return {
+    lo: lower >= 0 ? slopes[lower] : Number.NEGATIVE_INFINITY,
+    hi: upper < m ? slopes[upper] : Number.POSITIVE_INFINITY,
+  };
+}

@@ -8,7 +8,7 @@
 // clearly better. With a steady rate the rate carries no information and the test stays silent.
 
 import type { TrendStats } from './findings.js';
-import { capPoints, mad, mannKendall, median, quantile, theilSen, type XY } from './robust-stats.js';
+import { capPoints, mad, mannKendall, median, quantile, theilSen, theilSenInterval, type XY } from './robust-stats.js';
 
 export interface SeriesPoint {
   /** Position on the work axis (or time/order when no work axis exists). */
@@ -30,10 +30,27 @@ export interface Trend extends TrendStats {
   fitted: SeriesPoint[];
   /** x span and time span of the fitted points. */
   xSpan: number;
+  /** Upper bound (one-sided 95%) of the growth over the window: what "flat" must be judged on. */
+  growthUpper: number;
+  /**
+   * Growth and its upper bound over the base of the series: the points that are not bursts (more than
+   * 3 noise widths above the fit). Equal to growth/growthUpper when there are no bursts to set aside.
+   */
+  baseGrowth: number;
+  baseGrowthUpper: number;
   seconds?: number;
 }
 
 const MIN_AFTER_WARMUP = 6;
+/**
+ * A plateau is judged on the slope of the last third, or of this many last points when the third is
+ * shorter (and they are at most half the window): fewer points give no usable interval, and with 3–5
+ * heap-at-GC points at ±1 MiB noise a steady leak "stopped" by chance on live map-leak and
+ * syncmap-leak runs.
+ */
+export const PLATEAU_MIN_POINTS = 6;
+/** The tail rises at under this share of the first third's pace, at the upper end of its interval. */
+const PLATEAU_PACE_SHARE = 0.35;
 
 export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Trend {
   let pts = input.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
@@ -59,6 +76,9 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     firstThirdRoseClearly: false,
     fitted: pts,
     xSpan: n ? pts[n - 1].x - pts[0].x : 0,
+    growthUpper: Number.POSITIVE_INFINITY,
+    baseGrowth: 0,
+    baseGrowthUpper: Number.POSITIVE_INFINITY,
   };
   if (n < 3) return empty;
 
@@ -101,7 +121,30 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
       // pace to compare with, so it cannot be said to have stopped.
       const s1 = theilSen(first.map((p) => ({ x: p.x, y: p.y }))).slope;
       firstThirdRoseClearly = s1 * (first[first.length - 1].x - first[0].x) >= 3 * noise;
-      plateau = growth > 0 && firstThirdRoseClearly && lastThirdSlopeRatio < 0.25 && (lastGrowth < 2 * noise || mkLast.pRising > 0.05);
+      // Stopped, with evidence: even the upper end of the tail's slope interval is well under the
+      // first third's pace, on the work axis and (when timed) on the clock. A point estimate of the
+      // last third's slope is not enough — a constant-rate leak sampled in a few noisy points shows a
+      // flat last third by chance. The yardstick is the first third's pace, and only when that third
+      // rose significantly (the lower end of its interval above zero).
+      const tailSeg = pts.slice(n - Math.max(third, PLATEAU_MIN_POINTS));
+      const stoppedOn = (xOf: (p: SeriesPoint) => number): boolean => {
+        const head = first.map((p) => ({ x: xOf(p), y: p.y }));
+        const pace = theilSenInterval(head).lo > 0 ? theilSen(head).slope : 0;
+        const hi = theilSenInterval(tailSeg.map((p) => ({ x: xOf(p), y: p.y }))).hi;
+        // And the tail must be long enough that growth at that pace would have risen well out of its
+        // own noise: a level seen for 25 s of a leak that adds one noise-width per 30 s is no evidence.
+        const tailFit = theilSen(tailSeg.map((p) => ({ x: xOf(p), y: p.y })));
+        const tailNoise = mad(tailSeg.map((p) => p.y - (tailFit.intercept + tailFit.slope * xOf(p))));
+        const tailSpan = xOf(tailSeg[tailSeg.length - 1]) - xOf(tailSeg[0]);
+        return pace > 0 && hi < PLATEAU_PACE_SHARE * pace && pace * tailSpan >= 4 * tailNoise;
+      };
+      plateau =
+        firstThirdRoseClearly &&
+        2 * tailSeg.length <= n &&
+        lastThirdSlopeRatio < 0.25 &&
+        stoppedOn((p) => p.x) &&
+        (!timedThirds || stoppedOn((p) => p.t! / 60000)) &&
+        (lastGrowth < 2 * noise || mkLast.pRising > 0.05);
     } else if (fit.slope > 0) {
       lastThirdSlopeRatio = theilSen(last.map((p) => ({ x: p.x, y: p.y }))).slope / fit.slope;
     }
@@ -109,12 +152,30 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
 
   // Back to where it started: the final points sit near the first third's level although the series
   // rose in between (bursts that were given back).
-  const tailN = Math.max(3, Math.floor(n / 10));
+  // Judged only on enough points that the tail is more than one lucky low GC.
+  const tailN = Math.max(4, Math.floor(n / 10));
   const tail = median(pts.slice(n - tailN).map((p) => p.y));
   const peak = Math.max(...pts.map((p) => p.y));
   const tolerance = Math.max(2 * noise, 0.05 * Math.abs(baseline));
   // The rise must stand out from the noise, or every flat series would "return" from its own jitter.
-  const returnedToBaseline = peak - baseline > Math.max(4 * noise, 0.2 * Math.abs(baseline)) && tail - baseline <= tolerance;
+  // And the series as a whole must show no rising tendency: with noise of a third of the growth, a
+  // steady leak's last few points land within 2 noise widths of its start by chance.
+  const returnedToBaseline =
+    n >= 12 && peak - baseline > Math.max(4 * noise, 0.2 * Math.abs(baseline)) && tail - baseline <= tolerance && mk.pRising > 0.05;
+
+  // The base under the bursts: a service that serves bursts holds their data while a burst runs, and a
+  // GC that lands mid-burst sees it live. Those points say nothing about what stays; the base does. Only
+  // points far above the fit are set aside, and only while they are a minority, so a leak's own noise
+  // (symmetric about its rising line) is left whole.
+  const growthUpper = theilSenInterval(xy).hi * xSpan;
+  let baseGrowth = growth;
+  let baseGrowthUpper = growthUpper;
+  const base = xy.filter((p) => p.y - (fit.intercept + fit.slope * p.x) <= 3 * noise);
+  if (base.length < n && base.length >= Math.max(8, n / 2)) {
+    const baseSpan = base[base.length - 1].x - base[0].x;
+    baseGrowth = theilSen(base).slope * baseSpan;
+    baseGrowthUpper = theilSenInterval(base).hi * baseSpan;
+  }
 
   const floor = quantile(last.map((p) => p.y), 0.1);
   const timed = pts.every((p) => p.t !== undefined);
@@ -147,6 +208,9 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     firstThirdRoseClearly,
     fitted: pts,
     xSpan,
+    growthUpper,
+    baseGrowth,
+    baseGrowthUpper,
     seconds,
   };
 }

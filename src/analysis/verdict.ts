@@ -5,7 +5,8 @@
 // The non-obvious decision: a leak verdict demands more than significance. Growth must be large
 // against both the noise and the starting level, still going in the last third of the window (a cache
 // that fills and then stops looks exactly like a leak while it fills), not explained by the traffic
-// rate, and seen over at least MIN_SECONDS, MIN_POINTS points and MIN_GC_CYCLES collections. Until
+// rate, and seen over at least MIN_SECONDS_LEAK and MIN_GC_CYCLES_LEAK collections. "No leak" needs
+// evidence too: the upper end of the growth's confidence interval, not its point estimate. Until
 // then the answer is "inconclusive, observe this much longer", never a guess: a healthy service must not
 // be called leaking at any moment of its life, and a leak only needs a little more patience.
 
@@ -21,6 +22,8 @@ export const MIN_SECONDS = 60;
  * it is full, and the common ones fill within a minute or so of start or of a traffic change.
  */
 export const MIN_SECONDS_LEAK = 90;
+/** And over at least this many GC cycles (each is one look at the live heap), unless the heap keeps everything. */
+export const MIN_GC_CYCLES_LEAK = 10;
 /** Fewer GC cycles are enough when the heap doubles between collections (light traffic, everything kept). */
 export const MIN_GC_CYCLES_RETAINING = 3;
 
@@ -49,6 +52,8 @@ export interface Thresholds {
 
 export const HEAP_THRESHOLDS: Thresholds = { minGrowth: 1 * MiB, minRelative: 0.2, flatGrowth: 1 * MiB, flatRelative: 0.1 };
 export const GOROUTINE_THRESHOLDS: Thresholds = { minGrowth: 10, minRelative: 0.25, flatGrowth: 5, flatRelative: 0.1 };
+/** Live objects (HeapObjects at GC): only ever corroborates the bytes' leak call, never makes one. */
+export const OBJECT_THRESHOLDS: Thresholds = { minGrowth: 1000, minRelative: 0.2, flatGrowth: 500, flatRelative: 0.1 };
 export const NON_GO_THRESHOLDS: Thresholds = { minGrowth: 8 * MiB, minRelative: 0.15, flatGrowth: 4 * MiB, flatRelative: 0.1 };
 
 export interface Sufficiency {
@@ -113,9 +118,22 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
   // Under changing traffic, growth counts only when the amount of work explains it beyond the rate.
   const workExplains = tr.growsWithWork !== false;
   const explained = tr.plateau || tr.returnedToBaseline || tr.tracksTraffic === true;
-  // Flat needs positive evidence: a fitted change too small to matter, or no sign of a rise at all.
-  // "Not yet significant" alone is not flat — a slow leak starts out exactly like that.
-  const flat = tr.growth < th.flatGrowth || tr.relativeGrowth < th.flatRelative || (tr.pRising > 0.1 && snr < 2);
+  // Flat needs positive evidence: even the upper end of the growth's confidence interval is too small
+  // to matter. "Not significant" is not flat — a leak seen through a few noisy heap-at-GC points is not
+  // significant either — and a point estimate under the threshold is not flat when the noise allows a
+  // leak's worth of growth; the interval narrows as GC cycles accumulate, so a level heap gets there.
+  // Judged on the base under any bursts (see trend.ts): bursts come and go, a leak lifts the base.
+  const upper = Math.max(tr.baseGrowth, tr.baseGrowthUpper);
+  // A series swamped by bursts (the live heap at a GC that lands mid-burst) has no usable interval;
+  // there, no upward tendency at all (tau ≤ 0) still counts, as a noisy leak's points keep tau above 0.
+  const noTendency = tr.pRising > 0.3 && tr.tau <= 0 && snr < 2;
+  // Bursts (GCs that land mid-burst, under half the points) widen that distribution-free interval
+  // while the robust noise (MAD) ignores them; then a normal-theory bound on the MAD noise —
+  // the base's growth + 2σ·√(12/n), a fitted line's slope error over its span — may speak instead,
+  // given enough points and no consistent rise.
+  const madUpper = tr.baseGrowth + 2 * tr.noise * Math.sqrt(12 / Math.max(1, tr.points));
+  const smallFit = (madUpper < th.flatGrowth || (tr.baseline > 0 && madUpper / tr.baseline < th.flatRelative)) && tr.points >= 12 && tr.pRising > 0.01;
+  const flat = upper < th.flatGrowth || (tr.baseline > 0 && upper / tr.baseline < th.flatRelative) || noTendency || smallFit;
 
   if (observeMore) {
     return { state: 'insufficient', strength: 0, progress, observeMore };
@@ -132,6 +150,22 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
       },
     };
   }
+  // The same floor in collections: each GC cycle is one independent look at the live heap, and a leak
+  // seen in fewer than MIN_GC_CYCLES_LEAK of them (GOGC=400, light traffic) rests on too few points,
+  // however long it took. A heap that keeps everything it allocates needs fewer (see Sufficiency).
+  if (leakLike && suff.gcCycles !== undefined && !suff.retaining && suff.gcCycles < MIN_GC_CYCLES_LEAK) {
+    const more = MIN_GC_CYCLES_LEAK - suff.gcCycles;
+    return {
+      state: 'rising',
+      strength: 0,
+      progress,
+      observeMore: {
+        seconds: suff.secondsPerGc ? Math.ceil(more * suff.secondsPerGc) : undefined,
+        gcCycles: more,
+        reason: `growing like a leak, but a leak is only called after ${MIN_GC_CYCLES_LEAK} GC cycles (${suff.gcCycles} so far): each cycle is one look at the live heap`,
+      },
+    };
+  }
   if (leakLike) {
     const fP = clamp((-Math.log10(Math.max(tr.pRising, 1e-300)) - 3) / 5, 0, 1);
     const fTau = clamp((tr.tau - 0.5) / 0.4, 0, 1);
@@ -143,10 +177,15 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
   }
   if (explained || flat) {
     const fData = clamp(tr.points / 30, 0, 1);
-    const fGc = suff.gcCycles === undefined ? 0.5 : clamp(suff.gcCycles / 40, 0, 1);
+    // A goroutine count or RSS is read directly at every poll: GC cycles are no measure of its evidence,
+    // so they neither add to nor (as a neutral 0.5 would) hold back its stability.
+    const fGc = suff.gcCycles === undefined ? [] : [clamp(suff.gcCycles / 40, 0, 1)];
     const fTime = suff.seconds === undefined ? 0.5 : clamp(suff.seconds / (3 * MIN_SECONDS), 0, 1);
-    const fFlat = explained ? 0.8 : 1 - clamp(Math.max(0, tr.relativeGrowth) / th.minRelative, 0, 1) * (tr.pRising < 0.01 ? 1 : 0.5);
-    return { state: explained && !flat ? 'bounded' : 'flat', strength: 0.55 + 0.4 * mean([fData, fGc, fTime, fFlat]), progress };
+    // How far under a leak's worth of growth even the upper bound stays (absolute, since a relative
+    // measure means nothing when the baseline is near zero, as non-Go memory often is).
+    const leakWorth = Math.max(th.minGrowth, th.minRelative * Math.max(tr.baseline, 0));
+    const fFlat = explained ? 0.8 : 1 - clamp(Math.max(0, Math.min(upper, madUpper)) / leakWorth, 0, 1);
+    return { state: explained && !flat ? 'bounded' : 'flat', strength: 0.55 + 0.4 * mean([fData, ...fGc, fTime, fFlat]), progress };
   }
   // Rising, but not (yet) enough for a verdict: say how long until it would be.
   let seconds: number | undefined;
