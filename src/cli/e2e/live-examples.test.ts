@@ -164,14 +164,15 @@ describe('heapsight against live example services', { concurrency: true }, () =>
     const junit = join(dir, 'junit.xml');
     const t0 = Date.now();
     // No --until-verdict: the no-leak verdict gains confidence with time observed, and a CI gate of a
-    // fixed length is the common case. 140 s ends between two bursts (every 30 s).
+    // fixed length is the common case. 170 s ends between two bursts (every 30 s), with margin for the
+    // no-leak verdict to settle on a busy machine.
     const run = runCli(
       [
         'check',
         '--url', `http://127.0.0.1:${port}`,
         '--run', `${bin} -addr 127.0.0.1:${port}`,
         '--load', `${process.execPath} --import tsx src/cli/e2e/drive-load.ts ${name} - 600`,
-        '--duration', '140s', ...FAST,
+        '--duration', '170s', ...FAST,
         '--out', rec, '--junit', junit,
       ],
       t,
