@@ -18,7 +18,8 @@ import { gunzipSync } from 'node:zlib';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(repoRoot, 'bench', 'out');
 const genDir = join(repoRoot, 'bench', 'gen-heap-profile');
-const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+// The package's `bin` (the esbuild bundle, scripts/bundle-cli.mjs): what an installed heapsight runs.
+const cli = join(repoRoot, 'dist', 'bin', 'heapsight.cjs');
 const TIME = '/usr/bin/time';
 
 // Sizes are named by RAW (inflated) protobuf MB. Each allocation is one sample of ~78 bytes; the small

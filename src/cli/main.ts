@@ -55,7 +55,14 @@ export function reportFailure(err: unknown): number {
   return EXIT_INPUT;
 }
 
-async function main(): Promise<void> {
+/** Run the CLI on process.argv (the bundle in dist/bin/ calls this; see scripts/bundle-cli.mjs). */
+export async function main(): Promise<void> {
+  // `heapsight top … | head` closes the pipe early: stop quietly with status 0, as Unix filters do,
+  // instead of an unhandled 'error' event and its stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {

@@ -15,6 +15,22 @@ test('inflates a real gzipped Go profile and passes raw bytes through', () => {
   assert.equal(maybeGunzip(raw, 'raw', 1 << 30), raw);
 });
 
+test('large inputs inflate whole whether or not the gzip trailer size fits the output', () => {
+  // Pseudo-random bytes (fixed seed) so the members are large, in sizes around zlib's 64 KiB chunk.
+  let x = 12345;
+  const payload = (n: number) => Buffer.from(Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24)));
+  for (const n of [65535, 65536, 65537, 300_000]) {
+    const p = payload(n);
+    assert.deepEqual(maybeGunzip(gzipSync(p), 'one', 1 << 30), p, `${n} bytes`);
+  }
+  // Two members: the trailer only tells the last one's size, so the output outgrows one buffer.
+  const a = payload(300_000);
+  const b = payload(100_000);
+  assert.deepEqual(maybeGunzip(Buffer.concat([gzipSync(a), gzipSync(b)]), 'two', 1 << 30), Buffer.concat([a, b]));
+  // The cap still wins when the trailer is under it but the output is not (two members again).
+  assert.throws(() => maybeGunzip(Buffer.concat([gzipSync(a), gzipSync(b)]), 'two', 200_000), /inflates past the 200000-byte cap/);
+});
+
 test('a decompression bomb stops at the cap with a one-line InputError', () => {
   const bomb = gzipSync(Buffer.alloc(64 << 20)); // 64 MiB of zeros in ~64 kB
   assert.throws(() => maybeGunzip(bomb, 'bomb.gz', 1 << 20), (e: unknown) => {

@@ -28,6 +28,21 @@ function translate(err: unknown, origin: string, compressedLength: number, maxBy
 }
 
 /**
+ * zlib's sync API inflates into 64 KiB chunks and then concatenates them: a second copy of the whole
+ * output (~10 % of `heapsight top` on an 87 MB profile). The gzip trailer's ISIZE (size mod 2^32 of the
+ * last member) lets one buffer hold it all. It is only a hint: ignored when it is small, over the cap,
+ * or more than deflate's ~1032:1 can produce; a wrong hint just means more chunks, never a wrong result.
+ */
+function singleChunkSize(bytes: Uint8Array, maxBytes: number): number | undefined {
+  const n = bytes.length;
+  if (n < 18) return undefined;
+  const isize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
+  if (isize < 1 << 16 || isize >= maxBytes || isize > n * 1032) return undefined;
+  // One byte to spare, so zlib does not allocate a fresh chunk when the output fills this one exactly.
+  return isize + 1;
+}
+
+/**
  * Inflate `bytes` when they start with the gzip magic; otherwise return them unchanged (but still
  * subject to the cap, so callers get one consistent limit).
  */
@@ -40,7 +55,8 @@ export function maybeGunzip(bytes: Uint8Array, origin: string, maxBytes: number)
   }
   try {
     // maxOutputLength must be ≥ 1; a cap of 0 means "nothing may come out".
-    return gunzipSync(bytes, { maxOutputLength: Math.max(1, maxBytes) });
+    const chunkSize = singleChunkSize(bytes, maxBytes);
+    return gunzipSync(bytes, chunkSize === undefined ? { maxOutputLength: Math.max(1, maxBytes) } : { maxOutputLength: Math.max(1, maxBytes), chunkSize });
   } catch (err) {
     throw translate(err, origin, bytes.length, maxBytes);
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { Profile as OracleProfile } from 'pprof-format';
-import { aggregatePprof, diffTable, topTable, type PprofAggregate } from './pprof-aggregate.js';
+import { aggregatePprof, compareNames, diffTable, topTable, type PprofAggregate } from './pprof-aggregate.js';
 import { InputError } from './input-error.js';
 import { encodeProfile, randomProfile } from '../test-support/pprof-writer.js';
 import { goPprofTop } from '../test-support/go-pprof.js';
@@ -98,6 +98,24 @@ test('values and sums beyond 2^53 stay exact', () => {
   assertMatchesOracle(agg, bytes, 'sum');
   assert.equal(agg.total.get(0), v * 5000n);
   assert.equal(agg.total.get(1), -v * 5000n);
+});
+
+test('one sample type (the fast path top/diff take) equals the all-types aggregation, for every type', () => {
+  const check = (bytes: Uint8Array, label: string): void => {
+    const all = aggregatePprof(bytes, label);
+    for (let t = 0; t < all.sampleTypes.length; t++) {
+      const one = aggregatePprof(bytes, label, { sampleIndex: String(t) });
+      assert.deepEqual(one.accumulated, [t]);
+      for (const cum of [false, true]) assert.deepEqual(topTable(one, label, String(t), cum), topTable(all, label, String(t), cum), `${label} type ${t}`);
+    }
+  };
+  for (let seed = 1; seed <= 40; seed++) check(encodeProfile(randomProfile(seed)), `seed ${seed}`);
+  for (let seed = 100; seed < 110; seed++) check(encodeProfile(randomProfile(seed, { huge: true, samples: 400 })), `huge seed ${seed}`);
+  const p = randomProfile(7, { samples: 10 });
+  const v = (1n << 49n) - 1n;
+  p.samples = Array.from({ length: 5000 }, (_, i) => ({ locationIds: [p.locations[i % 3].id], values: [v, -v, 1n] }));
+  check(encodeProfile(p), 'sum');
+  for (const f of real) check(readFileSync(join(testdata, f)), f);
 });
 
 test('real Go profiles: exact against pprof-format + BigInt', () => {
@@ -219,6 +237,12 @@ test('sample index by name, number, and pprof defaults', () => {
   const heap = aggregatePprof(readFileSync(join(testdata, 'heap-rate1.pb.gz')), 'heap');
   assert.equal(heap.defaultSampleType, undefined);
   assert.equal(topTable(heap, 'heap').sampleType.type, 'inuse_space');
+});
+
+test('function names sort in UTF-8 byte order, as Go compares strings', () => {
+  const names = ['b', 'a', 'ab', '', 'a\u00e9', 'a\uffff', 'a\u{1F600}', 'a\ud7ff', 'a\ue000', 'main.f', 'main.F', 'ä', 'z'];
+  const byBytes = (x: string, y: string) => Buffer.compare(Buffer.from(x), Buffer.from(y));
+  for (const x of names) for (const y of names) assert.equal(Math.sign(compareNames(x, y)), Math.sign(byBytes(x, y)), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
 });
 
 test('bad input: one-line InputErrors', () => {

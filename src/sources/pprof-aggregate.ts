@@ -13,6 +13,8 @@
 // value below 2^49 is exact) plus a BigInt overflow that is touched only when the float part would pass
 // that bound or a value is itself large (or a negative int64, which is a 10-byte varint). That is exact
 // for any int64 while the hot loop stays on doubles.
+// `top` and `diff` ask for one sample type; that common case runs accumulateOne, a leaner copy of the
+// general loop (accumulateSamples), and a test holds the two to the same answers.
 // drop_frames/keep_frames prune stacks as pprof's RemoveUninteresting does (JS RegExp stands in for Go's
 // RE2; the patterns producers write are in the common subset).
 
@@ -25,6 +27,8 @@ import { WIRE_LEN, WireError, WireReader, decodeUtf8 } from './protobuf-wire.js'
 const LIMIT = 2 ** 52;
 const SMALL = 2 ** 49;
 const BIG_SMALL = BigInt(SMALL);
+/** accumulateOne's code for a location id that no Location has. */
+const MISSING = -0x7fffffff;
 
 /** Exact sums indexed by slot: float part below 2^52 plus a sparse BigInt overflow. */
 export class ExactSums {
@@ -79,7 +83,7 @@ export interface PprofAggregate {
    * (1) or "(partial-inline)" (3).
    */
   calls: Uint8Array;
-  /** Per sample type: Σ|v| (pprof's total) and Σv. */
+  /** Per sample type: Σ|v| (pprof's total) and Σv; only the accumulated types are filled in. */
   absTotal: ExactSums;
   total: ExactSums;
 }
@@ -201,9 +205,31 @@ function aggregateRaw(buf: Uint8Array, origin: string, opts: AggregateOptions): 
         sampleTypes.push(valueType());
         break;
       case 2: {
-        const n = r.len();
-        spans = pushSpan(spans, r.pos, r.pos + n);
-        r.pos += n;
+        // Samples are most of a profile's fields (a million in a big one): take a run of them here,
+        // without reader calls per field. A length over 4 varint bytes goes through r.len() instead.
+        let pos = r.pos;
+        for (;;) {
+          let n = 0;
+          let i = 0;
+          let b = 0x80;
+          for (let mul = 1; i < 4 && b >= 0x80 && pos + i < buf.length; i++, mul *= 128) {
+            b = buf[pos + i];
+            n += (b & 0x7f) * mul;
+          }
+          if (b >= 0x80) {
+            r.pos = pos;
+            n = r.len();
+            pos = r.pos;
+          } else {
+            pos += i;
+            if (pos + n > buf.length) throw new WireError(buf.length, true, `field of ${n} bytes at byte ${pos} runs past the end`);
+          }
+          spans = pushSpan(spans, pos, pos + n);
+          pos += n;
+          if (pos >= buf.length || buf[pos] !== 0x12) break;
+          pos++; // the next sample's key
+        }
+        r.pos = pos;
         break;
       }
       case 3: {
@@ -414,12 +440,15 @@ function aggregateRaw(buf: Uint8Array, origin: string, opts: AggregateOptions): 
   const absTotal = new ExactSums(T);
   const total = new ExactSums(T);
   const callTables = buildCallTables(nKeys, nLoc, locKeyStart, locKeyEnd, keysFlat, sel.length);
-  const sawNegative = accumulateSamples(buf, spans, T, idTable, idMap, locKeyStart, locKeyEnd, keysFlat, prune, nKeys, sel, callTables, flat, cum, total, absTotal, origin);
+  const one = sel.length === 1 && prune === undefined;
+  const sawNegative = one
+    ? accumulateOne(buf, spans, T, idTable, idMap, locKeyStart, locKeyEnd, keysFlat, nKeys, sel[0], callTables, flat, cum, total, origin)
+    : accumulateSamples(buf, spans, T, idTable, idMap, locKeyStart, locKeyEnd, keysFlat, prune, nKeys, sel, callTables, flat, cum, total, absTotal, origin);
 
   const out: PprofAggregate = {
     accumulated,
     calls: callMarkers(callTables, nLoc, locKeyStart, locKeyEnd, keysFlat, sel.length),
-    absTotal: sawNegative ? mergedAbsTotals(buf, spans, T) : absTotal,
+    absTotal: sawNegative ? mergedAbsTotals(buf, spans, T) : one ? total : absTotal,
     sampleTypes: sampleTypes.map(vt),
     period,
     sampleCount: spans.n,
@@ -770,6 +799,244 @@ function accumulateSamples(
 }
 
 /**
+ * The hot loop for the common case — one sample type (`top`, `diff`) and no drop_frames — with less
+ * work per frame than accumulateSamples: a location id maps straight to its node key through one
+ * table (multi-line locations are coded as −(index+1)), values are scalars rather than per-type arrays,
+ * and only the selected type's total is kept (Σ|v| equals it unless a value is negative, and then
+ * mergedAbsTotals recomputes it anyway). Same semantics as accumulateSamples with nSel = 1; the oracle
+ * tests run both. Returns whether the selected type had a negative value.
+ */
+function accumulateOne(
+  buf: Uint8Array,
+  spans: SampleSpan,
+  T: number,
+  idTable: Int32Array | undefined,
+  idMap: Map<number, number> | undefined,
+  locKeyStart: Int32Array,
+  locKeyEnd: Int32Array,
+  keysFlat: Int32Array,
+  nKeys: number,
+  selT: number,
+  calls: CallTables,
+  flat: ExactSums,
+  cum: ExactSums,
+  total: ExactSums,
+  origin: string,
+): boolean {
+  const { candidate, intraStart, intraParents, noinline, usedLoc } = calls;
+  // Location index → code: the node key of a one-line location, or −(index+1) for any other.
+  const nLoc = locKeyStart.length - 1;
+  const locCode = new Int32Array(nLoc);
+  for (let l = 0; l < nLoc; l++) locCode[l] = locKeyEnd[l] - locKeyStart[l] === 1 ? keysFlat[locKeyStart[l]] : -(l + 1);
+  // Location id → code directly, so a frame costs one table read before its key is known.
+  let idCode: Int32Array | undefined;
+  if (idTable) {
+    idCode = new Int32Array(idTable.length);
+    for (let id = 0; id < idTable.length; id++) idCode[id] = idTable[id] < 0 ? MISSING : locCode[idTable[id]];
+  }
+  const stamp = new Int32Array(nKeys).fill(-1);
+  let scratch = new Int32Array(256);
+  const { starts, ends } = spans;
+  let sawNegative = false;
+  let evX = new Int32Array(16);
+  let evI = new Int32Array(16);
+  const counted = new Uint8Array([1]);
+  const flatNum = flat.num;
+  const cumNum = cum.num;
+  let totalNum = 0;
+
+  for (let s = 0; s < spans.n; s++) {
+    let pos = starts[s];
+    const end = ends[s];
+    let nLocs = 0;
+    let nVals = 0;
+    let v = 0;
+    let vBig: bigint | undefined;
+    while (pos < end) {
+      const tag = buf[pos++];
+      if (tag >= 0x80) {
+        const k = new WireReader(buf, pos - 1, end);
+        const kk = k.tag();
+        k.skip(kk & 7);
+        pos = k.pos;
+        continue;
+      }
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field !== 1 && field !== 2) {
+        const k = new WireReader(buf, pos, end);
+        k.skip(wire);
+        pos = k.pos;
+        continue;
+      }
+      let runEnd: number;
+      if (wire === WIRE_LEN) {
+        let n = 0;
+        let mul = 1;
+        for (;;) {
+          if (pos >= end) throw new WireError(pos, true, 'sample runs past its end');
+          const b = buf[pos++];
+          n += (b & 0x7f) * mul;
+          if (b < 0x80) break;
+          mul *= 128;
+        }
+        runEnd = pos + n;
+        if (runEnd > end) throw new WireError(end, true, 'packed field runs past its sample');
+      } else if (wire === 0) {
+        runEnd = -1; // exactly one varint
+      } else {
+        throw new WireError(pos - 1, false, `sample field ${field} has wire type ${wire}`);
+      }
+      if (field === 1) {
+        do {
+          // A location id longer than 7 bytes (≥ 2^49) is out of range, as in accumulateSamples.
+          if (pos >= end) throw new WireError(pos, true, 'varint runs past its sample');
+          let b = buf[pos++];
+          let id = b & 0x7f;
+          if (b >= 0x80) {
+            let mul = 128;
+            for (let len = 1; ; len++) {
+              if (pos >= end) throw new WireError(pos, true, 'varint runs past its sample');
+              if (len === 7) throw new WireError(pos, false, 'location id out of range');
+              b = buf[pos++];
+              id += (b & 0x7f) * mul;
+              if (b < 0x80) break;
+              mul *= 128;
+            }
+          }
+          let code: number;
+          if (idCode) code = id < idCode.length ? idCode[id] : MISSING;
+          else {
+            const li = idMap!.get(id);
+            code = li === undefined ? MISSING : locCode[li];
+          }
+          if (code === MISSING) throw new InputError(origin, `pprof sample refers to missing location ${id}`);
+          if (nLocs === scratch.length) {
+            const g = new Int32Array(nLocs * 2);
+            g.set(scratch);
+            scratch = g;
+          }
+          scratch[nLocs++] = code;
+        } while (runEnd >= 0 && pos < runEnd);
+      } else {
+        do {
+          const vStart = pos;
+          let x = 0;
+          let mul = 1;
+          let len = 0;
+          for (;;) {
+            if (pos >= end) throw new WireError(pos, true, 'varint runs past its sample');
+            const b = buf[pos++];
+            len++;
+            x += (b & 0x7f) * mul;
+            if (b < 0x80) break;
+            if (len === 10) throw new WireError(pos, false, 'varint longer than 10 bytes');
+            mul *= 128;
+          }
+          if (nVals >= T) throw new InputError(origin, `pprof sample has more values than its ${T} sample types`);
+          if (nVals === selT) {
+            if (len <= 7) {
+              v = x;
+            } else {
+              const big = BigInt.asIntN(64, new WireReader(buf, vStart, end).varintBig());
+              if (big >= -BIG_SMALL && big <= BIG_SMALL) v = Number(big);
+              else vBig = big;
+            }
+          }
+          nVals++;
+        } while (runEnd >= 0 && pos < runEnd);
+      }
+      if (runEnd >= 0 && pos !== runEnd) throw new WireError(runEnd, false, 'packed field overruns');
+    }
+    if (nVals !== T) throw new InputError(origin, `pprof sample has ${nVals} values for ${T} sample types`);
+
+    if (vBig !== undefined) {
+      if (vBig < 0n) sawNegative = true;
+      total.addBig(selT, vBig);
+    } else if (v !== 0) {
+      if (v < 0) sawNegative = true;
+      const x = totalNum + v;
+      if (x > LIMIT || x < -LIMIT) {
+        total.addBig(selT, BigInt(totalNum));
+        totalNum = v;
+      } else {
+        totalNum = x;
+      }
+    } else {
+      continue; // a zero value adds nothing to any node
+    }
+    if (nLocs === 0) continue;
+
+    // Flat: the first Line of the first Location (the leaf).
+    const leaf = scratch[0] >= 0 ? scratch[0] : keysFlat[locKeyStart[-scratch[0] - 1]];
+    if (vBig !== undefined) flat.addBig(leaf, vBig);
+    else {
+      const x = flatNum[leaf] + v;
+      if (x > LIMIT || x < -LIMIT) flat.add(leaf, v);
+      else flatNum[leaf] = x;
+    }
+    let nEv = 0;
+    let child = -1;
+    let childInline = false;
+    for (let i = 0; i < nLocs; i++) {
+      const code = scratch[i];
+      // One Line per Location is the common case; the loop below covers several (inlined calls).
+      let ka = 0;
+      let kb = 1;
+      if (code < 0) {
+        const l = -code - 1;
+        ka = locKeyStart[l];
+        kb = locKeyEnd[l];
+        usedLoc[l] = 1;
+      }
+      for (let j = ka; j < kb; j++) {
+        const k = code >= 0 ? code : keysFlat[j];
+        // As in accumulateSamples: a real call from this frame into the previous one.
+        if (child !== k && child >= 0 && !childInline) {
+          let x = -1;
+          if (candidate[child] === 1) {
+            for (let y = intraStart[child]; y < intraStart[child + 1]; y++) {
+              if (intraParents[y] === k) {
+                x = y;
+                break;
+              }
+            }
+          }
+          if (x < 0) {
+            noinline[child] = 1;
+          } else {
+            if (nEv === evX.length) {
+              const gx = new Int32Array(nEv * 2);
+              gx.set(evX);
+              evX = gx;
+              const gi = new Int32Array(nEv * 2);
+              gi.set(evI);
+              evI = gi;
+            }
+            evX[nEv] = x;
+            evI[nEv] = i - 1;
+            nEv++;
+          }
+        }
+        child = k;
+        childInline = j + 1 < kb;
+        if (stamp[k] === s) continue;
+        stamp[k] = s;
+        if (vBig !== undefined) cum.addBig(k, vBig);
+        else {
+          const x = cumNum[k] + v;
+          if (x > LIMIT || x < -LIMIT) cum.add(k, v);
+          else cumNum[k] = x;
+        }
+      }
+    }
+    if (nEv > 0) settleCalls(calls, evX, evI, nEv, scratch, nLocs, locKeyStart, locKeyEnd, keysFlat, counted, 1, true);
+  }
+  total.addBig(selT, BigInt(totalNum));
+  return sawNegative;
+}
+
+/**
  * pprof counts a caller→callee pair once per sample, with the kind of its root-most occurrence. For each
  * pair seen as a real call in this sample, look for an inlined occurrence further toward the root.
  */
@@ -785,6 +1052,7 @@ function settleCalls(
   keysFlat: Int32Array,
   counted: Uint8Array,
   nSel: number,
+  coded = false,
 ): void {
   for (let e = 0; e < nEv; e++) {
     const x = evX[e];
@@ -803,7 +1071,12 @@ function settleCalls(
     // The call sits between locations rootMost and rootMost+1; inlined occurrences at or above
     // rootMost+1 are nearer the root.
     for (let m = rootMost + 1; m < nLocs && !inlinedAbove; m++) {
-      const l = locScratch[m];
+      // With `coded` (accumulateOne), a one-line location (code ≥ 0) has no inlined pair to look at.
+      let l = locScratch[m];
+      if (coded) {
+        if (l >= 0) continue;
+        l = -l - 1;
+      }
       for (let j = locKeyStart[l]; j < locKeyEnd[l] - 1; j++) {
         if (keysFlat[j] === c && keysFlat[j + 1] === p) {
           inlinedAbove = true;
@@ -866,9 +1139,20 @@ function inlineMarker(bits: number): FunctionRow['inline'] {
   return bits === 1 ? 'inline' : bits === 3 ? 'partial-inline' : undefined;
 }
 
-/** Byte-order comparison, as Go's string < (JS's < compares UTF-16 units). */
-function compareNames(a: string, b: string): number {
+/**
+ * Byte-order comparison, as Go's string < (JS's < compares UTF-16 units). UTF-8 keeps code point order,
+ * so after a common prefix two code units below the surrogates (U+D800) decide it directly; only
+ * otherwise are the strings encoded (sorting thousands of rows must not allocate per comparison).
+ */
+export function compareNames(a: string, b: string): number {
   if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  const ca = a.charCodeAt(i);
+  const cb = b.charCodeAt(i);
+  if (ca < 0xd800 && cb < 0xd800) return ca - cb;
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 

@@ -194,3 +194,34 @@ test('URLs: fetch, 500, timeout; a --header value never appears in any output', 
     }
   }
 });
+
+test('the package bin (esbuild bundle) prints what the tsc build prints, for top and diff', async () => {
+  const bin = join(repoRoot, JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).bin.heapsight as string);
+  assert.ok(existsSync(bin), `${bin} missing: run npm run build first`);
+  const runWith = (entry: string, args: string[]) =>
+    new Promise<Run>((resolve, reject) => {
+      const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  for (const args of [['top', heap, '--nodes', '0'], ['diff', base, heap, '--json'], ['top', join(testdata, 'missing.pb.gz')]]) {
+    const [a, b] = [await runWith(cli, args), await runWith(bin, args)];
+    assert.deepEqual(b, a, args.join(' '));
+  }
+});
+
+test('a reader that closes the pipe early (| head) ends heapsight quietly with status 0', async () => {
+  const child = spawn(process.execPath, [cli, 'top', heap, '--nodes', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Close our end before heapsight writes anything, so its first write gets EPIPE.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
+  assert.equal(stderr, '');
+  assert.equal(signal, null);
+  assert.equal(code, 0);
+});
