@@ -16,15 +16,44 @@ export interface SampleSegment {
   end: number;
 }
 
-function restartReason(prev: MemorySample, cur: MemorySample, events: RecordingEvent[]): string | undefined {
-  if (prev.processStartSeconds !== undefined && cur.processStartSeconds !== undefined && Math.abs(cur.processStartSeconds - prev.processStartSeconds) > 1) {
-    return 'process start time changed';
+// Cumulative counters only a new process can decrease; labelled as the runtime names them.
+const CUMULATIVE: ReadonlyArray<[keyof MemorySample, string]> = [
+  ['totalAlloc', 'TotalAlloc'],
+  ['numGC', 'NumGC'],
+  ['mallocs', 'Mallocs'],
+  ['cpuSeconds', 'process CPU seconds'],
+  ['pauseTotalNs', 'PauseTotalNs'],
+];
+
+/**
+ * One line saying why `cur` comes from another process than `prev`, or undefined. Shared by the live
+ * poller (which records a 'restart' event) and the analysis (which splits series): besides identity
+ * (pid, start time, cmdline), counters going backwards count, because a remote target without
+ * /metrics exposes no start time.
+ */
+export function restartReason(prev: MemorySample, cur: MemorySample): string | undefined {
+  if (prev.pid !== undefined && cur.pid !== undefined && prev.pid !== cur.pid) {
+    return `pid changed from ${prev.pid} to ${cur.pid}`;
   }
-  if (prev.pid !== undefined && cur.pid !== undefined && prev.pid !== cur.pid) return `pid changed from ${prev.pid} to ${cur.pid}`;
-  if (prev.cmdline && cur.cmdline && prev.cmdline.join('\0') !== cur.cmdline.join('\0')) return 'command line changed';
-  if (prev.totalAlloc !== undefined && cur.totalAlloc !== undefined && cur.totalAlloc < prev.totalAlloc) return 'TotalAlloc went backwards';
-  if (prev.mallocs !== undefined && cur.mallocs !== undefined && cur.mallocs < prev.mallocs) return 'Mallocs went backwards';
-  if (prev.numGC !== undefined && cur.numGC !== undefined && cur.numGC < prev.numGC) return 'NumGC went backwards';
+  // Start times computed from clock ticks (or printed with 2 decimals) wobble by a tick; a restart moves them by ≥ the gap.
+  if (prev.processStartSeconds !== undefined && cur.processStartSeconds !== undefined && Math.abs(prev.processStartSeconds - cur.processStartSeconds) > 1) {
+    return `process start time changed from ${new Date(prev.processStartSeconds * 1000).toISOString()} to ${new Date(cur.processStartSeconds * 1000).toISOString()}`;
+  }
+  if (prev.cmdline && cur.cmdline && prev.cmdline.join('\0') !== cur.cmdline.join('\0')) {
+    return 'command line changed';
+  }
+  for (const [field, label] of CUMULATIVE) {
+    const a = prev[field] as number | undefined;
+    const b = cur[field] as number | undefined;
+    if (typeof a === 'number' && typeof b === 'number' && b < a) return `${label} went backwards (${a} → ${b})`;
+  }
+  return undefined;
+}
+
+/** A restart between two samples: from the samples themselves, else from the collector's event. */
+function restartBetween(prev: MemorySample, cur: MemorySample, events: RecordingEvent[]): string | undefined {
+  const reason = restartReason(prev, cur);
+  if (reason) return reason;
   if (prev.t !== undefined && cur.t !== undefined) {
     const ev = events.find((e) => e.kind === 'restart' && e.t > prev.t! && e.t <= cur.t!);
     if (ev) return ev.detail || 'restart event';
@@ -38,7 +67,7 @@ export function splitAtRestarts(samples: MemorySample[], events: RecordingEvent[
   if (samples.length === 0) return { segments, restarts };
   let start = 0;
   for (let i = 1; i < samples.length; i++) {
-    const reason = restartReason(samples[i - 1], samples[i], events);
+    const reason = restartBetween(samples[i - 1], samples[i], events);
     if (!reason) continue;
     const before = samples.slice(start, i);
     const rss = before.map((s) => s.rss).filter((v): v is number => v !== undefined);

@@ -23,7 +23,7 @@ import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { readProcSample } from '../sources/procfs.js';
 import { findListeningPid, isLoopbackHost, processIdentity } from './local-process.js';
 import type { ProfileKind, RecordingWriter } from './recording-writer.js';
-import { restartReason } from './restart.js';
+import { restartReason } from '../analysis/restarts.js';
 
 export interface PollerOptions {
   /** Base URL of the service (`http://host:port`); endpoints are derived from it unless given below. */
