@@ -61,6 +61,8 @@ export interface WatchOutcome {
   /** Time spent on running analyses, ms (watcher's own CPU, not the target's). */
   runningAnalysisMs: number;
   findings?: Findings;
+  /** The recording as read back from disk for the final verdict; reports render this same one. */
+  recording?: Recording;
   analysisError?: string;
   /** The poller still has a request to a hung target in flight: the CLI may exit instead of waiting. */
   requestsInFlight: number;
@@ -148,8 +150,9 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     // A dump still being parsed joins the next evaluation; the final verdict reads the directory anyway.
     let r: RunningState | undefined;
     try {
-      r = running.evaluate(liveRec.snapshot());
-      if (o.ui && r) o.ui.update({ recording: liveRec.snapshot(), findings: r.findings });
+      const snapshot = liveRec.snapshot();
+      r = running.evaluate(snapshot);
+      if (o.ui && r) o.ui.update({ recording: snapshot, findings: r.findings });
     } catch (err) {
       // The running verdict is advisory: a bug in it must not end the recording.
       if (!liveView) say(`[${clock(poller.elapsedMs).padStart(5)}] running verdict failed: ${(err as Error).message.split('\n')[0]}`);
@@ -242,10 +245,12 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
 
   // The verdict on what was just recorded, read back as `analyze DIR` would.
   let findings: Findings | undefined;
+  let recording: Recording | undefined;
   let analysisError: string | undefined;
   try {
     const { readRecordingDir } = await import('../sources/recording.js');
-    findings = analyzeRecording(await readRecordingDir(o.out), { workMetric: o.workMetric });
+    recording = await readRecordingDir(o.out);
+    findings = analyzeRecording(recording, { workMetric: o.workMetric });
   } catch (err) {
     analysisError = (err as Error).message.split('\n')[0];
   }
@@ -259,6 +264,7 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     confidentAfterMs,
     runningAnalysisMs: running.totalCostMs,
     findings,
+    recording,
     analysisError,
     requestsInFlight: poller.inFlight,
     elapsedMs,

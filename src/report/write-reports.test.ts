@@ -9,7 +9,7 @@ import { repoRoot } from '../test-support/toolchain.js';
 import { analyzeRecording } from '../analysis/analyze-recording.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { exampleRecordingDir } from './html/test-recordings.js';
-import { writeReportFilesForRecordingDir } from './write-reports.js';
+import { writeReportFiles } from './write-reports.js';
 
 function heapsight(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -39,13 +39,14 @@ test('analyze --html --md writes both reports next to the JSON verdict', async (
   assert.deepEqual(readdirSync(dir).sort(), ['report.html', 'report.md'], 'no temporary files left behind');
 });
 
-test('writeReportFilesForRecordingDir reads the recording back and writes what analyze would', async (t) => {
+test('writeReportFiles writes what analyze would for a recording read back from disk (as watch and check do)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'heapsight-reports-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const recDir = exampleRecordingDir('map-leak');
-  const findings = analyzeRecording(await readRecordingDir(recDir));
-  const written = await writeReportFilesForRecordingDir(recDir, findings, { html: join(dir, 'r.html'), md: join(dir, 'r.md') }, 'map-leak');
+  const recording = await readRecordingDir(recDir);
+  const findings = analyzeRecording(recording);
+  const written = writeReportFiles({ findings, recording, title: 'map-leak' }, { html: join(dir, 'r.html'), md: join(dir, 'r.md') });
   assert.deepEqual(written, [join(dir, 'r.html'), join(dir, 'r.md')]);
   assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /<title>heapsight: [a-z-]+ — map-leak<\/title>/);
-  assert.deepEqual(await writeReportFilesForRecordingDir(recDir, findings, {}), [], 'nothing asked, nothing read or written');
+  assert.deepEqual(writeReportFiles({ findings, recording }, {}), [], 'nothing asked, nothing written');
 });

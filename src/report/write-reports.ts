@@ -5,8 +5,6 @@
 // browser or a CI artifact upload picks up is never half written.
 
 import { renameSync, writeFileSync } from 'node:fs';
-import type { Findings } from '../analysis/findings.js';
-import { readRecordingDir } from '../sources/recording.js';
 import { renderHtmlReport } from './html/render.js';
 import type { ReportInput } from './html/report-data.js';
 import { renderMarkdownReport } from './markdown.js';
@@ -34,14 +32,4 @@ export function writeReportFiles(input: ReportInput, files: ReportFileOptions): 
     written.push(files.md);
   }
   return written;
-}
-
-/**
- * For watch and check, whose findings come from the recording directory: read it back and write the
- * reports, so the charts show exactly what `heapsight analyze DIR --html FILE` would.
- */
-export async function writeReportFilesForRecordingDir(dir: string, findings: Findings, files: ReportFileOptions, title?: string): Promise<string[]> {
-  if (!files.html && !files.md) return [];
-  const recording = await readRecordingDir(dir);
-  return writeReportFiles({ findings, recording, title }, files);
 }

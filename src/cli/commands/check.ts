@@ -209,8 +209,8 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     }
     if (!outcome.findings) return unreadable(`the recording ${out} is kept, but analysing it failed: ${outcome.analysisError}`);
     if (flags.html || flags.md) {
-      const { writeReportFilesForRecordingDir } = await import('../../report/write-reports.js');
-      for (const f of await writeReportFilesForRecordingDir(out, outcome.findings, { html: flags.html, md: flags.md })) say(`report: ${f}`);
+      const { writeReportFiles } = await import('../../report/write-reports.js');
+      for (const f of writeReportFiles({ findings: outcome.findings, recording: outcome.recording! }, { html: flags.html, md: flags.md })) say(`report: ${f}`);
     }
     const { renderTerminal } = await import('../../report/terminal.js');
     process.stdout.write('\n' + renderTerminal(outcome.findings, { color: false, width: 100 }));

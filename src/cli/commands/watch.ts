@@ -154,8 +154,8 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
     throw new Error(`the recording ${out} is kept, but analysing it failed: ${outcome.analysisError}`);
   }
   if (flags.html || flags.md) {
-    const { writeReportFilesForRecordingDir } = await import('../../report/write-reports.js');
-    await writeReportFilesForRecordingDir(out, findings, { html: flags.html, md: flags.md });
+    const { writeReportFiles } = await import('../../report/write-reports.js');
+    writeReportFiles({ findings, recording: outcome.recording! }, { html: flags.html, md: flags.md });
   }
   if (flags.json) {
     const { renderJson } = await import('../../report/json.js');
