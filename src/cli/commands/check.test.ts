@@ -104,3 +104,29 @@ test('SIGINT stops the check: the verdict so far is printed, exit 130, the servi
   assert.equal(groupAlive(group), false);
   assert.equal(findListeningPid(port), undefined);
 });
+
+test('--json: stdout is only the analyze document plus a "check" object that matches the exit code', async (t) => {
+  const bin = targetBinary();
+  const port = await freePort();
+  const dir = tmp(t);
+  const rec = join(dir, 'rec');
+  const run = runCli(
+    ['check', '--url', `http://127.0.0.1:${port}`, '--run', `${bin} -addr 127.0.0.1:${port} -churn 10ms`, '--duration', '4s', '--interval', '200ms', '--profile-interval', '1s', '--out', rec, '--json'],
+    t,
+    tmpEnv(t),
+  );
+  const { code } = await run.exited;
+  const doc = JSON.parse(run.stdout());
+  assert.equal(doc.check.exitCode, code, run.stderr());
+  assert.equal(doc.check.recording, rec);
+  assert.match(doc.check.headline, /^(PASS|FAIL|INCONCLUSIVE)/);
+  // 4 s of a churning target is not enough for any verdict but inconclusive: exit 3 by default.
+  assert.equal(doc.verdict, 'inconclusive');
+  assert.equal(code, 3);
+  assert.equal(doc.check.outcome, 'inconclusive');
+  assert.ok(doc.observed.samples >= 5, `observed ${JSON.stringify(doc.observed)}`);
+  assert.match(run.stderr(), /^started service \(process group \d+\)/m, 'progress goes to stderr');
+  assert.match(run.stderr(), /^heapsight check: INCONCLUSIVE/m);
+  const [group] = groupsStarted(run.stderr());
+  assert.equal(groupAlive(group), false);
+});

@@ -38,6 +38,7 @@ interface CheckFlags {
   workMetric?: string;
   html?: string;
   md?: string;
+  json?: boolean;
 }
 
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -103,7 +104,9 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   const shown = redactUrl(url);
   const work = mkdtempSync(join(tmpdir(), 'heapsight-check-'));
   const out = flags.out ?? join(work, 'recording');
-  const say = (line: string) => process.stdout.write(line + '\n');
+  // With --json, stdout carries only the final document, so that a CI step can pipe it to a file or jq.
+  const log = flags.json ? process.stderr : process.stdout;
+  const say = (line: string) => log.write(line + '\n');
   const startedAt = new Date();
   const t0 = Date.now();
 
@@ -199,7 +202,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
         note: 'heapsight check',
         untilVerdict: flags.untilVerdict,
         confidence,
-        progress: process.stdout,
+        progress: log,
         live: false,
         signal: stopWatch.signal,
       });
@@ -212,8 +215,10 @@ async function runCheck(flags: CheckFlags): Promise<number> {
       const { writeReportFiles } = await import('../../report/write-reports.js');
       for (const f of writeReportFiles({ findings: outcome.findings, recording: outcome.recording! }, { html: flags.html, md: flags.md })) say(`report: ${f}`);
     }
-    const { renderTerminal } = await import('../../report/terminal.js');
-    process.stdout.write('\n' + renderTerminal(outcome.findings, { color: false, width: 100 }));
+    if (!flags.json) {
+      const { renderTerminal } = await import('../../report/terminal.js');
+      process.stdout.write('\n' + renderTerminal(outcome.findings, { color: false, width: 100 }));
+    }
     const result = gate(outcome.findings, allow, { inconclusiveExit });
     // The verdict took the whole watch; the growth checks are read off the same findings.
     result.cases[0].time = outcome.elapsedMs / 1000;
@@ -221,18 +226,29 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     say(`heapsight check: ${result.headline}`);
     for (const d of result.details) say(`  ${d}`);
     say(`  recording: ${out} (heapsight analyze ${out})`);
+    const findings = outcome.findings;
+    /** The analyze --json document plus how the gate decided, printed last with --json. */
+    const printJson = async (exitCode: number, extra: string[] = []) => {
+      if (!flags.json) return;
+      const { toJsonText } = await import('../../report/json.js');
+      const check = { outcome: result.outcome, exitCode, headline: result.headline, details: [...result.details, ...extra], recording: out };
+      process.stdout.write(toJsonText({ ...findings, check }));
+    };
     if (serviceDied && result.exitCode !== EXIT_LEAK) {
       // A crash under test is a failure to report, not a pass: the verdict could not run its course.
       result.cases[0] = { ...result.cases[0], failure: undefined, skipped: undefined, error: { type: 'service-exited', message: `${serviceDied}; last output: ${service!.tail(3)}` } };
       await writeJunit(result.cases);
       process.stderr.write(`heapsight: ${serviceDied}; its last output:\n${service!.tail()}\n`);
+      await printJson(EXIT_INPUT, [serviceDied]);
       return EXIT_INPUT;
     }
     if (serviceDied) say(`  ${serviceDied}`);
     await writeJunit(result.cases);
-    if (signalled) return SIGNAL_EXIT[signalled]!;
-    if (result.exitCode === EXIT_LEAK && !culpritLine(outcome.findings)) say('  no culprit could be named from the profiles');
-    return result.exitCode;
+    const exitCode = signalled ? SIGNAL_EXIT[signalled]! : result.exitCode;
+    const noCulprit = result.exitCode === EXIT_LEAK && !culpritLine(findings);
+    if (noCulprit) say('  no culprit could be named from the profiles');
+    await printJson(exitCode, [...(serviceDied ? [serviceDied] : []), ...(signalled ? [`stopped by ${signalled}`] : []), ...(noCulprit ? ['no culprit could be named from the profiles'] : [])]);
+    return exitCode;
   } finally {
     finishing = true;
     process.off('SIGINT', onSignal);
@@ -268,6 +284,7 @@ export function registerCheck(program: Command): void {
     .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter)')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--md <file>', 'write a Markdown summary')
+    .option('--json', 'print the `analyze --json` document, plus a "check" object (outcome, exitCode, headline), on stdout at the end; progress goes to stderr')
     .action(async (flags: CheckFlags) => {
       const code = await runCheck(flags);
       // Exit now: a request to a target that hung may still be in flight until its timeout, and
