@@ -9,6 +9,7 @@
 // in-memory copy), so the two always agree; and a failing analysis never loses the recording.
 
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Findings } from '../analysis/findings.js';
 import type { Discovery, ProfileFetched } from '../collect/poller.js';
 import type { MemorySample } from '../model/memory.js';
@@ -44,6 +45,9 @@ export interface WatchSessionOptions {
   live: boolean;
   /** The caller's own stop (check: the service it started exited). The reason is `signal.reason`. */
   signal?: AbortSignal;
+  /** A file the service writes its stderr to, run with GODEBUG=gctrace=1: its trace lines are copied
+   * into the recording's gctrace.log as they appear (gctrace-capture.ts). */
+  gctraceLog?: string;
   /** The live page (watch --ui): given the in-memory recording and the running verdict after each sample. */
   ui?: { update(input: { findings: Findings; recording: Recording }): void };
 }
@@ -67,6 +71,8 @@ export interface WatchOutcome {
   /** The poller still has a request to a hung target in flight: the CLI may exit instead of waiting. */
   requestsInFlight: number;
   elapsedMs: number;
+  /** GC cycles copied from `gctraceLog`. */
+  gctraceCycles?: number;
 }
 
 function mib(n: number | undefined): string {
@@ -106,6 +112,19 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     writer,
   });
   const liveRec = new LiveRecording(writer.metadata);
+  const { GctraceCapture } = await import('../collect/gctrace-capture.js');
+  const gctrace = o.gctraceLog ? new GctraceCapture(o.gctraceLog, join(o.out, 'gctrace.log')) : undefined;
+  let gctraceProblem: string | undefined;
+  const pollGctrace = (final = false) => {
+    if (!gctrace || gctraceProblem) return;
+    try {
+      liveRec.addGctrace(gctrace.poll(final));
+    } catch (err) {
+      // The trace is evidence, not the recording: a problem with it is said once, and the watch goes on.
+      gctraceProblem = (err as Error).message.split('\n')[0];
+      say(`gctrace: stopped reading ${o.gctraceLog}: ${gctraceProblem}`);
+    }
+  };
   const running = new RunningVerdict((rec) => analyzeRecording(rec, { workMetric: o.workMetric }), { confidence: o.confidence });
 
   let samples = 0;
@@ -167,6 +186,7 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
   poller.on('sample', (s: MemorySample) => {
     samples++;
     liveRec.addSample(s);
+    pollGctrace();
     evaluate();
     if (liveView) {
       state.window.push(s);
@@ -212,9 +232,11 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     }
   });
   let timer: NodeJS.Timeout | undefined;
+  let discovered = false;
   try {
     try {
       await poller.discover();
+      discovered = true;
     } catch (err) {
       // Nothing was recorded: don't leave an empty recording behind (create() refused a non-empty dir).
       writer.close();
@@ -232,6 +254,8 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     process.off('SIGTERM', onSignal);
     o.signal?.removeEventListener('abort', onAbort);
     poller.stop();
+    // Not when discovery failed: the directory is gone.
+    if (discovered) pollGctrace(true);
     try {
       writer.appendEvent({ t: Date.now(), kind: 'stopped', detail: stopReason });
     } catch {
@@ -242,6 +266,13 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
   const elapsedMs = poller.elapsedMs;
   say(`stopped after ${clock(elapsedMs)}: ${stopReason}`);
   say(`recording: ${o.out} (${samples} samples, ${profiles} profiles)`);
+  if (gctrace && !gctraceProblem) {
+    say(
+      gctrace.recordCount > 0
+        ? `gctrace: ${gctrace.cycleCount} GC cycles from ${o.gctraceLog}, copied to gctrace.log`
+        : `gctrace: no trace lines in ${o.gctraceLog} (was the service started with GODEBUG=gctrace=1?)`,
+    );
+  }
 
   // The verdict on what was just recorded, read back as `analyze DIR` would.
   let findings: Findings | undefined;
@@ -268,5 +299,6 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     analysisError,
     requestsInFlight: poller.inFlight,
     elapsedMs,
+    gctraceCycles: gctrace?.cycleCount,
   };
 }

@@ -9,11 +9,12 @@
 // hours at the default 30 s) the older half is thinned to bound memory; the reader thins too, with a
 // slightly different spacing, which matters only for watches of many hours.
 
-import type { MemorySample } from '../model/memory.js';
+import type { GcCycle, MemorySample, ScavengeReport } from '../model/memory.js';
 import { emptyRecording, type Recording, type RecordingEvent, type RecordingMeta } from '../model/recording.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { parsePprof } from '../sources/pprof.js';
+import { placeGcCycles } from '../sources/recording.js';
 import type { ProfileFetched } from './poller.js';
 
 export class LiveRecording {
@@ -21,6 +22,9 @@ export class LiveRecording {
   /** Profiles that did not parse: the reader would refuse the directory, so the running verdict says so. */
   readonly problems: string[] = [];
   private pending: Promise<void>[] = [];
+  /** gctrace records as parsed: placed on the clock at each snapshot, as the reader places them. */
+  private readonly gcCycles: GcCycle[] = [];
+  private readonly scavenges: ScavengeReport[] = [];
 
   constructor(meta?: RecordingMeta, private readonly maxProfiles = 240) {
     this.rec.meta = meta;
@@ -32,6 +36,12 @@ export class LiveRecording {
 
   addSample(sample: MemorySample): void {
     this.rec.samples.push(sample);
+  }
+
+  /** Trace records copied into the recording's gctrace.log (see gctrace-capture.ts). */
+  addGctrace(batch: { gcCycles: GcCycle[]; scavenges: ScavengeReport[] }): void {
+    this.gcCycles.push(...batch.gcCycles);
+    this.scavenges.push(...batch.scavenges);
   }
 
   addEvent(event: RecordingEvent): void {
@@ -83,14 +93,16 @@ export class LiveRecording {
       }
       return items;
     };
+    const samples = byTime(this.rec.samples);
+    const events = byTime(this.rec.events);
     return {
       meta: this.rec.meta,
-      samples: byTime(this.rec.samples),
-      gcCycles: [],
-      scavenges: [],
+      samples,
+      gcCycles: this.gcCycles.length ? placeGcCycles(this.gcCycles, samples, events) : [],
+      scavenges: this.scavenges,
       heapProfiles: byTime(this.rec.heapProfiles),
       goroutineSnapshots: byTime(this.rec.goroutineSnapshots),
-      events: byTime(this.rec.events),
+      events,
     };
   }
 

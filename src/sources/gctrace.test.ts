@@ -204,3 +204,17 @@ test('live: a fresh capture under GODEBUG=gctrace=1,scavtrace=1 parses and match
   assert.deepEqual(withoutLineNo(log.scavenges), withoutLineNo(oracle.filter((x) => !isGcCycle(x))));
   checkAgainstMemStats(log, r.stdout);
 });
+
+test('keepText: the trace text of each record, without the application output, parses to the same records', () => {
+  for (const name of ['go1.19-interleaved.stderr.txt', 'go1.19-interleaved-long-gaps.stderr.txt', 'go1.19-madvdontneed0.stderr.txt', 'reference-formats.txt']) {
+    const mixed = parseGctraceLog(read(name), name, { keepText: true });
+    const lines = mixed.traceLines!;
+    assert.equal(lines.length, mixed.gcCycles.length + mixed.scavenges.length, name);
+    assert.ok(lines.every((l) => !/APP|MARK/.test(l)), `${name}: application output left in ${lines.find((l) => /APP|MARK/.test(l))}`);
+    const clean = parseGctraceLog(lines.join('\n') + '\n', `${name} (clean)`);
+    const strip = <T extends { lineNo?: number }>(rs: T[]) => rs.map(({ lineNo: _, ...r }) => r);
+    assert.deepEqual(strip(clean.gcCycles), strip(mixed.gcCycles), name);
+    assert.deepEqual(strip(clean.scavenges), strip(mixed.scavenges), name);
+    assert.equal(clean.skippedLines, 0, name);
+  }
+});

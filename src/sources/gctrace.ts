@@ -95,12 +95,24 @@ export interface GctraceLog {
   skippedLines: number;
   /** Lines in the input, for "found no gctrace lines among N lines". */
   totalLines: number;
+  /** With `keepText`: each record's trace text as the runtime printed it (reassembled, without the
+   * application's output around it), in input order. A ≤1.13 `scvg` record is its two lines. */
+  traceLines?: string[];
+  /** With `partial`: the input ended inside a trace record that later output may finish; it begins on
+   * this line, and is left out of the result. Parse again from this line once more output arrives. */
+  unfinishedFromLine?: number;
 }
 
 export interface GctraceOptions {
   maxBytes?: number;
   /** Throw when the log has no trace line at all (for a file the user named as a gctrace log). */
   requireTraceLines?: boolean;
+  /** Return the trace text of every record (`traceLines`): a clean copy of a log mixed with app output. */
+  keepText?: boolean;
+  /** The input is the output so far of a running service: an unfinished record at its end is not
+   * skipped but reported as `unfinishedFromLine`, and the service's own output, whatever its format,
+   * is never a reason to reject it. */
+  partial?: boolean;
 }
 
 /**
@@ -184,13 +196,15 @@ export function parseGctraceLog(input: Uint8Array | string, origin: string, opts
   if (what === 'binary data') throw new InputError(origin, 'expected GODEBUG=gctrace=1 output, got binary data');
   // JSON-wrapped log lines (docker's json-file driver) still carry trace lines, so only reject other
   // formats when no trace line starts near the top.
-  if (text.trim() !== '' && !/^(text starting|a gctrace log)/.test(what) && !START_RE.test(text.slice(0, 4096))) {
+  if (!opts.partial && text.trim() !== '' && !/^(text starting|a gctrace log)/.test(what) && !START_RE.test(text.slice(0, 4096))) {
     throw new InputError(origin, `expected GODEBUG=gctrace=1 output, got ${what}`);
   }
 
   const out: GctraceLog = { gcCycles: [], scavenges: [], skippedLines: 0, totalLines: 0 };
-  const push = (r: GctraceRecord, lineNo: number) => {
+  if (opts.keepText) out.traceLines = [];
+  const push = (r: GctraceRecord, lineNo: number, text: string) => {
     r.lineNo = lineNo;
+    out.traceLines?.push(text);
     if (isGcCycle(r)) out.gcCycles.push(r);
     else out.scavenges.push(r);
   };
@@ -200,11 +214,11 @@ export function parseGctraceLog(input: Uint8Array | string, origin: string, opts
 
   // An unfinished trace line: the pieces so far (always a valid prefix) and where it began.
   let pending: { text: string; lineNo: number; age: number } | undefined;
-  let scvgReleasedMB: { gen: string; mb: number } | undefined;
+  let scvgReleasedMB: { gen: string; mb: number; text: string; lineNo: number } | undefined;
   const finishPending = () => {
     if (!pending) return;
     const r = completeRecord(pending.text);
-    if (r) push(r, pending.lineNo);
+    if (r) push(r, pending.lineNo, pending.text);
     else out.skippedLines++;
     pending = undefined;
   };
@@ -238,13 +252,13 @@ export function parseGctraceLog(input: Uint8Array | string, origin: string, opts
     const rest = line.slice(startAt);
     const released = SCVG_RELEASED_RE.exec(rest);
     if (released) {
-      scvgReleasedMB = { gen: released[1], mb: Number(released[2]) };
+      scvgReleasedMB = { gen: released[1], mb: Number(released[2]), text: released[0], lineNo };
       continue;
     }
     const scvg = SCVG_RE.exec(rest);
     if (scvg) {
-      const mb = scvgReleasedMB && scvgReleasedMB.gen === scvg[1] ? scvgReleasedMB.mb : 0;
-      push(scvgFromMatch(scvg, mb), lineNo);
+      const paired = scvgReleasedMB && scvgReleasedMB.gen === scvg[1] ? scvgReleasedMB : undefined;
+      push(scvgFromMatch(scvg, paired?.mb ?? 0), lineNo, paired ? `${paired.text}\n${scvg[0]}` : scvg[0]);
       scvgReleasedMB = undefined;
       continue;
     }
@@ -253,18 +267,28 @@ export function parseGctraceLog(input: Uint8Array | string, origin: string, opts
     if (k >= trimmed.length) {
       const r = completeRecord(trimmed);
       if (r) {
-        push(r, lineNo);
+        push(r, lineNo, trimmed);
         continue;
       }
     }
     if (k === 0) {
       // A head was found but what follows is not trace syntax (e.g. a future format): try the loose regexes.
       const r = parseGctraceLine(rest);
-      if (r) push(r, lineNo);
+      if (r) push(r, lineNo, rest.trimEnd());
       else out.skippedLines++;
       continue;
     }
     pending = { text: rest.slice(0, k), lineNo, age: 0 };
+  }
+  if (opts.partial && (pending || scvgReleasedMB)) {
+    out.unfinishedFromLine = Math.min(pending?.lineNo ?? Infinity, scvgReleasedMB?.lineNo ?? Infinity);
+    const keep = (r: GctraceRecord) => (r.lineNo ?? 0) < out.unfinishedFromLine!;
+    // Records that began after the unfinished one are parsed again with it; drop them here.
+    const kept = [...out.gcCycles, ...out.scavenges].filter(keep).length;
+    out.gcCycles = out.gcCycles.filter(keep);
+    out.scavenges = out.scavenges.filter(keep);
+    out.traceLines?.splice(kept);
+    pending = undefined;
   }
   finishPending();
 

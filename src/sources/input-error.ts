@@ -24,12 +24,15 @@ export function describeBytes(bytes: Uint8Array): string {
   if (head.startsWith('goroutine profile:') || head.startsWith('goroutine ')) return 'a goroutine text dump';
   if (head.startsWith('heap profile:')) return 'a heap profile in text form (debug=1)';
   if (/^gc \d+ @/.test(head)) return 'a gctrace log';
+  // Counted in characters, not bytes: UTF-8 text (a log in French, a name in CJK) is text. Bytes that
+  // are not UTF-8 decode to U+FFFD and count against it; so would a sequence cut at byte 512, hence
+  // the allowance of 5 %.
+  const chars = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 512))).toString('utf8');
   let printable = 0;
-  const n = Math.min(bytes.length, 512);
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i];
-    if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)) printable++;
+  for (const ch of chars) {
+    const c = ch.codePointAt(0)!;
+    if (c === 9 || c === 10 || c === 13 || (c >= 32 && c !== 127 && c !== 0xfffd && !(c >= 0x80 && c < 0xa0))) printable++;
   }
-  if (printable / n > 0.95) return `text starting ${JSON.stringify(head.slice(0, 40))}`;
+  if (printable / [...chars].length > 0.95) return `text starting ${JSON.stringify(head.slice(0, 40))}`;
   return 'binary data';
 }

@@ -8,13 +8,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GoroutineSnapshot } from '../model/goroutines.js';
-import type { MemorySample } from '../model/memory.js';
+import type { GcCycle, MemorySample } from '../model/memory.js';
 import {
   emptyRecording,
   RECORDING_FORMAT,
   type Recording,
   type RecordingEvent,
   type RecordingMeta,
+  type TimedGcCycle,
   type TimedProfile,
 } from '../model/recording.js';
 import { goroutineSnapshotFromProfile } from './goroutine-proto.js';
@@ -166,8 +167,7 @@ export async function readRecordingDir(dir: string, opts: ReadRecordingOptions =
     // Loaded only when needed: most recordings come from `watch`, which has no gctrace.log.
     const { parseGctraceLog } = await import('./gctrace.js');
     const { gcCycles, scavenges } = parseGctraceLog(readFileSync(gctracePath), gctracePath);
-    const start = singleProcessStart(rec.samples, rec.events);
-    rec.gcCycles = gcCycles.map((c) => (start === undefined ? { ...c } : { ...c, t: Math.round((start + c.atSeconds) * 1000) }));
+    rec.gcCycles = placeGcCycles(gcCycles, rec.samples, rec.events);
     rec.scavenges = scavenges;
   }
 
@@ -182,6 +182,12 @@ export async function readRecordingDir(dir: string, opts: ReadRecordingOptions =
   rec.heapProfiles.sort(byTime);
   rec.goroutineSnapshots.sort(byTime);
   return rec;
+}
+
+/** gctrace cycles on the wall clock, where the recording shows which process printed them. */
+export function placeGcCycles(cycles: GcCycle[], samples: MemorySample[], events: RecordingEvent[]): TimedGcCycle[] {
+  const start = singleProcessStart(samples, events);
+  return cycles.map((c) => (start === undefined ? { ...c } : { ...c, t: Math.round((start + c.atSeconds) * 1000) }));
 }
 
 /** gctrace's `@t s` is seconds since process start: it maps to the wall clock only for one process. */

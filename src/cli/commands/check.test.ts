@@ -130,3 +130,42 @@ test('--json: stdout is only the analyze document plus a "check" object that mat
   const [group] = groupsStarted(run.stderr());
   assert.equal(groupAlive(group), false);
 });
+
+test('godebugWithGctrace adds gctrace=1 to the user\'s GODEBUG, and never overrides their own gctrace', async () => {
+  const { godebugWithGctrace } = await import('./check.js');
+  assert.equal(godebugWithGctrace(undefined), 'gctrace=1');
+  assert.equal(godebugWithGctrace(''), 'gctrace=1');
+  assert.equal(godebugWithGctrace('madvdontneed=0'), 'madvdontneed=0,gctrace=1');
+  assert.equal(godebugWithGctrace('gctrace=2,madvdontneed=0'), 'gctrace=2,madvdontneed=0');
+});
+
+test('--run starts the service with GODEBUG=gctrace=1 and its trace goes into the recording; --no-gctrace does not', async (t) => {
+  const bin = targetBinary();
+  for (const gctrace of [true, false]) {
+    const port = await freePort();
+    const dir = tmp(t);
+    const rec = join(dir, 'rec');
+    // 500 calls/s retaining 64 KiB each: the heap doubles every second or so, a GC cycle each time.
+    const run = runCli(
+      ['check', '--url', `http://127.0.0.1:${port}`, '--run', `${bin} -addr 127.0.0.1:${port} -churn 2ms`, '--duration', '8s', '--interval', '500ms', '--profile-interval', '2s', '--out', rec, '--json', ...(gctrace ? [] : ['--no-gctrace'])],
+      t,
+      tmpEnv(t),
+    );
+    const { code } = await run.exited;
+    const doc = JSON.parse(run.stdout());
+    assert.equal(doc.check.exitCode, code, run.stderr());
+    if (gctrace) {
+      const copied = readFileSync(join(rec, 'gctrace.log'), 'utf8').trim().split('\n');
+      assert.ok(copied.length >= 4, `${copied.length} trace lines copied`);
+      assert.ok(copied.every((l) => /^gc \d+ @[\d.]+s \d+%: .* MB goal, .* \d+ P( \(forced\))?$/.test(l)), copied.join('\n'));
+      assert.match(run.stderr(), new RegExp(`^gctrace: ${copied.length} GC cycles from .*service\\.log, copied to gctrace\\.log$`, 'm'));
+      // The heap spans far more than gctrace's whole-MiB resolution, so its marked heap is the live heap.
+      assert.equal(doc.liveHeap.source, 'gctrace', JSON.stringify(doc.liveHeap));
+      assert.ok(doc.observed.gcCycles >= copied.length - 1, `observed ${JSON.stringify(doc.observed)}`);
+    } else {
+      assert.equal(existsSync(join(rec, 'gctrace.log')), false);
+      assert.doesNotMatch(run.stderr(), /^gctrace:/m);
+      assert.notEqual(doc.liveHeap?.source, 'gctrace');
+    }
+  }
+});

@@ -39,6 +39,16 @@ interface CheckFlags {
   html?: string;
   md?: string;
   json?: boolean;
+  /** false with --no-gctrace. */
+  gctrace: boolean;
+  gctraceLog?: string;
+}
+
+/** GODEBUG for the started service: the user's settings, plus gctrace=1 unless they chose a gctrace value. */
+export function godebugWithGctrace(current: string | undefined): string {
+  const parts = (current ?? '').split(',').filter((p) => p.trim() !== '');
+  if (parts.some((p) => p.trim().startsWith('gctrace='))) return parts.join(',');
+  return [...parts, 'gctrace=1'].join(',');
 }
 
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -150,7 +160,9 @@ async function runCheck(flags: CheckFlags): Promise<number> {
 
   try {
     if (flags.run) {
-      service = startCommand(flags.run, { logFile: join(work, 'service.log') });
+      // gctrace costs the service one line of stderr per GC and gives the exact marked heap of each cycle.
+      const env: Record<string, string> = flags.gctrace ? { GODEBUG: godebugWithGctrace(process.env.GODEBUG) } : {};
+      service = startCommand(flags.run, { logFile: join(work, 'service.log'), env });
       say(`started service (process group ${service.pid}): ${flags.run}\n  output: ${service.logFile}`);
       const svc = service;
       try {
@@ -205,6 +217,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
         progress: log,
         live: false,
         signal: stopWatch.signal,
+        gctraceLog: flags.gctraceLog ?? (service && flags.gctrace ? service.logFile : undefined),
       });
     } catch (err) {
       if (signalled) return SIGNAL_EXIT[signalled]!;
@@ -284,6 +297,8 @@ export function registerCheck(program: Command): void {
     .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter)')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--md <file>', 'write a Markdown summary')
+    .option('--no-gctrace', 'do not start the --run service with GODEBUG=gctrace=1 (by default its trace lines go into the recording)')
+    .option('--gctrace-log <file>', "a file the service's stderr goes to, with GODEBUG=gctrace=1: its trace lines go into the recording")
     .option('--json', 'print the `analyze --json` document, plus a "check" object (outcome, exitCode, headline), on stdout at the end; progress goes to stderr')
     .action(async (flags: CheckFlags) => {
       const code = await runCheck(flags);

@@ -33,6 +33,7 @@ interface WatchFlags {
   ui?: boolean;
   port?: string;
   uiHost?: string;
+  gctraceLog?: string;
 }
 
 /** `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds → milliseconds. */
@@ -145,6 +146,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
     confidence,
     progress,
     live: !flags.json && process.stdout.isTTY === true,
+    gctraceLog: flags.gctraceLog,
   }).finally(() => ui?.close());
   if (flags.untilVerdict && outcome.confidentAfterMs === undefined) {
     progress.write(`no confident verdict before the watch stopped (${outcome.stopReason})\n`);
@@ -192,6 +194,7 @@ export function registerWatch(program: Command): void {
     .option('--profile-gc', 'fetch heap profiles with ?gc=1 (forces a GC in the target each profile round)')
     .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter), e.g. requests served')
     .option('--json', 'print the `analyze --json` document on stdout at the end; progress goes to stderr')
+    .option('--gctrace-log <file>', "a file the service's stderr goes to, run with GODEBUG=gctrace=1: its trace lines are copied into the recording as they appear")
     .option('--html <file>', 'write a self-contained HTML report at the end (charts, culprits, growth view; opens offline)')
     .option('--md <file>', 'write a Markdown summary at the end, for tickets and pull requests')
     .option('--ui', 'serve a live page with charts and the running verdict on 127.0.0.1 while watching')
