@@ -98,7 +98,9 @@ export function liveHeapSeries(input: LiveHeapInput, axis: WorkAxis): LiveHeapSe
     const med = median(lives);
     // Whole MiB are fine when the heap, or its range, spans many of them.
     if (withHeapAlloc < 4 || med >= GCTRACE_MIN_BYTES || quantile(lives, 0.9) - quantile(lives, 0.1) >= GCTRACE_MIN_BYTES) {
-      return { source: 'gctrace', points: gctracePoints(gcCycles, samples, axis), gcCycles: gcCycles.length, onePointPerGc: true, notes };
+      const points = lastCyclePerPoll(gctracePoints(gcCycles, samples, axis), samples);
+      if (points.length < gcCycles.length) notes.push(`gctrace: ${gcCycles.length} GC cycles, the last one before each poll kept (${points.length}): cycles in quick succession are one moment of the heap, a burst's climb, not many observations`);
+      return { source: 'gctrace', points, gcCycles: gcCycles.length, onePointPerGc: true, notes };
     }
     notes.push(`gctrace live heap (median ${Math.round(med / 1048576)} MiB) is printed in whole MiB; used the estimate from HeapAlloc instead`);
   }
@@ -284,6 +286,37 @@ function goalCalibrated(atGc: LivePoint[], samples: MemorySample[]): { points: L
  * gctrace cycles as points. Work is the cumulative allocation the trace implies (heap at this GC's start
  * minus the live heap the previous GC left), unless samples with times give the chosen axis directly.
  */
+/**
+ * Of the GC cycles between two polls, only the last. A burst of allocation runs several cycles within
+ * a fraction of a second, each marking the burst's buffers while they are still in use (3, 6, 13 … 200
+ * MiB); counted one by one they outnumber the quiet cycles at the baseline and read as growth. A poll
+ * sees the heap as the last of them left it, and so does this. Cycles without a clock are all kept.
+ */
+function lastCyclePerPoll(points: LivePoint[], samples: MemorySample[]): LivePoint[] {
+  const polls = samples.map((s) => s.t).filter((t): t is number => t !== undefined);
+  if (polls.length < 2 || points.some((p) => p.t === undefined)) return points;
+  polls.sort((a, b) => a - b);
+  const pollAfter = (t: number) => {
+    let lo = 0;
+    let hi = polls.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (polls[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const kept: LivePoint[] = [];
+  let lastBucket = -1;
+  for (const p of points) {
+    const bucket = pollAfter(p.t!);
+    if (bucket === lastBucket) kept[kept.length - 1] = p;
+    else kept.push(p);
+    lastBucket = bucket;
+  }
+  return kept;
+}
+
 function gctracePoints(cycles: TimedGcCycle[], samples: MemorySample[], axis: WorkAxis): LivePoint[] {
   const timedWork = samples
     .filter((s) => s.t !== undefined && sampleWork(s, axis) !== undefined)
