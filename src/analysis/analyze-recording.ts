@@ -178,7 +178,11 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   let goMappedTrend: Trend | undefined;
   const withNonGo = indexed.filter((p) => nonGoBytes(p.s) !== undefined);
   if (withNonGo.length >= 3) {
-    nonGoTrend = seriesTrend(toSeries(withNonGo, (p) => nonGoBytes(p.s)).points);
+    // Below zero, RSS is under what the runtime has mapped: pages of its spans not touched yet, or
+    // released and not yet counted. How far under moves with the heap (a burst's fresh spans, the
+    // scavenger's pace), not with cgo or mmap; trended raw, a dip and its recovery read as off-heap
+    // growth. So the series is what is *above* zero, as the breakdown shows it.
+    nonGoTrend = seriesTrend(toSeries(withNonGo, (p) => Math.max(0, nonGoBytes(p.s)!)).points);
     goMappedTrend = seriesTrend(toSeries(withNonGo, (p) => goMapped(p.s)).points);
   }
   const withRss = indexed.filter((p) => p.s.rss !== undefined);
