@@ -211,3 +211,31 @@ test('findings are plain JSON: every advice item cites numbers', () => {
   assert.equal(round.schema, 'heapsight-findings/1');
   for (const a of f.advice) assert.ok(a.basedOn.length > 0 && a.basedOn.every((b) => /=/.test(b)), a.id);
 });
+
+test('a real watch across a restart (goroutine-leak killed and started again on its port): split there, judged on the new process', async () => {
+  const { readRecordingDir } = await import('../sources/recording.js');
+  const dir = new URL('./testdata/replay/goroutine-leak-watch-restart/', import.meta.url);
+  const rec = await readRecordingDir(dir.pathname);
+  const restartEvent = rec.events.find((e) => e.kind === 'restart');
+  assert.ok(restartEvent, 'the watcher recorded the restart');
+  const pids = new Set(rec.samples.map((s) => s.pid));
+  assert.equal(pids.size, 2, 'samples from two processes');
+  const f = analyzeRecording(rec);
+  assert.equal(f.restarts.length, 1);
+  assert.match(f.restarts[0].reason, /pid changed from \d+ to \d+/);
+  assert.equal(f.verdict, 'goroutine-leak', f.summary);
+  assert.equal(f.culprits[0]?.function, 'main.awaitReply');
+  assert.ok(Math.abs(f.restarts[0].t! - restartEvent.t) < 2_000, 'the split is where the watcher saw the restart');
+  // The verdict is the second process's: its trends are those of the second process alone.
+  const second = restartEvent.t;
+  const alone = analyzeRecording({
+    ...rec,
+    samples: rec.samples.filter((s) => s.t! >= second),
+    goroutineSnapshots: rec.goroutineSnapshots.filter((g) => g.t! >= second),
+    heapProfiles: rec.heapProfiles.filter((p) => (p.t ?? 0) >= second),
+    events: rec.events.filter((e) => e.kind !== 'restart'),
+  });
+  assert.equal(alone.restarts.length, 0);
+  assert.deepEqual(f.evidence.goroutines, alone.evidence.goroutines);
+  assert.deepEqual(f.evidence.liveHeap, alone.evidence.liveHeap);
+});
