@@ -74,3 +74,14 @@ test('a truncated log (copytruncate) is read again from its top', (t) => {
   appendFileSync(log, line(4).slice(30));
   assert.deepEqual(capture.poll().gcCycles.map((c) => c.n), [4]);
 });
+
+test('output that never ends its line is not held in memory, and the trace after it is still read', (t) => {
+  const dir = tmp(t);
+  const log = join(dir, 'service.log');
+  const capture = new GctraceCapture(log, join(dir, 'gctrace.log'));
+  const line = 'gc 7 @3.000s 0%: 0.010+0.20+0.002 ms clock, 0.020+0/0.1/0+0.004 ms cpu, 40->40->20 MB, 41 MB goal, 0 MB stacks, 0 MB globals, 2 P\n';
+  writeFileSync(log, 'x'.repeat(3 * 1024 * 1024));
+  assert.deepEqual(capture.poll().gcCycles, []);
+  appendFileSync(log, '\n' + line);
+  assert.deepEqual(capture.poll().gcCycles.map((c) => c.n), [7]);
+});

@@ -15,6 +15,7 @@ import { parseGctraceLog } from '../sources/gctrace.js';
 
 /** At most this much new output is parsed per poll; the rest waits for the next one. */
 const MAX_READ_BYTES = 16 * 1024 * 1024;
+const MAX_LINE_CHARS = 1024 * 1024;
 
 export interface GctraceBatch {
   gcCycles: GcCycle[];
@@ -58,6 +59,9 @@ export class GctraceCapture {
     if (!final) {
       tail = text.slice(lastNewline + 1);
       text = text.slice(0, lastNewline + 1);
+      // A trace line is under 200 bytes: output that runs on for a megabyte without a newline is the
+      // application's, and is not kept waiting for one.
+      if (tail.length > MAX_LINE_CHARS) tail = '';
     }
     if (text === '') {
       this.carry = tail;
