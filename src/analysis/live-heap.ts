@@ -235,14 +235,7 @@ function heapAtLastGcPoints(samples: MemorySample[], axis: WorkAxis, counter: At
     const cur = polls[k].s;
     const gcMs = Number(cur.lastGCUnixNanos! / 1_000_000n);
     // The poll just before the GC ended, and the one at or after it (this poll or an earlier one).
-    let lo = 0;
-    let hi = k;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (polls[mid].s.t! >= gcMs) hi = mid;
-      else lo = mid + 1;
-    }
-    const j = Math.max(lo, 1);
+    const j = Math.max(firstAtOrAfter(k, (i) => polls[i].s.t!, gcMs), 1);
     if (polls[j - 1].s.t! >= gcMs) continue;
     const before = polls[j - 1].s;
     const after = polls[j].s;
@@ -296,25 +289,27 @@ function lastCyclePerPoll(points: LivePoint[], samples: MemorySample[]): LivePoi
   const polls = samples.map((s) => s.t).filter((t): t is number => t !== undefined);
   if (polls.length < 2 || points.some((p) => p.t === undefined)) return points;
   polls.sort((a, b) => a - b);
-  const pollAfter = (t: number) => {
-    let lo = 0;
-    let hi = polls.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (polls[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
   const kept: LivePoint[] = [];
   let lastBucket = -1;
   for (const p of points) {
-    const bucket = pollAfter(p.t!);
+    const bucket = firstAtOrAfter(polls.length, (i) => polls[i], p.t!);
     if (bucket === lastBucket) kept[kept.length - 1] = p;
     else kept.push(p);
     lastBucket = bucket;
   }
   return kept;
+}
+
+/** The first index in [0, n) whose time is at or after `t` (n if none), for times sorted ascending. */
+function firstAtOrAfter(n: number, timeAt: (i: number) => number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (timeAt(mid) >= t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function gctracePoints(cycles: TimedGcCycle[], samples: MemorySample[], axis: WorkAxis): LivePoint[] {

@@ -71,8 +71,6 @@ export interface WatchOutcome {
   /** The poller still has a request to a hung target in flight: the CLI may exit instead of waiting. */
   requestsInFlight: number;
   elapsedMs: number;
-  /** GC cycles copied from `gctraceLog`. */
-  gctraceCycles?: number;
 }
 
 function mib(n: number | undefined): string {
@@ -299,6 +297,5 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     analysisError,
     requestsInFlight: poller.inFlight,
     elapsedMs,
-    gctraceCycles: gctrace?.cycleCount,
   };
 }

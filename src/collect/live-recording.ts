@@ -10,6 +10,7 @@
 // slightly different spacing, which matters only for watches of many hours.
 
 import type { GcCycle, MemorySample, ScavengeReport } from '../model/memory.js';
+import type { GctraceBatch } from './gctrace-capture.js';
 import { emptyRecording, type Recording, type RecordingEvent, type RecordingMeta } from '../model/recording.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { readGoroutineDebug2 } from '../sources/goroutine-text.js';
@@ -39,7 +40,7 @@ export class LiveRecording {
   }
 
   /** Trace records copied into the recording's gctrace.log (see gctrace-capture.ts). */
-  addGctrace(batch: { gcCycles: GcCycle[]; scavenges: ScavengeReport[] }): void {
+  addGctrace(batch: GctraceBatch): void {
     this.gcCycles.push(...batch.gcCycles);
     this.scavenges.push(...batch.scavenges);
   }

@@ -29,10 +29,12 @@ export function describeBytes(bytes: Uint8Array): string {
   // the allowance of 5 %.
   const chars = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 512))).toString('utf8');
   let printable = 0;
+  let total = 0;
   for (const ch of chars) {
+    total++;
     const c = ch.codePointAt(0)!;
     if (c === 9 || c === 10 || c === 13 || (c >= 32 && c !== 127 && c !== 0xfffd && !(c >= 0x80 && c < 0xa0))) printable++;
   }
-  if (printable / [...chars].length > 0.95) return `text starting ${JSON.stringify(head.slice(0, 40))}`;
+  if (printable / total > 0.95) return `text starting ${JSON.stringify(head.slice(0, 40))}`;
   return 'binary data';
 }
