@@ -18,7 +18,7 @@ import type { Findings } from '../../analysis/findings.js';
 import { findListeningPid } from '../../collect/local-process.js';
 import { groupAlive } from '../../collect/process-group.js';
 import { readRecordingDir } from '../../sources/recording.js';
-import { buildExample, driveLoad, loadExampleSpec, startExample } from '../../test-support/example-service.js';
+import { buildExample, driveLoad, loadExampleSpec, startExample, type ExampleSpec } from '../../test-support/example-service.js';
 import { repoRoot, requireGo } from '../../test-support/toolchain.js';
 import { freePort, runCli } from './cli-run.js';
 
@@ -82,32 +82,48 @@ function assertStoppedWhatItStarted(stdout: string, port: number): void {
   assert.equal(findListeningPid(port), undefined, `something still listens on ${port}`);
 }
 
+/** The example's own load, paced as its example.json says, for at most 300 s; stopped after the test. */
+function driveExampleLoad(t: TestContext, ex: { url: string; spec: ExampleSpec }): void {
+  const ac = new AbortController();
+  const load = driveLoad(ex.url, ex.spec.load, { durationMs: 300_000, signal: ac.signal });
+  t.after(async () => {
+    ac.abort();
+    await load;
+  });
+}
+
+/** `heapsight check` starting the example (--run) and its load driver (--load), recording under .cache. */
+async function checkExample(t: TestContext, name: string, extra: string[]) {
+  requireGo();
+  const bin = buildExample(name);
+  const port = await freePort();
+  const dir = recordingDir(`check-${name}`);
+  const rec = join(dir, 'rec');
+  const junit = join(dir, 'junit.xml');
+  const t0 = Date.now();
+  const run = runCli(
+    [
+      'check',
+      '--url', `http://127.0.0.1:${port}`,
+      '--run', `${bin} -addr 127.0.0.1:${port}`,
+      '--load', `${process.execPath} --import tsx src/cli/e2e/drive-load.ts ${name} - 600`,
+      ...FAST,
+      '--out', rec, '--junit', junit,
+      ...extra,
+    ],
+    t,
+    { TMPDIR: dir },
+  );
+  const { code } = await run.exited;
+  t.diagnostic(`${name}: check exited ${code} after ${seconds(Date.now() - t0)}`);
+  return { run, code, port, rec, junit };
+}
+
 describe('heapsight against live example services', { concurrency: true }, () => {
   test('check on a leaking example (goroutine-leak) exits 1 with the culprit, writes valid JUnit, never shows the header secret', async (t: TestContext) => {
-    requireGo();
     const name = 'goroutine-leak';
     const spec = loadExampleSpec(name);
-    const bin = buildExample(name);
-    const port = await freePort();
-    const dir = recordingDir('check-goroutine-leak');
-    const rec = join(dir, 'rec');
-    const junit = join(dir, 'junit.xml');
-    const t0 = Date.now();
-    const run = runCli(
-      [
-        'check',
-        '--url', `http://127.0.0.1:${port}`,
-        '--run', `${bin} -addr 127.0.0.1:${port}`,
-        '--load', `${process.execPath} --import tsx src/cli/e2e/drive-load.ts ${name} - 600`,
-        '--duration', '200s', '--until-verdict', ...FAST,
-        '--out', rec, '--junit', junit,
-        '--header', `X-Token: ${SECRET}`,
-      ],
-      t,
-      { TMPDIR: dir },
-    );
-    const { code } = await run.exited;
-    t.diagnostic(`${name}: check exited ${code} after ${seconds(Date.now() - t0)}`);
+    const { run, code, port, rec, junit } = await checkExample(t, name, ['--duration', '200s', '--until-verdict', '--header', `X-Token: ${SECRET}`]);
     // What must hold whatever the verdict: nothing left running, no secret anywhere, a valid JUnit file.
     assertStoppedWhatItStarted(run.stdout(), port);
     for (const [what, text] of [['stdout', run.stdout()], ['stderr', run.stderr()], ['recording', allText(rec)], ['junit', readFileSync(junit, 'utf8')]]) {
@@ -132,12 +148,7 @@ describe('heapsight against live example services', { concurrency: true }, () =>
     const name = 'map-leak';
     const ex = await startExample(name);
     t.after(() => ex.stop());
-    const ac = new AbortController();
-    const load = driveLoad(ex.url, ex.spec.load, { durationMs: 300_000, signal: ac.signal });
-    t.after(async () => {
-      ac.abort();
-      await load;
-    });
+    driveExampleLoad(t, ex);
     const rec = join(recordingDir('watch-map-leak'), 'rec');
     const t0 = Date.now();
     // Observed: confident after 1:54–3:04 over four runs on a loaded 2-core machine; the cap leaves room.
@@ -155,33 +166,13 @@ describe('heapsight against live example services', { concurrency: true }, () =>
   });
 
   test('check on a non-leaking example (retained-after-burst) exits 0 and writes valid JUnit', async (t: TestContext) => {
-    requireGo();
     const name = 'retained-after-burst';
-    const bin = buildExample(name);
-    const port = await freePort();
-    const dir = recordingDir('check-retained-after-burst');
-    const rec = join(dir, 'rec');
-    const junit = join(dir, 'junit.xml');
-    const t0 = Date.now();
     // No --until-verdict: the no-leak verdict gains confidence with time observed, and a CI gate of a
     // fixed length is the common case. 200 s ends between two bursts (every 30 s). After a 200 MiB burst
     // the heap goal is ~400 MiB and the 3 MiB/s of churn may run no GC at all until the next burst, so
     // the live heap is seen only as often as bursts come: recorded runs settled on no-leak between 90
     // and 155 s.
-    const run = runCli(
-      [
-        'check',
-        '--url', `http://127.0.0.1:${port}`,
-        '--run', `${bin} -addr 127.0.0.1:${port}`,
-        '--load', `${process.execPath} --import tsx src/cli/e2e/drive-load.ts ${name} - 600`,
-        '--duration', '200s', ...FAST,
-        '--out', rec, '--junit', junit,
-      ],
-      t,
-      { TMPDIR: dir },
-    );
-    const { code } = await run.exited;
-    t.diagnostic(`retained-after-burst: check exited ${code} after ${seconds(Date.now() - t0)}`);
+    const { run, code, port, rec, junit } = await checkExample(t, name, ['--duration', '200s']);
     const findings = JSON.parse((await analyzeJson(rec, t)).stdout) as Findings;
     expectVerdict(name, findings, rec);
     assert.equal(code, 0, run.stdout().slice(-2000) + run.stderr());
@@ -200,12 +191,7 @@ describe('heapsight against live example services', { concurrency: true }, () =>
       process.kill(ex.pid, 'SIGCONT');
       await ex.stop();
     });
-    const ac = new AbortController();
-    const load = driveLoad(ex.url, ex.spec.load, { durationMs: 300_000, signal: ac.signal });
-    t.after(async () => {
-      ac.abort();
-      await load;
-    });
+    driveExampleLoad(t, ex);
     const rec = join(recordingDir('watch-outage-goroutine-leak'), 'rec');
     const t0 = Date.now();
     const run = runCli(['watch', ex.url, '--until-verdict', '--duration', '240s', '--timeout', '2s', ...FAST, '--json', '--out', rec], t);
@@ -232,12 +218,7 @@ describe('heapsight against live example services', { concurrency: true }, () =>
     const name = 'cgo-leak';
     const ex = await startExample(name);
     t.after(() => ex.stop());
-    const ac = new AbortController();
-    const load = driveLoad(ex.url, ex.spec.load, { durationMs: 300_000, signal: ac.signal });
-    t.after(async () => {
-      ac.abort();
-      await load;
-    });
+    driveExampleLoad(t, ex);
     const rec = join(recordingDir('watch-crash-cgo-leak'), 'rec');
     const t0 = Date.now();
     const run = runCli(['watch', ex.url, '--duration', '240s', ...FAST, '--out', rec], t);
@@ -264,12 +245,7 @@ describe('heapsight against live example services', { concurrency: true }, () =>
       await second?.stop();
     });
     const port = new URL(first.url).port;
-    const ac = new AbortController();
-    const load = driveLoad(first.url, first.spec.load, { durationMs: 300_000, signal: ac.signal });
-    t.after(async () => {
-      ac.abort();
-      await load;
-    });
+    driveExampleLoad(t, first);
     const rec = join(recordingDir('watch-restart-goroutine-leak'), 'rec');
     const t0 = Date.now();
     const run = runCli(['watch', first.url, '--until-verdict', '--duration', '240s', ...FAST, '--json', '--out', rec], t);
