@@ -10,14 +10,24 @@ command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/prometheus/client_golang/prometheus ] || need+=(golang-github-prometheus-client-golang-dev)
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
-if [ ${#need[@]} -gt 0 ]; then
+need_new=()
+[ -x /usr/lib/go-1.27/bin/go ] || need_new+=(golang-1.27-go)
+if [ ${#need[@]} -gt 0 ] || [ ${#need_new[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "setup: missing Debian packages (${need[*]}); run as root or install them" >&2
+    echo "setup: missing Debian packages (${need[*]} ${need_new[*]}); run as root or install them" >&2
     exit 1
   fi
-  echo "setup: apt-get install ${need[*]}"
+  # Go 1.27 comes from trixie-backports, added as a second source pinned low (see apt-backports.sh).
+  [ ${#need_new[@]} -gt 0 ] && bash scripts/apt-backports.sh
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "setup: apt-get install ${need[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  if [ ${#need_new[@]} -gt 0 ]; then
+    echo "setup: apt-get install -t trixie-backports ${need_new[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie-backports "${need_new[@]}" >/dev/null
+  fi
 fi
 # Debian's prometheus package starts a service on :9090; tests run their own on loopback ports.
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then systemctl stop prometheus || true; fi

@@ -39,8 +39,31 @@ export function requireTool(cmd: string, debPackages: string[]): string {
   return after;
 }
 
-export function requireGo(): string {
-  return requireTool('go', ['golang-go']);
+/**
+ * The Go runtimes the tests build with: bookworm's Go 1.19 (`go` on PATH) and Go 1.27 from
+ * trixie-backports under /usr/lib/go-1.27 (scripts/apt-backports.sh adds that suite, pinned low).
+ * Why both: users run 1.25–1.27, and 1.19 is the oldest runtime whose formats we still read.
+ */
+export type GoVersion = '1.19' | '1.27';
+export const goVersions: readonly GoVersion[] = ['1.19', '1.27'];
+
+/** Return the `go` binary of the given runtime (default 1.19), installing it when missing and root. */
+export function requireGo(version: GoVersion = '1.19'): string {
+  if (version === '1.19') return requireTool('go', ['golang-go']);
+  const bin = `/usr/lib/go-${version}/bin/go`;
+  if (existsSync(bin)) return bin;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`Go ${version} is required by this test and missing; run scripts/setup.sh as root`);
+  }
+  execFileSync('bash', [join(repoRoot, 'scripts', 'apt-backports.sh')], { stdio: 'ignore' });
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  aptUpdated = true;
+  execFileSync('apt-get', ['install', '-y', '-qq', '-t', 'trixie-backports', `golang-${version}-go`], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (!existsSync(bin)) throw new Error(`Go ${version} still missing at ${bin} after apt-get install`);
+  return bin;
 }
 
 /** client_golang for examples exposing /metrics; Debian ships it as GOPATH source. */
@@ -72,11 +95,12 @@ function newestMtime(dir: string): number {
  * toolchain, GOPATH mode (no module proxy is reachable), and return the binary path. Rebuilds only
  * when a source file is newer than the binary.
  */
-export function buildGoProgram(dir: string, opts: { cgo?: boolean } = {}): string {
-  const go = requireGo();
+export function buildGoProgram(dir: string, opts: { cgo?: boolean; go?: GoVersion } = {}): string {
+  const version = opts.go ?? '1.19';
+  const go = requireGo(version);
   const src = resolve(repoRoot, dir);
   mkdirSync(buildCacheDir, { recursive: true });
-  const out = join(buildCacheDir, dir.replace(/[\\/]/g, '__'));
+  const out = join(buildCacheDir, dir.replace(/[\\/]/g, '__') + (version === '1.19' ? '' : `@go${version}`));
   if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(src)) return out;
   const r = spawnSync(go, ['build', '-o', out, '.'], {
     cwd: src,
@@ -86,7 +110,10 @@ export function buildGoProgram(dir: string, opts: { cgo?: boolean } = {}): strin
       GO111MODULE: 'off',
       GOPATH: '/usr/share/gocode',
       CGO_ENABLED: opts.cgo ? '1' : process.env.CGO_ENABLED ?? '1',
-      GOCACHE: join(repoRoot, '.cache', 'go-build-cache'),
+      GOCACHE: join(repoRoot, '.cache', version === '1.19' ? 'go-build-cache' : `go-build-cache-${version}`),
+      // GOPATH mode on 1.27 too; GOTOOLCHAIN=local so it never tries to download another toolchain.
+      GOTOOLCHAIN: 'local',
+      GOFLAGS: '',
     },
   });
   if (r.status !== 0) throw new Error(`go build ${dir} failed:\n${r.stderr}`);
