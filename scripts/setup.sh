@@ -29,6 +29,8 @@ if [ ${#need[@]} -gt 0 ] || [ ${#need_new[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie-backports "${need_new[@]}" >/dev/null
   fi
 fi
+# trixie's client_golang 1.21 in a private GOPATH beside bookworm's 1.14 (see client-golang-trixie.sh).
+if [ "$(id -u)" = 0 ]; then bash scripts/client-golang-trixie.sh >/dev/null; fi
 # Debian's prometheus package starts a service on :9090; tests run their own on loopback ports.
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then systemctl stop prometheus || true; fi
 

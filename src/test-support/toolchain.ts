@@ -95,12 +95,36 @@ function newestMtime(dir: string): number {
  * toolchain, GOPATH mode (no module proxy is reachable), and return the binary path. Rebuilds only
  * when a source file is newer than the binary.
  */
-export function buildGoProgram(dir: string, opts: { cgo?: boolean; go?: GoVersion } = {}): string {
+/**
+ * A GOPATH holding trixie's client_golang 1.21 and what it imports, unpacked by
+ * scripts/client-golang-trixie.sh; bookworm's 1.14 stays in /usr/share/gocode. Why both: the metric
+ * names and the default runtime/metrics set differ between them, and users run either.
+ */
+export function requireClientGolangNew(): string {
+  const dest = '/opt/heapsight/gopath-trixie';
+  if (existsSync(join(dest, 'src/github.com/prometheus/client_golang/prometheus'))) return dest;
+  if (process.getuid?.() !== 0) {
+    throw new Error('client_golang 1.21 is required by this test and missing; run scripts/setup.sh as root');
+  }
+  execFileSync('bash', [join(repoRoot, 'scripts', 'client-golang-trixie.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return dest;
+}
+
+export type ClientGolang = '1.14' | '1.21';
+
+export function buildGoProgram(
+  dir: string,
+  opts: { cgo?: boolean; go?: GoVersion; clientGolang?: ClientGolang } = {},
+): string {
   const version = opts.go ?? '1.19';
+  const gopath = opts.clientGolang === '1.21' ? requireClientGolangNew() : '/usr/share/gocode';
   const go = requireGo(version);
   const src = resolve(repoRoot, dir);
   mkdirSync(buildCacheDir, { recursive: true });
-  const out = join(buildCacheDir, dir.replace(/[\\/]/g, '__') + (version === '1.19' ? '' : `@go${version}`));
+  const out = join(
+    buildCacheDir,
+    dir.replace(/[\\/]/g, '__') + (version === '1.19' ? '' : `@go${version}`) + (opts.clientGolang === '1.21' ? '+cg1.21' : ''),
+  );
   if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(src)) return out;
   const r = spawnSync(go, ['build', '-o', out, '.'], {
     cwd: src,
@@ -108,7 +132,7 @@ export function buildGoProgram(dir: string, opts: { cgo?: boolean; go?: GoVersio
     env: {
       ...process.env,
       GO111MODULE: 'off',
-      GOPATH: '/usr/share/gocode',
+      GOPATH: gopath,
       CGO_ENABLED: opts.cgo ? '1' : process.env.CGO_ENABLED ?? '1',
       GOCACHE: join(repoRoot, '.cache', version === '1.19' ? 'go-build-cache' : `go-build-cache-${version}`),
       // GOPATH mode on 1.27 too; GOTOOLCHAIN=local so it never tries to download another toolchain.
