@@ -2,7 +2,7 @@
 // errors, zero network requests, hostile names inert, quick to open. Screenshots go to test-artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeRecording } from '../../analysis/analyze-recording.js';
@@ -212,7 +212,11 @@ test('the report of a 30-minute watch stays under 5 MB and draws every chart, ev
 
 test('every recording bundled with the examples opens as a clean report showing its verdict and top culprit', async () => {
   const bundled = bundledExampleRecordings();
-  process.stdout.write(`# bundled example recordings: ${bundled.map((b) => b.name).join(', ') || 'none yet'}\n`);
+  // Every example directory ships a recording; a test over none of them would pass without checking anything.
+  const exampleDirs = readdirSync(join(repoRoot, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory());
+  assert.equal(bundled.length, exampleDirs.length, `recordings found: ${bundled.map((b) => b.name).join(', ')}`);
+  assert.ok(bundled.length >= 16);
+  process.stdout.write(`# bundled example recordings: ${bundled.map((b) => b.name).join(', ')}\n`);
   for (const { name, dir } of bundled) {
     const rec = await readRecordingDir(dir);
     const findings = analyzeRecording(rec);
