@@ -3,30 +3,12 @@
 // so the text output must be plain.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../test-support/toolchain.js';
+import { runCliToEnd, type CliResult } from '../../test-support/cli-run.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function heapsight(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function heapsight(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCliToEnd(args, { env });
 }
 
 const recording = join(repoRoot, 'src/sources/testdata/recording/target-churn');

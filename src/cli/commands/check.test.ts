@@ -7,7 +7,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { targetBinary } from '../../collect/test-target.js';
 import { groupAlive } from '../../collect/process-group.js';
 import { findListeningPid } from '../../collect/local-process.js';
-import { freePort, runCli } from '../e2e/cli-run.js';
+import { freePort, runCli } from '../../test-support/cli-run.js';
 
 // The fast paths of `check` on the Go test target (the live verdict runs are in cli/e2e/): usage
 // errors, a service that never comes up, a service that dies mid-check, an interrupted check — and in

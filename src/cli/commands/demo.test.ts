@@ -2,24 +2,14 @@
 // a real recording of our Go target, so the test does not depend on which bundled recordings exist.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../test-support/toolchain.js';
+import { runCliToEnd } from '../../test-support/cli-run.js';
 import { findExamplesDir, listExampleRecordings } from './demo.js';
 
-function heapsight(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const heapsight = (args: string[]) => runCliToEnd(args);
 
 function fakeExamples(): string {
   const dir = mkdtempSync(join(tmpdir(), 'heapsight-demo-'));

@@ -2,7 +2,6 @@
 // `heapsight watch` polls the same services; fleet's verdicts must agree with watch's. Then the
 // fleet command itself, end to end, on that Prometheus (--json, --md, --selector, --group-by).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,26 +12,10 @@ import { PrometheusClient } from '../../sources/prometheus-api.js';
 import { readFleet } from '../../sources/prometheus-fleet.js';
 import { driveLoad, startExample, type RunningExample } from '../../test-support/example-service.js';
 import { startPrometheus } from '../../test-support/prometheus-server.js';
-import { repoRoot } from '../../test-support/toolchain.js';
+import { runCliToEnd } from '../../test-support/cli-run.js';
 
 const EXAMPLES = ['map-leak', 'goroutine-leak', 'steady-churn'];
 const SECONDS = 150;
-
-function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c) => (stdout += c));
-    p.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.once('error', reject);
-    p.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 test('fleet agrees with watch on live example services scraped by Prometheus', { timeout: 240_000 }, async (t) => {
   const services: RunningExample[] = [];
@@ -49,7 +32,7 @@ test('fleet agrees with watch on live example services scraped by Prometheus', {
   const started = Date.now() / 1000;
   const loads = services.map((s) => driveLoad(s.url, s.spec.load, { durationMs: SECONDS * 1000 }));
   const watches = services.map((s, i) =>
-    run(['src/cli/main.ts', 'watch', s.url, '--interval', '1s', '--duration', `${SECONDS}s`, '--json', '--out', join(dir, `rec-${i}`)], (SECONDS + 60) * 1000),
+    runCliToEnd(['watch', s.url, '--interval', '1s', '--duration', `${SECONDS}s`, '--json', '--out', join(dir, `rec-${i}`)], { timeoutMs: (SECONDS + 60) * 1000 }),
   );
   await Promise.all(loads);
   const watched = await Promise.all(watches);
@@ -74,10 +57,9 @@ test('fleet agrees with watch on live example services scraped by Prometheus', {
 
   // The command itself, on the same server: JSON on stdout, Markdown to a file, suspects first.
   const md = join(dir, 'fleet.md');
-  const cli = await run(
-    ['-e', `import('./src/cli/commands/fleet.ts').then(async ({ registerFleet }) => { const { Command } = await import('commander'); const p = new Command(); registerFleet(p); await p.parseAsync(process.argv.slice(1), { from: 'user' }); })`,
-      'fleet', '--prometheus', prom.url, '--selector', '{job="live"}', '--range', `${Math.floor(end - started)}s`, '--end', String(end), '--group-by', 'env', '--json', '--md', md],
-    60_000,
+  const cli = await runCliToEnd(
+    ['fleet', '--prometheus', prom.url, '--selector', '{job="live"}', '--range', `${Math.floor(end - started)}s`, '--end', String(end), '--group-by', 'env', '--json', '--md', md],
+    { timeoutMs: 60_000 },
   );
   assert.equal(cli.code, 0, cli.stderr);
   const doc = JSON.parse(cli.stdout) as FleetFindings;

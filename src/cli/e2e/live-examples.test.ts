@@ -20,7 +20,7 @@ import { groupAlive } from '../../collect/process-group.js';
 import { readRecordingDir } from '../../sources/recording.js';
 import { buildExample, driveLoad, loadExampleSpec, startExample, type ExampleSpec } from '../../test-support/example-service.js';
 import { repoRoot, requireGo } from '../../test-support/toolchain.js';
-import { freePort, runCli } from './cli-run.js';
+import { freePort, runCli } from '../../test-support/cli-run.js';
 
 // Fast polls: the verdict needs points and GC cycles, which come from samples, not from waiting.
 const FAST = ['--interval', '1s', '--profile-interval', '5s'];
