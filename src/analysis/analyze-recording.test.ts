@@ -273,3 +273,17 @@ test('MADV_DONTNEED (released pages leave RSS) with off-heap growth: the upper e
     assert.notEqual(f.verdict, 'no-leak', `seed ${seed}: ${f.evidence.reasons.join(' | ')}`);
   }
 });
+
+// Class 1 of issue 9: an LRU of 20k × 1 KiB that fills in ~30 s, then stays level for 45 s: the bend at
+// the end of the window is the answer (bounded), not a leak and not "still rising".
+test('a cache filling in 30 s then level for 45 s: no-leak at 75 s, never a leak on the way', () => {
+  const cache: ServiceModel = { seed: 5, seconds: 75, rps: () => 700, allocPerRequest: 16 * 1024, live: (_t, r) => 3 * MiB + Math.min(r, 20000) * 1024 };
+  const rec = simulatedRecording(cache);
+  const f = analyzeRecording(rec);
+  assert.equal(f.verdict, 'no-leak', f.evidence.reasons.join(' | '));
+  assert.equal(f.culprits.length, 0);
+  for (let n = 10; n < rec.samples.length; n += 5) {
+    const v = analyzeRecording({ ...rec, samples: rec.samples.slice(0, n) }).verdict;
+    assert.ok(!LEAKS.has(v), `${v} after ${n} polls`);
+  }
+});

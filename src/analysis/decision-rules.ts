@@ -30,3 +30,21 @@ export const MIN_RELEASE_STEPS = 3;
  * between the two is where the evidence tips.
  */
 export const MADV_FREE_SLOPE = -0.5;
+
+/**
+ * An early leak call (before MIN_SECONDS_LEAK) needs the heap grown to this many times its start:
+ * caches are sized to a working set, and a heap that has quintupled while still rising at full pace is
+ * past what a warming cache usually adds to a service's base while it is still filling.
+ */
+export const EARLY_LEAK_MULTIPLE = 3;
+/**
+ * And at least this long a window: a cache that fills in half a minute (the common case, issue 9 class
+ * 1) has bent by then. The trade: a cache still filling at full pace after 45 s and already three times
+ * the service's base is called a leak before MIN_SECONDS_LEAK; the truth cannot be told from the data
+ * until it bends, and such a heap is worth the call.
+ */
+export const EARLY_LEAK_MIN_SECONDS = 45;
+/** And its last third still rising at this share of the first third's pace: no bend towards a bound. */
+export const EARLY_LEAK_TAIL_PACE = 0.7;
+/** And consistently: Kendall's τ this high means almost every later look is above every earlier one. */
+export const EARLY_LEAK_TAU = 0.8;
