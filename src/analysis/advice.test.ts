@@ -64,3 +64,26 @@ test('a real leak: GOMEMLIMIT is called out as no fix, and never offered as a ce
   assert.ok(!r.ids.includes('gomemlimit-ceiling'));
   assert.match(r.text, /death spiral/);
 });
+
+// Class 1 of issue 9: a cache still filling has a goal below GOGC's ratio to the live heap of the moment
+// (the goal comes from the last GC's marked heap); with no limit set, that is not a limit at work.
+test('no GOMEMLIMIT set (math.MaxInt64): advice never says a memory limit is setting the heap goal', () => {
+  const filling: ServiceModel = { seed: 43, seconds: 75, rps: () => 400, allocPerRequest: 8 * 1024, live: (_t, r) => 4 * MiB + Math.min(r, 20000) * 1024 };
+  const withLimit = (limit: number | undefined) => {
+    const rec = simulatedRecording(filling);
+    for (const s of rec.samples) s.memoryLimitBytes = limit;
+    // The last poll just before a GC that the goal was computed from a smaller marked heap: the
+    // ratio a heap that grew since its last collection shows.
+    const last = rec.samples[rec.samples.length - 1];
+    last.nextGC = Math.round(1.3 * 4 * MiB + 1.3 * 20000 * 1024);
+    return analyzeRecording(rec).advice;
+  };
+  // The rule must be reachable on this series, or the test proves nothing.
+  const unknown = withLimit(undefined).find((a) => a.id === 'memory-limit-binding');
+  assert.ok(unknown, 'the goal/live ratio triggers the rule when the limit is unknown');
+  assert.match(unknown.text, /may be setting it/);
+  const none = withLimit(2 ** 63);
+  assert.ok(!none.some((a) => /GOMEMLIMIT\) is setting/.test(a.text)), none.map((a) => a.text).join('\n'));
+  const set = withLimit(64 * MiB).find((a) => a.id === 'memory-limit-binding');
+  if (set) assert.match(set.text, /GOMEMLIMIT\) is setting it/);
+});

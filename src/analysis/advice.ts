@@ -134,11 +134,15 @@ export function adviseFor(f: Findings, last: MemorySample | undefined): Advice[]
     });
   }
 
-  // A goal below what GOGC alone would give: a memory limit is setting it.
-  if (goal !== undefined && liveNow !== undefined && liveNow >= 8 * MiB && goal / liveNow < 1 + 0.8 * ((gogc ?? 100) / 100) && (atLeast(v, 19) || !v)) {
+  // A goal below what GOGC alone would give: a memory limit is setting it — but only a limit that is set
+  // can (math.MaxInt64, the default, means none); a heap still filling since its last GC gives the same
+  // ratio, so with the limit unknown it is only a possibility.
+  const limitNow = last?.memoryLimitBytes;
+  const noLimit = limitNow !== undefined && limitNow >= 2 ** 62;
+  if (!noLimit && goal !== undefined && liveNow !== undefined && liveNow >= 8 * MiB && goal / liveNow < 1 + 0.8 * ((gogc ?? 100) / 100) && (atLeast(v, 19) || !v)) {
     out.push({
       id: 'memory-limit-binding',
-      text: `The heap goal (${formatBytes(goal)}) is only ${(goal / liveNow).toFixed(2)}× the live heap, less than GOGC=${gogc ?? 100} alone would give (${(1 + (gogc ?? 100) / 100).toFixed(1)}×): a memory limit (GOMEMLIMIT) is setting it. With a stable live heap that is the limit doing its job; the cost is more frequent GC, and if the live heap ever grows toward the limit, GC CPU climbs steeply — keep the limit well above the live heap.`,
+      text: `The heap goal (${formatBytes(goal)}) is only ${(goal / liveNow).toFixed(2)}× the live heap, less than GOGC=${gogc ?? 100} alone would give (${(1 + (gogc ?? 100) / 100).toFixed(1)}×): ${limitNow === undefined ? 'a memory limit (GOMEMLIMIT) may be setting it (the recording does not show the limit), or the live heap grew since the last collection' : 'a memory limit (GOMEMLIMIT) is setting it'}. With a stable live heap that is the limit doing its job; the cost is more frequent GC, and if the live heap ever grows toward the limit, GC CPU climbs steeply — keep the limit well above the live heap.`,
       basedOn: [`NextGC = ${formatBytes(goal)}`, `live heap = ${formatBytes(liveNow)}`, ...(gogc !== undefined ? [`GOGC = ${gogc}`] : ['GOGC = 100 (assumed)']), goLabel],
     });
   }

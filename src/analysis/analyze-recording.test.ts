@@ -239,3 +239,51 @@ test('a real watch across a restart (goroutine-leak killed and started again on 
   assert.deepEqual(f.evidence.goroutines, alone.evidence.goroutines);
   assert.deepEqual(f.evidence.liveHeap, alone.evidence.liveHeap);
 });
+
+// Class 2 of issue 9: GODEBUG=madvdontneed=0 after bursts, no smaps (no LazyFree). Released pages stay in
+// RSS, so RSS − (Sys − HeapReleased) rises with HeapReleased although nothing outside Go grew.
+const madvFreeBursts = (seed: number, nonGo?: ServiceModel['nonGo']): ServiceModel => ({
+  seed,
+  seconds: 180,
+  rps: () => 50,
+  allocPerRequest: 64 * 1024,
+  madvFreeUnreported: true,
+  retainFraction: 0.05,
+  nonGo,
+  live: (t) => 3 * MiB + (t % 30 < 3 && t > 5 ? 250 * MiB * ((t % 30) / 3) : 0),
+});
+
+test('MADV_FREE without LazyFree: released pages still in RSS are not non-Go growth (no-leak on the interval)', () => {
+  for (const seed of [1, 2, 3]) {
+    const f = analyzeRecording(simulatedRecording(madvFreeBursts(seed)));
+    assert.equal(f.verdict, 'no-leak', `seed ${seed}: ${f.verdict}: ${f.evidence.reasons.join(' | ')}`);
+  }
+});
+
+test('MADV_FREE without LazyFree: real off-heap growth under the interval is never called no-leak', () => {
+  for (const seed of [1, 2]) {
+    const f = analyzeRecording(simulatedRecording(madvFreeBursts(seed, (t) => 4 * MiB + t * 0.5 * MiB)));
+    assert.notEqual(f.verdict, 'no-leak', `seed ${seed}: ${f.evidence.reasons.join(' | ')}`);
+  }
+});
+
+test('MADV_DONTNEED (released pages leave RSS) with off-heap growth: the upper end is the truth, never no-leak', () => {
+  for (const seed of [1, 2]) {
+    const f = analyzeRecording(simulatedRecording({ ...madvFreeBursts(seed, (t) => 4 * MiB + t * 0.5 * MiB), madvFreeUnreported: false }));
+    assert.notEqual(f.verdict, 'no-leak', `seed ${seed}: ${f.evidence.reasons.join(' | ')}`);
+  }
+});
+
+// Class 1 of issue 9: an LRU of 20k × 1 KiB that fills in ~30 s, then stays level for 45 s: the bend at
+// the end of the window is the answer (bounded), not a leak and not "still rising".
+test('a cache filling in 30 s then level for 45 s: no-leak at 75 s, never a leak on the way', () => {
+  const cache: ServiceModel = { seed: 5, seconds: 75, rps: () => 700, allocPerRequest: 16 * 1024, live: (_t, r) => 3 * MiB + Math.min(r, 20000) * 1024 };
+  const rec = simulatedRecording(cache);
+  const f = analyzeRecording(rec);
+  assert.equal(f.verdict, 'no-leak', f.evidence.reasons.join(' | '));
+  assert.equal(f.culprits.length, 0);
+  for (let n = 10; n < rec.samples.length; n += 5) {
+    const v = analyzeRecording({ ...rec, samples: rec.samples.slice(0, n) }).verdict;
+    assert.ok(!LEAKS.has(v), `${v} after ${n} polls`);
+  }
+});

@@ -19,6 +19,7 @@ import { liveHeapSeries, objectsAtGcPoints, sampleWork, type LiveHeapSeries } fr
 import { splitAtRestarts, splitGcCycles } from './restarts.js';
 import { describeEvidence, summarize } from './summary.js';
 import { seriesTrend, type SeriesPoint, type Trend } from './trend.js';
+import { INTERVAL_CONFIDENCE_FACTOR, MADV_FREE_SLOPE, MIN_RELEASE_STEPS, NON_GO_RSS_SHARE, RELEASE_STEP_BYTES } from './decision-rules.js';
 import {
   combine,
   GOROUTINE_THRESHOLDS,
@@ -187,10 +188,24 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   }
   const withRss = indexed.filter((p) => p.s.rss !== undefined);
   if (withRss.length >= 3) rssTrend = seriesTrend(toSeries(withRss, (p) => p.s.rss! - (p.s.lazyFree ?? 0)).points);
-  let nonGo = judgeSeries(nonGoTrend, { ...NON_GO_THRESHOLDS, minGrowth: Math.max(NON_GO_THRESHOLDS.minGrowth, 0.15 * (rssTrend?.baseline ?? 0)) }, {
+  const nonGoTh = { ...NON_GO_THRESHOLDS, minGrowth: Math.max(NON_GO_THRESHOLDS.minGrowth, NON_GO_RSS_SHARE * (rssTrend?.baseline ?? 0)) };
+  let nonGo = judgeSeries(nonGoTrend, nonGoTh, {
     points: nonGoTrend?.points ?? 0,
     seconds: nonGoTrend?.seconds ?? sampleSeconds,
   });
+  // Without LazyFree, released pages may still be resident (MADV_FREE): non-Go memory is then only known
+  // within [RSS − Sys, RSS − (Sys − HeapReleased)]. The upper end is the series above; the lower end
+  // assumes every released page is still in RSS. The verdict must hold for whichever end is true.
+  // Which end is true shows in RSS at the moments the runtime releases pages: with MADV_DONTNEED RSS
+  // drops by what was released, with MADV_FREE it does not. Only when the recording shows releases
+  // that RSS did not follow is the lower end a live possibility.
+  const madvUnknown =
+    withNonGo.length >= 3 && withNonGo.every((p) => p.s.lazyFree === undefined) && releasesKeptResident(withNonGo.map((p) => p.s)) === true;
+  if (madvUnknown && nonGoTrend) {
+    const lowerTrend = seriesTrend(toSeries(withNonGo, (p) => nonGoBytes(p.s)! - p.s.heapReleased!).points);
+    const lower = judgeSeries(lowerTrend, nonGoTh, { points: lowerTrend.points, seconds: lowerTrend.seconds ?? sampleSeconds });
+    nonGo = nonGoWithinInterval(lower, nonGo, rssTrend);
+  }
   // Off-heap means the runtime's own mapped memory did not follow: if Go-mapped memory grew by half as
   // much or more, the growth is the Go heap's (judged above), not cgo or mmap.
   if (nonGo.state === 'growing' && goMappedTrend && nonGoTrend && goMappedTrend.growth > 0.5 * nonGoTrend.growth) {
@@ -399,6 +414,54 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   findings.advice = adviseFor(findings, lastSample);
   findings.summary = summarize(findings);
   return findings;
+}
+
+/**
+ * Did RSS stay put when the runtime released pages? The least-squares slope of RSS's change on
+ * HeapReleased's change, over polls where HeapReleased moved by at least RELEASE_STEP_BYTES: about −1
+ * when released pages leave RSS (MADV_DONTNEED), about 0 when they stay (MADV_FREE). Undefined when
+ * too few releases were seen to tell.
+ */
+export function releasesKeptResident(samples: MemorySample[]): boolean | undefined {
+  let sxy = 0;
+  let sxx = 0;
+  let n = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1];
+    const b = samples[i];
+    if (a.rss === undefined || b.rss === undefined || a.heapReleased === undefined || b.heapReleased === undefined) continue;
+    const dr = b.heapReleased - a.heapReleased;
+    if (Math.abs(dr) < RELEASE_STEP_BYTES) continue;
+    // Sys grows when the heap maps new spans; that growth is resident under either policy, so it is
+    // taken out of RSS's change before comparing.
+    const dSys = (b.sys ?? 0) - (a.sys ?? 0);
+    sxy += dr * (b.rss - a.rss - dSys);
+    sxx += dr * dr;
+    n++;
+  }
+  if (n < MIN_RELEASE_STEPS || sxx === 0) return undefined;
+  return sxy / sxx > MADV_FREE_SLOPE;
+}
+
+/**
+ * Non-Go memory known only within an interval whose ends are judged separately. Growth is claimed only
+ * when both ends grow (the truth grows whichever end it is). Flat when either end is flat and RSS itself
+ * is not growing: the two ends differ by exactly HeapReleased, so one end rising while the other stays
+ * level is the runtime releasing (or reusing) pages, which moves no resident memory. Otherwise the
+ * less settled end speaks.
+ */
+export function nonGoWithinInterval(lower: SeriesJudgement, upper: SeriesJudgement, rss: Trend | undefined): SeriesJudgement {
+  if (lower.state === 'growing' && upper.state === 'growing') return lower.strength <= upper.strength ? lower : upper;
+  const settled = (j: SeriesJudgement) => j.state === 'flat' || j.state === 'bounded';
+  const rssGrowing = rss !== undefined && rss.pRising < 0.001 && rss.growth >= NON_GO_THRESHOLDS.minGrowth && !rss.plateau && !rss.returnedToBaseline;
+  if (settled(lower) && settled(upper)) return lower.strength <= upper.strength ? lower : upper;
+  if ((settled(lower) || settled(upper)) && !rssGrowing) {
+    const s = settled(lower) ? lower : upper;
+    return { ...s, strength: Math.round(s.strength * INTERVAL_CONFIDENCE_FACTOR * 100) / 100 };
+  }
+  if (lower.state === 'growing') return { ...upper };
+  if (upper.state === 'growing') return { ...lower };
+  return lower.state === 'insufficient' ? lower : upper;
 }
 
 /**

@@ -48,6 +48,11 @@ export interface ServiceModel {
   /** Bytes the runtime keeps after a heap shrink before the scavenger returns it (fraction of peak). */
   retainFraction?: number;
   lazyFree?: boolean;
+  /**
+   * Released pages stay resident (MADV_FREE, GODEBUG=madvdontneed=0) and nothing reports LazyFree:
+   * the case where non-Go memory is only known within [RSS − Sys, RSS − (Sys − HeapReleased)].
+   */
+  madvFreeUnreported?: boolean;
 }
 
 /** Simulate and return the polled samples. */
@@ -101,7 +106,7 @@ export function simulateSamples(m: ServiceModel): MemorySample[] {
       const sys = heapSys + stack + meta;
       const goMapped = sys - released;
       const nonGo = m.nonGo ? m.nonGo(t, requests) : 4 * MiB;
-      const lazy = m.lazyFree ? released : 0;
+      const lazy = m.lazyFree || m.madvFreeUnreported ? released : 0;
       const s: MemorySample = {
         source: 'expvar',
         t: m.untimed ? undefined : Math.round(startMs + t * 1000),

@@ -120,7 +120,10 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
       // And the first third must have risen clearly: a slow rise inside the noise has no measurable
       // pace to compare with, so it cannot be said to have stopped.
       const s1 = theilSen(first.map((p) => ({ x: p.x, y: p.y }))).slope;
-      firstThirdRoseClearly = s1 * (first[first.length - 1].x - first[0].x) >= 3 * noise;
+      // Against the point-to-point noise, not the scatter about one straight line: a cache that fills
+      // and then stays level is a bend, and a line through a bend leaves large residuals that are shape,
+      // not noise (issue 9 class 1: a filled cache whose first third "did not rise clearly").
+      firstThirdRoseClearly = s1 * (first[first.length - 1].x - first[0].x) >= 3 * Math.min(noise, localNoise(xy, fit));
       // Stopped, with evidence: even the upper end of the tail's slope interval is well under the
       // first third's pace, on the work axis and (when timed) on the clock. A point estimate of the
       // last third's slope is not enough — a constant-rate leak sampled in a few noisy points shows a
@@ -213,6 +216,19 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     baseGrowthUpper,
     seconds,
   };
+}
+
+/**
+ * Noise from neighbouring points: the robust spread of successive differences of the residuals about
+ * the fit, divided by √2 (the difference of two independent errors has √2 times their spread). Shape
+ * that a straight line misses (a bend) changes residuals slowly and barely enters it.
+ */
+export function localNoise(xy: XY[], fit: { slope: number; intercept: number }): number {
+  if (xy.length < 3) return 0;
+  const r = xy.map((p) => p.y - (fit.intercept + fit.slope * p.x));
+  const d: number[] = [];
+  for (let i = 1; i < r.length; i++) d.push(r[i] - r[i - 1]);
+  return mad(d) / Math.SQRT2;
 }
 
 export interface TrafficFit {

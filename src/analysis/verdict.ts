@@ -13,6 +13,7 @@
 import type { ObserveMore, Verdict } from './findings.js';
 import { clamp } from './robust-stats.js';
 import type { Trend } from './trend.js';
+import { EARLY_LEAK_MIN_SECONDS, EARLY_LEAK_MULTIPLE, EARLY_LEAK_TAIL_PACE, EARLY_LEAK_TAU } from './decision-rules.js';
 
 export const MIN_POINTS = 6;
 export const MIN_GC_CYCLES = 6;
@@ -69,6 +70,27 @@ export interface Sufficiency {
   /** Seconds per GC cycle and per point, to translate shortfalls into wall time. */
   secondsPerGc?: number;
   secondsPerPoint?: number;
+  /** Set by judgeSeries: the series already shows an early leak's evidence (see earlyLeakEvidence). */
+  earlyLeak?: boolean;
+}
+
+/**
+ * A leak shown before MIN_SECONDS_LEAK by evidence instead of time: at least MIN_GC_CYCLES_LEAK looks,
+ * the heap grown to EARLY_LEAK_MULTIPLE times its start, the last third still rising at
+ * EARLY_LEAK_TAIL_PACE of the first third's pace on every axis, and the rise consistent (τ ≥ 0.8).
+ * A cache that fills shows its bend in the tail; one still filling at full pace at that size is only
+ * told from a leak by waiting, which is what the time floor does for every other case.
+ */
+export function earlyLeakEvidence(tr: Trend, gcCycles: number | undefined): boolean {
+  return (
+    (gcCycles === undefined || gcCycles >= MIN_GC_CYCLES_LEAK) &&
+    tr.baseline > 0 &&
+    tr.latest >= EARLY_LEAK_MULTIPLE * tr.baseline &&
+    tr.tau >= EARLY_LEAK_TAU &&
+    tr.lastThirdSlopeRatio !== undefined &&
+    tr.lastThirdSlopeRatio >= EARLY_LEAK_TAIL_PACE &&
+    !tr.plateau
+  );
 }
 
 function progressOf(s: Sufficiency): { progress: number; observeMore?: ObserveMore } {
@@ -87,7 +109,11 @@ function progressOf(s: Sufficiency): { progress: number; observeMore?: ObserveMo
       if (s.secondsPerGc) waits.push((minGc - s.gcCycles) * s.secondsPerGc);
     }
   }
-  if (s.seconds !== undefined) {
+  // The time floor bounds how slow a leak a flat call can miss, so for a no-leak call looks (GC cycles)
+  // cannot stand in for it (a small leak under heavy churn is level over 45 s and 700 cycles); only an
+  // early leak's evidence (see earlyLeakEvidence) shortens it, and never under EARLY_LEAK_MIN_SECONDS.
+  const waived = s.seconds !== undefined && s.earlyLeak === true && s.seconds >= EARLY_LEAK_MIN_SECONDS;
+  if (s.seconds !== undefined && !waived) {
     parts.push(Math.min(1, s.seconds / MIN_SECONDS));
     if (s.seconds < MIN_SECONDS) {
       why.push(`${Math.round(s.seconds)} of ${MIN_SECONDS} seconds`);
@@ -109,7 +135,8 @@ function progressOf(s: Sufficiency): { progress: number; observeMore?: ObserveMo
 /** Judge one series' trend against thresholds and data minimums. */
 export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Sufficiency): SeriesJudgement {
   if (!tr || tr.points === 0) return { state: 'missing', strength: 0, progress: 0 };
-  const { progress, observeMore } = progressOf(suff);
+  const early = earlyLeakEvidence(tr, suff.gcCycles);
+  const { progress, observeMore } = progressOf({ ...suff, earlyLeak: early });
   const snr = tr.noise > 0 ? tr.growth / tr.noise : tr.growth > 0 ? Number.POSITIVE_INFINITY : 0;
   const significant = tr.pRising < (suff.retaining ? 0.01 : 0.001) && tr.tau >= 0.5;
   const big = tr.growth >= th.minGrowth && tr.relativeGrowth >= th.minRelative && snr >= 4;
@@ -139,7 +166,7 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
     return { state: 'insufficient', strength: 0, progress, observeMore };
   }
   const leakLike = significant && big && stillGoing && workExplains && !explained;
-  if (leakLike && suff.seconds !== undefined && suff.seconds < MIN_SECONDS_LEAK) {
+  if (leakLike && !(early && (suff.seconds ?? 0) >= EARLY_LEAK_MIN_SECONDS) && suff.seconds !== undefined && suff.seconds < MIN_SECONDS_LEAK) {
     return {
       state: 'rising',
       strength: 0,
