@@ -9,7 +9,8 @@
 // assets, examples/) must not see the bundle's location. Each module's import.meta.url is rewritten to
 // the URL its tsc output has under dist/src/…, computed from the bundle's own directory at run time, so
 // the package can still be moved as a whole.
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +36,9 @@ const importMetaUrlAsInDist = {
   },
 };
 
-rmSync(outdir, { recursive: true, force: true });
-await build({
+// Written to a temporary name and renamed: `npm pack` (prepack) rebuilds the bundle while tests may be
+// running the old one, and a reader must see either the old file or the new one, never half of one.
+const result = await build({
   // main.ts runs itself only when it is the executed file; in the bundle it sees its dist/src path, so
   // this entry starts it.
   stdin: {
@@ -50,10 +52,29 @@ await build({
   platform: 'node',
   target: 'node20',
   outfile,
+  write: false,
   banner: {
     js: "#!/usr/bin/env node\nconst __heapsightModuleUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, rel)).href;",
   },
   plugins: [importMetaUrlAsInDist],
   logLevel: 'warning',
 });
-chmodSync(outfile, 0o755);
+mkdirSync(outdir, { recursive: true });
+const [output] = result.outputFiles;
+const partial = `${outfile}.${process.pid}.tmp`;
+writeFileSync(partial, output.contents);
+chmodSync(partial, 0o755);
+renameSync(partial, outfile);
+
+// What dist/ needs beside the bundle so that a package holding only dist/ (and the demo recordings) runs
+// with no node_modules at all: esbuild inlines every JavaScript dependency, but the HTML report reads
+// files at run time (src/report/html/render.ts): its page script and styles from next to its module
+// (dist/src/report/html/client is the first place it looks), and uPlot's built script and styles through
+// require.resolve('uplot/…') from that module, which finds dist/node_modules/uplot before the checkout's
+// node_modules. Only those two uPlot files are copied, with its package.json (resolution) and LICENSE.
+cpSync(join(root, 'src', 'report', 'html', 'client'), join(root, 'dist', 'src', 'report', 'html', 'client'), { recursive: true });
+const uplotFrom = dirname(createRequire(import.meta.url).resolve('uplot/package.json'));
+const uplotTo = join(root, 'dist', 'node_modules', 'uplot');
+rmSync(uplotTo, { recursive: true, force: true });
+mkdirSync(join(uplotTo, 'dist'), { recursive: true });
+for (const f of ['package.json', 'LICENSE', 'dist/uPlot.iife.min.js', 'dist/uPlot.min.css']) cpSync(join(uplotFrom, f), join(uplotTo, f));
