@@ -5,7 +5,11 @@
 // measured the same way for Node and Go; the two tools alternate within each repetition so that load
 // from other jobs on a shared machine hits both alike, and ratios are taken per pair.
 //
-// Options: --sizes 0.2,1.7,16,87   --reps N (default 3)   --reps-large N (sizes >= 50 MB; default min(reps, 2))
+// The reference is Go 1.27's pprof (the binary `go tool -n pprof` names; Go builds and caches it on first
+// use) unless --pprof 1.19 asks for the one in Debian's Go 1.19 GOTOOLDIR. google/pprof got several
+// times faster between the two, so ratios against 1.19 overstate heapsight's lead.
+//
+// Options: --pprof 1.27|1.19 (default 1.27)   --sizes 0.2,1.7,16,87   --reps N (default 3)   --reps-large N (sizes >= 50 MB; default min(reps, 2))
 //          --skip-pprof-diff-large (skip pprof -diff_base at >= 50 MB: ~200 s and ~12 GB)
 //          --no-build (don't run `npm run build` first)   --no-goroutine (skip the debug=2 streaming bench)
 //          --generate-only (build the generator and write the profiles, then stop)
@@ -33,14 +37,15 @@ const SIZES = {
 const LARGE_MB = 50;
 
 function parseArgs(argv) {
-  const opts = { sizes: Object.keys(SIZES), reps: 3, repsLarge: undefined, skipPprofDiffLarge: false, build: true, goroutine: true, generateOnly: false };
+  const opts = { pprof: '1.27', sizes: Object.keys(SIZES), reps: 3, repsLarge: undefined, skipPprofDiffLarge: false, build: true, goroutine: true, generateOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
       return argv[++i];
     };
-    if (a === '--sizes') opts.sizes = value().split(',').map((s) => s.trim());
+    if (a === '--pprof') opts.pprof = value();
+    else if (a === '--sizes') opts.sizes = value().split(',').map((s) => s.trim());
     else if (a === '--reps') opts.reps = Number(value());
     else if (a === '--reps-large') opts.repsLarge = Number(value());
     else if (a === '--skip-pprof-diff-large') opts.skipPprofDiffLarge = true;
@@ -49,6 +54,7 @@ function parseArgs(argv) {
     else if (a === '--generate-only') opts.generateOnly = true;
     else throw new Error(`unknown option ${a}`);
   }
+  if (!GO[opts.pprof]) throw new Error(`unknown --pprof ${opts.pprof}; known: ${Object.keys(GO).join(',')}`);
   for (const s of opts.sizes) if (!SIZES[s]) throw new Error(`unknown size ${s}; known: ${Object.keys(SIZES).join(',')}`);
   if (!(opts.reps >= 1)) throw new Error('--reps must be >= 1');
   opts.repsLarge ??= Math.min(opts.reps, 2);
@@ -122,27 +128,48 @@ const median = (xs) => {
 };
 const max = (xs) => Math.max(...xs);
 
-function pprofBinary() {
+// The go commands whose pprof can be the reference.
+const GO = { '1.27': '/usr/lib/go-1.27/bin/go', '1.19': 'go' };
+
+/** The reference pprof binary and the version of the Go that ships it. */
+function pprofBinary(which) {
   // Run the pprof binary directly: `go tool pprof` adds the go command's own start-up to every run.
-  const r = spawnSync('go', ['env', 'GOTOOLDIR'], { encoding: 'utf8' });
-  const bin = join(r.stdout.trim(), 'pprof');
-  if (!existsSync(bin)) throw new Error(`go tool pprof not found at ${bin}`);
-  return bin;
+  const go = GO[which];
+  const version = spawnSync(go, ['version'], { encoding: 'utf8' }).stdout?.trim();
+  if (!version) throw new Error(`${go} is missing (needed for --pprof ${which})`);
+  let bin;
+  if (which === '1.19') {
+    bin = join(spawnSync(go, ['env', 'GOTOOLDIR'], { encoding: 'utf8' }).stdout.trim(), 'pprof');
+  } else {
+    // Since Go 1.24 tools are built on demand into the build cache; -n prints where, `-h` builds it.
+    bin = spawnSync(go, ['tool', '-n', 'pprof'], { encoding: 'utf8' }).stdout.trim();
+    if (!existsSync(bin)) spawnSync(go, ['tool', 'pprof', '-h'], { encoding: 'utf8' });
+  }
+  if (!bin || !existsSync(bin)) throw new Error(`pprof of ${version} not found (${bin || 'no path'})`);
+  return { bin, version };
 }
 
-function runPair(reps, heapsightArgv, pprofArgv) {
+/** Per repetition: [floor,] heapsight, [pprof], one after the other; ratios are taken within a repetition. */
+function runPair(reps, heapsightArgv, pprofArgv, floorArgv) {
   const hs = [];
   const pp = [];
+  const fl = [];
   for (let i = 0; i < reps; i++) {
+    if (floorArgv) fl.push(measure(floorArgv));
     hs.push(measure(heapsightArgv));
     if (pprofArgv) pp.push(measure(pprofArgv));
   }
-  const out = {
-    heapsight: { seconds: hs.map((m) => m.seconds), medianSeconds: median(hs.map((m) => m.seconds)), peakMiB: max(hs.map((m) => m.peakMiB)) },
-  };
+  const summary = (ms) => ({ seconds: ms.map((m) => m.seconds), medianSeconds: median(ms.map((m) => m.seconds)), peakMiB: max(ms.map((m) => m.peakMiB)) });
+  const out = { heapsight: summary(hs) };
   if (pprofArgv) {
-    out.pprof = { seconds: pp.map((m) => m.seconds), medianSeconds: median(pp.map((m) => m.seconds)), peakMiB: max(pp.map((m) => m.peakMiB)) };
-    out.medianRatio = median(hs.map((m, i) => pp[i].seconds / m.seconds));
+    out.pprof = summary(pp);
+    out.ratios = hs.map((m, i) => pp[i].seconds / m.seconds);
+    out.medianRatio = median(out.ratios);
+  }
+  if (floorArgv) {
+    out.floor = { ...summary(fl), inProcessMs: median(fl.map((m) => JSON.parse(m.stdout).ms)) };
+    out.floorRatios = hs.map((m, i) => m.seconds / fl[i].seconds);
+    out.medianFloorRatio = median(out.floorRatios);
   }
   out.heapsightStdout = hs[0].stdout;
   return out;
@@ -172,9 +199,10 @@ async function main() {
   }
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
   const gen = buildGenerator();
-  const pprof = pprofBinary();
+  const { bin: pprof, version: pprofGo } = pprofBinary(opts.pprof);
   const node = process.execPath;
-  const results = { date: new Date().toISOString(), node: process.version, go: spawnSync('go', ['version'], { encoding: 'utf8' }).stdout.trim(), cpus: (await import('node:os')).cpus().length, options: opts, sizes: [] };
+  const os = await import('node:os');
+  const results = { date: new Date().toISOString(), node: process.version, pprof: `pprof of ${pprofGo}`, pprofBinary: pprof, cpus: os.cpus().length, loadavg: { start: os.loadavg() }, options: opts, sizes: [] };
 
   for (const size of opts.sizes) {
     const reps = Number(size) >= LARGE_MB ? opts.repsLarge : opts.reps;
@@ -184,14 +212,10 @@ async function main() {
     const raw = gunzipSync(readFileSync(base)).length;
     process.stderr.write(`size ${size} MB: raw ${(raw / 1e6).toFixed(2)} MB, gzip ${(gz / 1e6).toFixed(2)} MB, ${reps} reps\n`);
 
-    const floor = [];
     const pf = [];
-    for (let i = 0; i < reps; i++) {
-      floor.push(measure([node, join(repoRoot, 'bench', 'floor.mjs'), base]));
-      pf.push(measure([node, join(repoRoot, 'bench', 'pprof-format-decode.mjs'), base]));
-    }
+    for (let i = 0; i < reps; i++) pf.push(measure([node, join(repoRoot, 'bench', 'pprof-format-decode.mjs'), base]));
     const samples = JSON.parse(pf[0].stdout).samples;
-    const top = runPair(reps, [node, cli, 'top', base, '--json'], [pprof, '-top', base]);
+    const top = runPair(reps, [node, cli, 'top', base, '--json'], [pprof, '-top', base], [node, join(repoRoot, 'bench', 'floor.mjs'), base]);
     const skipDiff = opts.skipPprofDiffLarge && Number(size) >= LARGE_MB;
     const diff = runPair(reps, [node, cli, 'diff', base, other, '--json'], skipDiff ? undefined : [pprof, '-top', '-diff_base', base, other]);
     const entry = {
@@ -200,7 +224,7 @@ async function main() {
       gzipBytes: gz,
       samples,
       reps,
-      floor: { medianSeconds: median(floor.map((m) => m.seconds)), peakMiB: max(floor.map((m) => m.peakMiB)), inProcessMs: median(floor.map((m) => JSON.parse(m.stdout).ms)) },
+      floor: top.floor,
       pprofFormat: { medianSeconds: median(pf.map((m) => m.seconds)), peakMiB: max(pf.map((m) => m.peakMiB)), inProcessMs: median(pf.map((m) => JSON.parse(m.stdout).ms)) },
       top: { ...top, heapsightStdout: undefined, functions: countFunctions(top.heapsightStdout) },
       diff: { ...diff, heapsightStdout: undefined },
@@ -209,6 +233,7 @@ async function main() {
     process.stderr.write(`  top: heapsight ${fmt(top.heapsight.medianSeconds)} s, pprof ${fmt(top.pprof.medianSeconds)} s; diff: heapsight ${fmt(diff.heapsight.medianSeconds)} s, pprof ${fmt(diff.pprof?.medianSeconds)} s\n`);
   }
 
+  results.loadavg.end = os.loadavg();
   if (opts.goroutine) results.goroutine = await goroutineBench(node);
 
   const stamp = results.date.replace(/[:]/g, '-').replace(/\..*/, '');
@@ -223,10 +248,11 @@ async function main() {
     fmt(e.top.pprof.peakMiB, 0),
     fmt(e.top.medianRatio, 1) + '×',
     fmt(e.floor.medianSeconds),
-    fmt(e.top.heapsight.medianSeconds / e.floor.medianSeconds, 2) + '×',
+    fmt(e.top.medianFloorRatio, 2) + '×',
     fmt(e.pprofFormat.medianSeconds),
   ]);
-  console.log(`\nheapsight top vs go tool pprof -top (${results.date}, ${results.node}, ${results.go}, ${results.cpus} CPUs; median of reps, wall s / peak RSS MiB)\n`);
+  const load = (l) => l.map((x) => x.toFixed(1)).join(' ');
+  console.log(`\nheapsight top vs ${results.pprof} -top (${results.date}, ${results.node}, ${results.cpus} CPUs, load average ${load(results.loadavg.start)} → ${load(results.loadavg.end)}; median of reps, wall s / peak RSS MiB; ratios per pair, then the median)\n`);
   console.log(table(['profile (raw)', 'heapsight s', 'MiB', 'pprof s', 'MiB', 'pprof/heapsight', 'floor s', 'heapsight/floor', 'pprof-format s'], rows));
   const diffRows = results.sizes.map((e) => [
     `${(e.rawBytes / 1e6).toFixed(1)} MB`,
@@ -236,8 +262,11 @@ async function main() {
     fmt(e.diff.pprof?.peakMiB, 0),
     e.diff.medianRatio === undefined ? '—' : fmt(e.diff.medianRatio, 1) + '×',
   ]);
-  console.log(`\nheapsight diff vs go tool pprof -top -diff_base (two seeds, same size)\n`);
+  console.log(`\nheapsight diff vs ${results.pprof} -top -diff_base (two seeds, same size)\n`);
   console.log(table(['profile (raw)', 'heapsight s', 'MiB', 'pprof s', 'MiB', 'pprof/heapsight'], diffRows));
+  const list = (xs) => (xs ? xs.map((x) => x.toFixed(2)).join(' ') : '—');
+  console.log('\nper-pair ratios (pprof / heapsight; heapsight / floor):');
+  for (const e of results.sizes) console.log(`  ${(e.rawBytes / 1e6).toFixed(1)} MB  top: ${list(e.top.ratios)};  floor: ${list(e.top.floorRatios)};  diff: ${list(e.diff.ratios)}`);
   if (results.goroutine) {
     const g = results.goroutine;
     console.log(g.skipped ? `\ngoroutine debug=2 streaming: skipped (${g.skipped})` : `\ngoroutine debug=2 streaming: ${(g.bytes / 1e6).toFixed(0)} MB, ${g.goroutines} goroutines, ${fmt(g.seconds)} s, peak ${fmt(g.peakMiB, 0)} MiB`);

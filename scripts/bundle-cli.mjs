@@ -9,7 +9,10 @@
 // assets, examples/) must not see the bundle's location. Each module's import.meta.url is rewritten to
 // the URL its tsc output has under dist/src/…, computed from the bundle's own directory at run time, so
 // the package can still be moved as a whole.
-import { chmodSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +21,8 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bin');
 const outfile = join(outdir, 'heapsight.cjs');
+const bundleFile = join(outdir, 'heapsight-bundle.cjs');
+const cacheFile = join(outdir, 'heapsight-bundle.v8cache');
 
 const importMetaUrlAsInDist = {
   name: 'import-meta-url-as-in-dist',
@@ -35,12 +40,12 @@ const importMetaUrlAsInDist = {
   },
 };
 
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  // main.ts runs itself only when it is the executed file; in the bundle it sees its dist/src path, so
-  // this entry starts it.
+// The build id ties the shipped V8 code cache to this very bundle (see the loader below).
+const buildId = randomBytes(8).toString('hex');
+const result = await build({
+  // The loader (below) calls main(); main.ts runs itself only when it is the executed file.
   stdin: {
-    contents: "import { main } from './src/cli/main.ts';\nvoid main();\n",
+    contents: "export { main } from './src/cli/main.ts';\n",
     resolveDir: root,
     sourcefile: 'heapsight-entry.ts',
     loader: 'ts',
@@ -49,11 +54,107 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outfile,
+  outfile: bundleFile,
+  write: false,
   banner: {
-    js: "#!/usr/bin/env node\nconst __heapsightModuleUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, rel)).href;",
+    js: `//heapsight-build:${buildId}\nconst __heapsightModuleUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, rel)).href;`,
   },
   plugins: [importMetaUrlAsInDist],
   logLevel: 'warning',
 });
-chmodSync(outfile, 0o755);
+const bundleSource = result.outputFiles[0].text;
+// The loader compiles the bundle with vm.Script; a dynamic import() there would need a module loader
+// callback that a code-cached script cannot have, so the bundle must have none left (esbuild turns ours
+// into lazily initialised sections).
+if (/\bimport\(/.test(bundleSource.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, ''))) throw new Error('bundle-cli: the bundle still contains import(); the vm.Script loader cannot run it');
+
+// The `bin`. Start-up is most of `heapsight top small.pb.gz` (issue 13: measured 0.2 MB top, ~20 ms of
+// ~150 ms CPU was compiling the bundle and its lazily compiled functions); a V8 code cache made at build
+// time removes that: the bundle is compiled with vm.Script and the cache's bytecode, which V8 accepts
+// only from the same V8 version and flags and rejects otherwise (then it compiles as usual, correct
+// but without the gain). V8 checks the source only by its length, so the loader uses the cache only when
+// the bundle's first line carries the build id the cache was made with.
+const loaderSource = `#!/usr/bin/env node
+'use strict';
+// heapsight's command-line entry, written by scripts/bundle-cli.mjs: runs heapsight-bundle.cjs (the whole
+// CLI) with the V8 code cache made for it at build time. See that script for why.
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Script } = require('node:vm');
+const { wrap } = require('node:module');
+const bundleFile = join(__dirname, 'heapsight-bundle.cjs');
+const source = readFileSync(bundleFile, 'utf8');
+let cachedData;
+if (source.startsWith('//heapsight-build:${buildId}\\n') && !process.env.HEAPSIGHT_NO_CODE_CACHE) {
+  try {
+    cachedData = readFileSync(join(__dirname, 'heapsight-bundle.v8cache'));
+  } catch {
+    cachedData = undefined; // a checkout built without it, or a package that lost it: compile as usual
+  }
+}
+const script = new Script(wrap(source), { filename: bundleFile, cachedData });
+const bundle = { exports: {} };
+script.runInThisContext()(bundle.exports, require, bundle, bundleFile, __dirname);
+if (require.main === module) void bundle.exports.main();
+else module.exports = { script, main: bundle.exports.main }; // scripts/bundle-cli.mjs, making the cache
+`;
+
+mkdirSync(outdir, { recursive: true });
+// Each file is written to a temporary name and renamed: \`npm pack\` (prepack) rebuilds while tests may be
+// running the old build, and a reader must see the old file or the new one, never half of one.
+function writeAtomically(file, contents, mode = 0o644) {
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, contents);
+  chmodSync(partial, mode);
+  renameSync(partial, file);
+}
+rmSync(cacheFile, { force: true });
+writeAtomically(bundleFile, bundleSource);
+writeAtomically(outfile, loaderSource, 0o755);
+
+// The cache holds bytecode for the functions compiled by the time it is made, so it is made after
+// running the commands whose start-up matters, in one process: top and diff of small profiles, analyze
+// of a recording, demo. Output is discarded; a failing run fails the build. NODE_OPTIONS is cleared so
+// the cache is made with Node's default flags, the ones an installed heapsight runs with.
+const examplesDir = join(root, 'examples');
+const recordings = readdirSync(examplesDir).filter((n) => existsSync(join(examplesDir, n, 'recording', 'recording.json'))).sort();
+const recording = join(examplesDir, recordings[0], 'recording');
+const heaps = readdirSync(join(recording, 'profiles')).filter((n) => /^heap-.*\.pb\.gz$/.test(n)).sort().map((n) => join(recording, 'profiles', n));
+const trainingRuns = [
+  ['top', heaps[heaps.length - 1]],
+  ['top', heaps[heaps.length - 1], '--json'],
+  ['diff', heaps[0], heaps[heaps.length - 1]],
+  ['analyze', recording],
+  ['demo'],
+  ['--version'],
+];
+const trainer = `
+const { writeFileSync } = require('node:fs');
+const { script, main } = require(${JSON.stringify(outfile)});
+(async () => {
+  for (const args of ${JSON.stringify(trainingRuns)}) {
+    process.argv = [process.execPath, ${JSON.stringify(outfile)}, ...args];
+    await main();
+    if (process.exitCode) throw new Error('training run failed: heapsight ' + args.join(' '));
+  }
+  writeFileSync(${JSON.stringify(cacheFile + '.tmp')}, script.createCachedData());
+})().catch((err) => { console.error(err.message); process.exit(1); });
+`;
+const env = { ...process.env, NO_COLOR: '1' };
+delete env.NODE_OPTIONS;
+const trained = spawnSync(process.execPath, ['-e', trainer], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+if (trained.status !== 0) throw new Error(`bundle-cli: making the code cache failed:\n${trained.stderr}`);
+renameSync(cacheFile + '.tmp', cacheFile);
+
+// What dist/ needs beside the bundle so that a package holding only dist/ (and the demo recordings) runs
+// with no node_modules at all: esbuild inlines every JavaScript dependency, but the HTML report reads
+// files at run time (src/report/html/render.ts): its page script and styles from next to its module
+// (dist/src/report/html/client is the first place it looks), and uPlot's built script and styles through
+// require.resolve('uplot/…') from that module, which finds dist/node_modules/uplot before the checkout's
+// node_modules. Only those two uPlot files are copied, with its package.json (resolution) and LICENSE.
+cpSync(join(root, 'src', 'report', 'html', 'client'), join(root, 'dist', 'src', 'report', 'html', 'client'), { recursive: true });
+const uplotFrom = dirname(createRequire(import.meta.url).resolve('uplot/package.json'));
+const uplotTo = join(root, 'dist', 'node_modules', 'uplot');
+rmSync(uplotTo, { recursive: true, force: true });
+mkdirSync(join(uplotTo, 'dist'), { recursive: true });
+for (const f of ['package.json', 'LICENSE', 'dist/uPlot.iife.min.js', 'dist/uPlot.min.css']) cpSync(join(uplotFrom, f), join(uplotTo, f));

@@ -7,16 +7,31 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../sources/input-error.js';
 import { EXIT_INPUT, EXIT_USAGE } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
-import { registerTop } from './commands/top.js';
-import { registerDiff } from './commands/diff.js';
-import { registerAnalyze } from './commands/analyze.js';
-import { registerDemo } from './commands/demo.js';
-import { registerWatch } from './commands/watch.js';
-import { registerCheck } from './commands/check.js';
-import { registerFleet } from './commands/fleet.js';
-import { registerRules } from './commands/rules.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (or for help and usage errors, which list
+ * them all). In the bundle a dynamically imported module is a lazily initialised section, so
+ * `heapsight top` does not initialise watch's, fleet's or demo's modules and what they import.
+ * The order here is the order `--help` lists them in.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  top: async () => (await import('./commands/top.js')).registerTop,
+  diff: async () => (await import('./commands/diff.js')).registerDiff,
+  analyze: async () => (await import('./commands/analyze.js')).registerAnalyze,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  watch: async () => (await import('./commands/watch.js')).registerWatch,
+  check: async () => (await import('./commands/check.js')).registerCheck,
+  fleet: async () => (await import('./commands/fleet.js')).registerFleet,
+  rules: async () => (await import('./commands/rules.js')).registerRules,
+};
+
+/**
+ * The program with the commands `args` (process.argv without node and the script) can reach: only the
+ * named one when the first argument names a command and help is not asked for, else all of them.
+ */
+export async function buildProgram(args: string[] = process.argv.slice(2)): Promise<Command> {
   const program = new Command();
   program
     .name('heapsight')
@@ -24,14 +39,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError(false)
     .exitOverride();
-  registerTop(program);
-  registerDiff(program);
-  registerAnalyze(program);
-  registerDemo(program);
-  registerWatch(program);
-  registerCheck(program);
-  registerFleet(program);
-  registerRules(program);
+  const first = args[0];
+  const only = first !== undefined && Object.hasOwn(COMMANDS, first) && !args.includes('--help') && !args.includes('-h') ? [first] : Object.keys(COMMANDS);
+  const registers = await Promise.all(only.map((name) => COMMANDS[name]()));
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -64,7 +75,7 @@ export async function main(): Promise<void> {
     throw err;
   });
   try {
-    await buildProgram().parseAsync(process.argv);
+    await (await buildProgram(process.argv.slice(2))).parseAsync(process.argv);
   } catch (err) {
     process.exitCode = reportFailure(err);
   }
