@@ -40,7 +40,7 @@
 //   work          --work-metric NAME: sum over NAME's label sets (NAME_total if only that exists)
 
 import type { MemorySample } from '../model/memory.js';
-import { describeBytes, InputError } from './input-error.js';
+import { describeBytes, InputError, quote } from './input-error.js';
 import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
 
 export type MetricType = 'counter' | 'gauge' | 'summary' | 'histogram' | 'gaugehistogram' | 'stateset' | 'info' | 'untyped' | 'unknown';
@@ -90,7 +90,7 @@ function parseFloatStrict(s: string): number | undefined {
 }
 
 function clip(s: string): string {
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+  return quote(s, 60);
 }
 
 class LineError extends Error {}

@@ -49,6 +49,7 @@ export function bombs(opts: { small?: boolean } = {}): FuzzInput[] {
   const prom = readFileSync(testdata + 'prometheus/go1.19-default.txt', 'utf8');
   const out: FuzzInput[] = [
     { name: 'label-invalid-code-point-debug1', bytes: Buffer.from(debug1.replace('{"role":"selector"}', '{"role":"\\U11ffff"}')), targets: ['goroutine-debug1', 'load'] },
+    { name: 'label-past-10ffff-debug1', bytes: Buffer.from(debug1.replace('{"role":"selector"}', '{"role":"\\U0011ffff"}')), targets: ['goroutine-debug1', 'load'] },
     { name: 'label-invalid-code-point-debug2', bytes: Buffer.from(debug2.replace(/\]:$/m, ', labels: {"role":"\\U11ffff"}]:')), targets: ['goroutine-debug2', 'goroutine-debug2-stream', 'load'] },
     { name: 'prometheus-last-gc-5e600000000', bytes: Buffer.from(prom.replace(/^go_memstats_last_gc_time_seconds .*$/m, 'go_memstats_last_gc_time_seconds 5e600000000')), targets: ['exposition', 'load'] },
     { name: 'prometheus-last-gc-9e+99999999', bytes: Buffer.from(prom.replace(/^go_memstats_last_gc_time_seconds .*$/m, 'go_memstats_last_gc_time_seconds 9e+99999999')), targets: ['exposition', 'load'] },
