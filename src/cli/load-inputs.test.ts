@@ -70,3 +70,25 @@ test('bad input: a text heap profile, an HTML page, a missing path, a plain dire
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Issue 11: spreading 200,000 records into push() overflowed the stack ("Maximum call stack size exceeded").
+test('200,000 gctrace cycles and JSON-lines samples load without overflowing the stack', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-big-'));
+  try {
+    const n = 200_000;
+    const gc = join(dir, 'gctrace.log');
+    const lines: string[] = [];
+    for (let i = 1; i <= n; i++) lines.push(`gc ${i} @${i}.000s 0%: 0.007+12+0.006 ms clock, 0.015+0/0.074/3.3+0.012 ms cpu, 3->5->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n`);
+    writeFileSync(gc, lines.join(''));
+    const jsonl = join(dir, 'samples.jsonl');
+    lines.length = 0;
+    for (let i = 0; i < n; i++) lines.push(`{"source":"expvar","t":${1_700_000_000_000 + i * 1000},"heapAlloc":"${1000 + i}"}\n`);
+    writeFileSync(jsonl, lines.join(''));
+    const rec = await loadInputs([gc, jsonl]);
+    assert.equal(rec.gcCycles.length, n);
+    assert.equal(rec.samples.length, n);
+    assert.equal(rec.gcCycles[n - 1].n, n);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -36,6 +36,14 @@ function nanosToMs(n: bigint): number | undefined {
   return n > 0n ? Number(n / 1_000_000n) : undefined;
 }
 
+/**
+ * `dst.push(...src)` without the spread: a spread passes every element as an argument, and V8's stack
+ * holds about 100,000 of them (200,000 gctrace cycles threw "Maximum call stack size exceeded").
+ */
+function append<T>(dst: T[], src: readonly T[]): void {
+  for (const x of src) dst.push(x);
+}
+
 /** A proc-only sample (RSS and friends, no runtime numbers). */
 function isProcOnly(s: MemorySample): boolean {
   return s.source === 'proc';
@@ -79,12 +87,12 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
       if (!isRecordingDir(path)) throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
       const r = await readRecordingDir(path);
       rec.meta ??= r.meta;
-      rec.samples.push(...r.samples);
-      rec.gcCycles.push(...r.gcCycles);
-      rec.scavenges.push(...r.scavenges);
-      rec.heapProfiles.push(...r.heapProfiles);
-      rec.goroutineSnapshots.push(...r.goroutineSnapshots);
-      rec.events.push(...r.events);
+      append(rec.samples, r.samples);
+      append(rec.gcCycles, r.gcCycles);
+      append(rec.scavenges, r.scavenges);
+      append(rec.heapProfiles, r.heapProfiles);
+      append(rec.goroutineSnapshots, r.goroutineSnapshots);
+      append(rec.events, r.events);
       lastRuntime = undefined;
       continue;
     }
@@ -123,15 +131,15 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         break;
       case 'jsonl-samples': {
         const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
-        rec.samples.push(...samples);
+        append(rec.samples, samples);
         for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
         lastRuntime = undefined;
         break;
       }
       case 'gctrace': {
         const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
-        rec.gcCycles.push(...log.gcCycles);
-        rec.scavenges.push(...log.scavenges);
+        append(rec.gcCycles, log.gcCycles);
+        append(rec.scavenges, log.scavenges);
         break;
       }
       case 'proc-status': {

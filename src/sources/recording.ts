@@ -140,7 +140,7 @@ export async function readRecordingDir(dir: string, opts: ReadRecordingOptions =
       if (kept.length < ofKind.length) {
         limited.push(`kept ${kept.length} of ${ofKind.length} ${kind === 'goroutine2' ? 'goroutine dumps' : `${kind} profiles`}, evenly spaced with the first and last, to bound memory`);
       }
-      files.push(...kept);
+      for (const f of kept) files.push(f);
     }
     files.sort((a, b) => Number(a.m[2]) - Number(b.m[2]));
     for (const { name, m } of files) {
