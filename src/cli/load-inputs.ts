@@ -23,6 +23,7 @@ import { parseProcStatus, parseSmapsRollup } from '../sources/procfs.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { isRecordingDir, readRecordingDir } from '../sources/recording.js';
 import { readSamplesJsonl } from '../sources/samples-jsonl.js';
+import { readingInput } from './report-error.js';
 
 export interface LoadOptions {
   workMetric?: string;
@@ -76,94 +77,97 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
   };
 
   for (const path of paths) {
-    let info;
-    try {
-      info = await stat(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`);
-    }
-    if (info.isDirectory()) {
-      if (!isRecordingDir(path)) throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
-      const r = await readRecordingDir(path);
-      rec.meta ??= r.meta;
-      append(rec.samples, r.samples);
-      append(rec.gcCycles, r.gcCycles);
-      append(rec.scavenges, r.scavenges);
-      append(rec.heapProfiles, r.heapProfiles);
-      append(rec.goroutineSnapshots, r.goroutineSnapshots);
-      append(rec.events, r.events);
-      lastRuntime = undefined;
-      continue;
-    }
-    if (info.size > maxBytes) throw new InputError(path, `expected at most ${maxBytes} bytes, got a ${info.size}-byte file`);
-    const raw = new Uint8Array(await readFile(path));
-    const det = detectInput(raw);
-    const bytes = () => maybeGunzip(raw, path, maxBytes);
-    switch (det.format) {
-      case 'pprof': {
-        const profile = parsePprof(raw, path, { maxBytes });
-        const t = nanosToMs(profile.timeNanos);
-        if (profile.sampleTypes.some((st) => st.type === 'goroutine')) {
-          rec.goroutineSnapshots.push({ ...goroutineSnapshotFromProfile(profile, path), t });
-        } else if (profile.sampleTypes.some((st) => st.type === 'inuse_space')) {
-          const tp: TimedProfile = { t, origin: path, profile };
-          rec.heapProfiles.push(tp);
-        } else {
-          const types = profile.sampleTypes.map((st) => `${st.type}/${st.unit}`).join(', ');
-          throw new InputError(path, `expected a heap or goroutine profile, got a profile of ${types || 'no sample types'}`);
-        }
-        break;
+    // Any error but bad input is a heapsight bug, reported with the file's name (cli/report-error.ts).
+    await readingInput(path, async () => {
+      let info;
+      try {
+        info = await stat(path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`);
       }
-      case 'goroutine-debug1':
-        rec.goroutineSnapshots.push(parseGoroutineDebug1(bytes(), path));
-        break;
-      case 'goroutine-debug2': {
-        const snap: GoroutineSnapshot = await readGoroutineDebug2(bytes(), path);
-        rec.goroutineSnapshots.push(snap);
-        break;
-      }
-      case 'expvar':
-        pushSample(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }));
-        break;
-      case 'exposition':
-        pushSample(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }));
-        break;
-      case 'jsonl-samples': {
-        const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
-        append(rec.samples, samples);
-        for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
+      if (info.isDirectory()) {
+        if (!isRecordingDir(path)) throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
+        const r = await readRecordingDir(path);
+        rec.meta ??= r.meta;
+        append(rec.samples, r.samples);
+        append(rec.gcCycles, r.gcCycles);
+        append(rec.scavenges, r.scavenges);
+        append(rec.heapProfiles, r.heapProfiles);
+        append(rec.goroutineSnapshots, r.goroutineSnapshots);
+        append(rec.events, r.events);
         lastRuntime = undefined;
-        break;
+        return;
       }
-      case 'gctrace': {
-        const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
-        append(rec.gcCycles, log.gcCycles);
-        append(rec.scavenges, log.scavenges);
-        break;
+      if (info.size > maxBytes) throw new InputError(path, `expected at most ${maxBytes} bytes, got a ${info.size}-byte file`);
+      const raw = new Uint8Array(await readFile(path));
+      const det = detectInput(raw);
+      const bytes = () => maybeGunzip(raw, path, maxBytes);
+      switch (det.format) {
+        case 'pprof': {
+          const profile = parsePprof(raw, path, { maxBytes });
+          const t = nanosToMs(profile.timeNanos);
+          if (profile.sampleTypes.some((st) => st.type === 'goroutine')) {
+            rec.goroutineSnapshots.push({ ...goroutineSnapshotFromProfile(profile, path), t });
+          } else if (profile.sampleTypes.some((st) => st.type === 'inuse_space')) {
+            const tp: TimedProfile = { t, origin: path, profile };
+            rec.heapProfiles.push(tp);
+          } else {
+            const types = profile.sampleTypes.map((st) => `${st.type}/${st.unit}`).join(', ');
+            throw new InputError(path, `expected a heap or goroutine profile, got a profile of ${types || 'no sample types'}`);
+          }
+          break;
+        }
+        case 'goroutine-debug1':
+          rec.goroutineSnapshots.push(parseGoroutineDebug1(bytes(), path));
+          break;
+        case 'goroutine-debug2': {
+          const snap: GoroutineSnapshot = await readGoroutineDebug2(bytes(), path);
+          rec.goroutineSnapshots.push(snap);
+          break;
+        }
+        case 'expvar':
+          pushSample(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }));
+          break;
+        case 'exposition':
+          pushSample(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }));
+          break;
+        case 'jsonl-samples': {
+          const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
+          append(rec.samples, samples);
+          for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
+          lastRuntime = undefined;
+          break;
+        }
+        case 'gctrace': {
+          const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
+          append(rec.gcCycles, log.gcCycles);
+          append(rec.scavenges, log.scavenges);
+          break;
+        }
+        case 'proc-status': {
+          const st = parseProcStatus(bytes(), path);
+          const s: MemorySample = { source: 'proc' };
+          for (const [k, v] of Object.entries(st)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
+          pushSample(s);
+          break;
+        }
+        case 'smaps-rollup': {
+          const r = parseSmapsRollup(bytes(), path);
+          const s: MemorySample = { source: 'proc' };
+          if (r.rss !== undefined) s.rss = r.rss;
+          if (r.lazyFree !== undefined) s.lazyFree = r.lazyFree;
+          if (r.swap !== undefined) s.swap = r.swap;
+          pushSample(s);
+          break;
+        }
+        case 'heap-debug1':
+        case 'html':
+        case 'unknown':
+        default:
+          throw new InputError(path, `expected a profile, goroutine dump, /debug/vars or /metrics snapshot, gctrace log, /proc file or samples.jsonl, got ${det.note ?? describeBytes(raw)}`);
       }
-      case 'proc-status': {
-        const st = parseProcStatus(bytes(), path);
-        const s: MemorySample = { source: 'proc' };
-        for (const [k, v] of Object.entries(st)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
-        pushSample(s);
-        break;
-      }
-      case 'smaps-rollup': {
-        const r = parseSmapsRollup(bytes(), path);
-        const s: MemorySample = { source: 'proc' };
-        if (r.rss !== undefined) s.rss = r.rss;
-        if (r.lazyFree !== undefined) s.lazyFree = r.lazyFree;
-        if (r.swap !== undefined) s.swap = r.swap;
-        pushSample(s);
-        break;
-      }
-      case 'heap-debug1':
-      case 'html':
-      case 'unknown':
-      default:
-        throw new InputError(path, `expected a profile, goroutine dump, /debug/vars or /metrics snapshot, gctrace log, /proc file or samples.jsonl, got ${det.note ?? describeBytes(raw)}`);
-    }
+    });
   }
   return rec;
 }
