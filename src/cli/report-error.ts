@@ -12,12 +12,15 @@ import { UsageError } from './usage-error.js';
 export class InternalError extends Error {
   readonly input: string;
   readonly original: unknown;
-  constructor(input: string, original: unknown) {
+  /** What heapsight was doing with the input: "reading", "analysing". */
+  readonly doing: string;
+  constructor(input: string, original: unknown, doing = 'reading') {
     const what = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
     super(what);
     this.name = 'InternalError';
     this.input = input;
     this.original = original;
+    this.doing = doing;
   }
 }
 
@@ -25,12 +28,12 @@ export class InternalError extends Error {
  * Run `fn`, which reads `input`; an error that is neither bad input nor bad usage becomes an
  * InternalError naming the input. Errors that already name an input pass through.
  */
-export async function readingInput<T>(input: string, fn: () => T | Promise<T>): Promise<T> {
+export async function readingInput<T>(input: string, fn: () => T | Promise<T>, doing = 'reading'): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof InputError || err instanceof UsageError || err instanceof InternalError || err instanceof CommanderError) throw err;
-    throw new InternalError(input, err);
+    throw new InternalError(input, err, doing);
   }
 }
 
@@ -65,7 +68,7 @@ export function reportFailure(err: unknown, stderr: (s: string) => void = (s) =>
     if (process.env.HEAPSIGHT_DEBUG && err instanceof Error && err.stack) stderr(err.stack + '\n');
     return EXIT_INPUT;
   }
-  const input = err instanceof InternalError ? ` while reading ${err.input}` : '';
+  const input = err instanceof InternalError ? ` while ${err.doing} ${err.input}` : '';
   const original = err instanceof InternalError ? err.original : err;
   const message = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
   const debug = process.env.HEAPSIGHT_DEBUG;

@@ -2,6 +2,7 @@
 // goroutine dumps, /debug/vars or /metrics snapshots, gctrace logs, /proc files, samples.jsonl — in
 // any mix. Heavy modules are imported inside the action to keep start-up fast for other commands.
 import type { Command } from 'commander';
+import { readingInput } from '../report-error.js';
 
 export interface AnalyzeCommandOptions {
   json?: boolean;
@@ -38,7 +39,7 @@ export function registerAnalyze(program: Command): void {
         import('../../report/terminal.js'),
       ]);
       const rec = await loadInputs(paths, { workMetric: opts.workMetric });
-      const findings = analyzeRecording(rec, { workMetric: opts.workMetric });
+      const findings = await readingInput(paths.join(' '), () => analyzeRecording(rec, { workMetric: opts.workMetric }), 'analysing');
       if (opts.html || opts.md) {
         const { writeReportFiles } = await import('../../report/write-reports.js');
         writeReportFiles({ findings, recording: rec }, { html: opts.html, md: opts.md });
