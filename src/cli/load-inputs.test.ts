@@ -4,7 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../sources/input-error.js';
@@ -88,6 +89,21 @@ test('200,000 gctrace cycles and JSON-lines samples load without overflowing the
     assert.equal(rec.gcCycles.length, n);
     assert.equal(rec.samples.length, n);
     assert.equal(rec.gcCycles[n - 1].n, n);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a debug=2 dump is streamed from its file, gzip or plain, with the same result', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-d2-'));
+  try {
+    const text = readFileSync(td('goroutine/debug2.txt'));
+    const gz = join(dir, 'dump.gz');
+    writeFileSync(gz, gzipSync(text));
+    const [plain, zipped] = [await loadInputs([td('goroutine/debug2.txt')]), await loadInputs([gz])];
+    assert.equal(plain.goroutineSnapshots.length, 1);
+    assert.ok(plain.goroutineSnapshots[0].total > 0);
+    assert.deepEqual(zipped.goroutineSnapshots[0].groups, plain.goroutineSnapshots[0].groups);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

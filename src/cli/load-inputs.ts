@@ -7,7 +7,8 @@
 // and a /proc file given right after a runtime snapshot (vars-1.json status-1 vars-2.json status-2 …)
 // is merged into that snapshot, since a lone RSS is useless without the Go numbers of the same moment.
 
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { GoroutineSnapshot } from '../model/goroutines.js';
 import type { MemorySample } from '../model/memory.js';
 import { emptyRecording, type Recording, type TimedProfile } from '../model/recording.js';
@@ -32,6 +33,19 @@ export interface LoadOptions {
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024;
+/** What format detection looks at: one byte more than its 64 KiB text head, so it can tell "whole". */
+const DETECT_HEAD_BYTES = 64 * 1024 + 1;
+
+async function readHead(path: string, n: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return new Uint8Array(buf.buffer, buf.byteOffset, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
 
 function nanosToMs(n: bigint): number | undefined {
   return n > 0n ? Number(n / 1_000_000n) : undefined;
@@ -100,8 +114,15 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         return;
       }
       if (info.size > maxBytes) throw new InputError(path, `expected at most ${maxBytes} bytes, got a ${info.size}-byte file`);
-      const raw = new Uint8Array(await readFile(path));
-      const det = detectInput(raw);
+      // Detect from the head, then read what must be held; a debug=2 dump is streamed from the file
+      // (gzip or not), so a dump of hundreds of MB costs its distinct stacks, not its size.
+      const head = await readHead(path, DETECT_HEAD_BYTES);
+      const det = detectInput(head);
+      if (det.format === 'goroutine-debug2') {
+        rec.goroutineSnapshots.push(await readGoroutineDebug2(createReadStream(path), path, { maxBytes }));
+        return;
+      }
+      const raw = head.length >= info.size ? head : new Uint8Array(await readFile(path));
       const bytes = () => maybeGunzip(raw, path, maxBytes);
       switch (det.format) {
         case 'pprof': {
@@ -121,12 +142,7 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         case 'goroutine-debug1':
           rec.goroutineSnapshots.push(parseGoroutineDebug1(bytes(), path));
           break;
-        case 'goroutine-debug2': {
-          const snap: GoroutineSnapshot = await readGoroutineDebug2(bytes(), path);
-          rec.goroutineSnapshots.push(snap);
-          break;
-        }
-        case 'expvar':
+          case 'expvar':
           pushSample(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }));
           break;
         case 'exposition':
