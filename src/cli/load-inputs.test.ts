@@ -108,3 +108,17 @@ test('a debug=2 dump is streamed from its file, gzip or plain, with the same res
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an input read whole past its cap is refused before it is read, naming the cap and the flag', async () => {
+  const gc = td('gctrace/go1.19-madvdontneed0.stderr.txt');
+  await assert.rejects(loadInputs([gc], { maxHeldBytes: 1000 }), (e: unknown) => e instanceof InputError && /^.*madvdontneed0\.stderr\.txt: file is \d+ bytes, past the 1000-byte cap for an input analyze reads whole \(raise --max-bytes if this is expected\)$/.test(e.message));
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-cap-'));
+  try {
+    // Compressed under the cap, inflating past it: stopped at the cap.
+    const gz = join(dir, 'gctrace.gz');
+    writeFileSync(gz, gzipSync(readFileSync(gc)));
+    await assert.rejects(loadInputs([gz], { maxHeldBytes: 20_000 }), (e: unknown) => e instanceof InputError && /gzip data inflates past the 20000-byte cap/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
