@@ -128,8 +128,7 @@ export function readSamplesJsonl(input: Uint8Array | string, origin: string, opt
     } else if (typeof v.source === 'string') {
       samples.push(memorySampleFromLine(line, origin));
     } else {
-      const keys = Object.keys(v).slice(0, 5).join(', ');
-      throw new InputError(lineOrigin, `expected a memory sample, a /debug/vars body or a MemStats object, got an object with keys ${keys || '(none)'}`);
+      throw new InputError(lineOrigin, `expected a memory sample, a /debug/vars body or a MemStats object, got ${quote(v)}`);
     }
   }
   const notes: string[] = [];

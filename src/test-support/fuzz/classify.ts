@@ -1,8 +1,10 @@
 // What counts as a clean input error message: one line, no control characters, and not a paste of a
 // huge value (the origin plus what was expected and found fits in a terminal line or two).
 
-/** Longest message accepted: origin (a path) + expected + ~120 characters of what was found. */
-export const MAX_MESSAGE_CHARS = 1000;
+import { MAX_MESSAGE_CHARS as CUT } from '../../sources/input-error.js';
+
+/** Longest message accepted: InputError's own cut plus its "… (N more characters)" note. */
+export const MAX_MESSAGE_CHARS = CUT + 40;
 
 export function messageProblem(message: string): string | undefined {
   // eslint-disable-next-line no-control-regex
