@@ -5,3 +5,5 @@ export const EXIT_LEAK = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INCONCLUSIVE = 3;
 export const EXIT_INPUT = 4;
+/** A bug in heapsight (an error that is not bad input), as EX_SOFTWARE in sysexits.h. */
+export const EXIT_INTERNAL = 70;

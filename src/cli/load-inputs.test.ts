@@ -4,7 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../sources/input-error.js';
@@ -66,6 +67,57 @@ test('bad input: a text heap profile, an HTML page, a missing path, a plain dire
     await assert.rejects(loadInputs([html]), (e: unknown) => e instanceof InputError && e.message.includes(html) && /HTML page/.test(e.message));
     await assert.rejects(loadInputs([join(dir, 'nope')]), (e: unknown) => e instanceof InputError && /no such file/.test(e.message));
     await assert.rejects(loadInputs([dir]), (e: unknown) => e instanceof InputError && /recording directory/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Issue 11: spreading 200,000 records into push() overflowed the stack ("Maximum call stack size exceeded").
+test('200,000 gctrace cycles and JSON-lines samples load without overflowing the stack', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-big-'));
+  try {
+    const n = 200_000;
+    const gc = join(dir, 'gctrace.log');
+    const lines: string[] = [];
+    for (let i = 1; i <= n; i++) lines.push(`gc ${i} @${i}.000s 0%: 0.007+12+0.006 ms clock, 0.015+0/0.074/3.3+0.012 ms cpu, 3->5->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n`);
+    writeFileSync(gc, lines.join(''));
+    const jsonl = join(dir, 'samples.jsonl');
+    lines.length = 0;
+    for (let i = 0; i < n; i++) lines.push(`{"source":"expvar","t":${1_700_000_000_000 + i * 1000},"heapAlloc":"${1000 + i}"}\n`);
+    writeFileSync(jsonl, lines.join(''));
+    const rec = await loadInputs([gc, jsonl]);
+    assert.equal(rec.gcCycles.length, n);
+    assert.equal(rec.samples.length, n);
+    assert.equal(rec.gcCycles[n - 1].n, n);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a debug=2 dump is streamed from its file, gzip or plain, with the same result', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-d2-'));
+  try {
+    const text = readFileSync(td('goroutine/debug2.txt'));
+    const gz = join(dir, 'dump.gz');
+    writeFileSync(gz, gzipSync(text));
+    const [plain, zipped] = [await loadInputs([td('goroutine/debug2.txt')]), await loadInputs([gz])];
+    assert.equal(plain.goroutineSnapshots.length, 1);
+    assert.ok(plain.goroutineSnapshots[0].total > 0);
+    assert.deepEqual(zipped.goroutineSnapshots[0].groups, plain.goroutineSnapshots[0].groups);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an input read whole past its cap is refused before it is read, naming the cap and the flag', async () => {
+  const gc = td('gctrace/go1.19-madvdontneed0.stderr.txt');
+  await assert.rejects(loadInputs([gc], { maxHeldBytes: 1000 }), (e: unknown) => e instanceof InputError && /^.*madvdontneed0\.stderr\.txt: file is \d+ bytes, past the 1000-byte cap for an input analyze reads whole \(raise --max-bytes if this is expected\)$/.test(e.message));
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-cap-'));
+  try {
+    // Compressed under the cap, inflating past it: stopped at the cap.
+    const gz = join(dir, 'gctrace.gz');
+    writeFileSync(gz, gzipSync(readFileSync(gc)));
+    await assert.rejects(loadInputs([gz], { maxHeldBytes: 20_000 }), (e: unknown) => e instanceof InputError && /gzip data inflates past the 20000-byte cap/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,7 +7,8 @@
 // and a /proc file given right after a runtime snapshot (vars-1.json status-1 vars-2.json status-2 …)
 // is merged into that snapshot, since a lone RSS is useless without the Go numbers of the same moment.
 
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { GoroutineSnapshot } from '../model/goroutines.js';
 import type { MemorySample } from '../model/memory.js';
 import { emptyRecording, type Recording, type TimedProfile } from '../model/recording.js';
@@ -23,17 +24,49 @@ import { parseProcStatus, parseSmapsRollup } from '../sources/procfs.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { isRecordingDir, readRecordingDir } from '../sources/recording.js';
 import { readSamplesJsonl } from '../sources/samples-jsonl.js';
+import { readingInput } from './report-error.js';
 
 export interface LoadOptions {
   workMetric?: string;
-  /** Largest file (and inflated size) accepted, bytes. */
+  /** Largest streamed input (a debug=2 dump, inflated), bytes. */
   maxBytes?: number;
+  /** Largest input read whole (file and inflated size), bytes (`analyze --max-bytes`). */
+  maxHeldBytes?: number;
 }
 
+/** Cap on a streamed input (a debug=2 dump): memory follows its distinct stacks, not its size. */
 const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024;
+/**
+ * Cap on an input that is parsed whole (profiles, /debug/vars, /metrics, gctrace, JSON lines). Such a
+ * reader holds the text and a model of 8–13 times its size (measured peak RSS of the loader: 27 MB of
+ * gctrace 251 MiB, 16 MB of JSON lines 223 MiB, 109 MB of /debug/vars 1,444 MiB), so 48 MiB keeps
+ * `analyze` well under 1 GiB; --max-bytes raises it for a machine that has the memory.
+ */
+export const DEFAULT_MAX_HELD_BYTES = 48 * 1024 * 1024;
+/** What format detection looks at: one byte more than its 64 KiB text head, so it can tell "whole". */
+const DETECT_HEAD_BYTES = 64 * 1024 + 1;
+
+async function readHead(path: string, n: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return new Uint8Array(buf.buffer, buf.byteOffset, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
 
 function nanosToMs(n: bigint): number | undefined {
   return n > 0n ? Number(n / 1_000_000n) : undefined;
+}
+
+/**
+ * `dst.push(...src)` without the spread: a spread passes every element as an argument, and V8's stack
+ * holds about 100,000 of them (200,000 gctrace cycles threw "Maximum call stack size exceeded").
+ */
+function append<T>(dst: T[], src: readonly T[]): void {
+  for (const x of src) dst.push(x);
 }
 
 /** A proc-only sample (RSS and friends, no runtime numbers). */
@@ -52,6 +85,7 @@ function mergeProc(into: MemorySample, proc: MemorySample): void {
 export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promise<Recording> {
   const rec = emptyRecording();
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxHeld = opts.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
   let lastRuntime: MemorySample | undefined;
   const pushSample = (s: MemorySample) => {
     if (isProcOnly(s) && lastRuntime && lastRuntime.rss === undefined && (s.t === undefined || lastRuntime.t === undefined || s.t === lastRuntime.t)) {
@@ -68,94 +102,101 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
   };
 
   for (const path of paths) {
-    let info;
-    try {
-      info = await stat(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`);
-    }
-    if (info.isDirectory()) {
-      if (!isRecordingDir(path)) throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
-      const r = await readRecordingDir(path);
-      rec.meta ??= r.meta;
-      rec.samples.push(...r.samples);
-      rec.gcCycles.push(...r.gcCycles);
-      rec.scavenges.push(...r.scavenges);
-      rec.heapProfiles.push(...r.heapProfiles);
-      rec.goroutineSnapshots.push(...r.goroutineSnapshots);
-      rec.events.push(...r.events);
-      lastRuntime = undefined;
-      continue;
-    }
-    if (info.size > maxBytes) throw new InputError(path, `expected at most ${maxBytes} bytes, got a ${info.size}-byte file`);
-    const raw = new Uint8Array(await readFile(path));
-    const det = detectInput(raw);
-    const bytes = () => maybeGunzip(raw, path, maxBytes);
-    switch (det.format) {
-      case 'pprof': {
-        const profile = parsePprof(raw, path, { maxBytes });
-        const t = nanosToMs(profile.timeNanos);
-        if (profile.sampleTypes.some((st) => st.type === 'goroutine')) {
-          rec.goroutineSnapshots.push({ ...goroutineSnapshotFromProfile(profile, path), t });
-        } else if (profile.sampleTypes.some((st) => st.type === 'inuse_space')) {
-          const tp: TimedProfile = { t, origin: path, profile };
-          rec.heapProfiles.push(tp);
-        } else {
-          const types = profile.sampleTypes.map((st) => `${st.type}/${st.unit}`).join(', ');
-          throw new InputError(path, `expected a heap or goroutine profile, got a profile of ${types || 'no sample types'}`);
-        }
-        break;
+    // Any error but bad input is a heapsight bug, reported with the file's name (cli/report-error.ts).
+    await readingInput(path, async () => {
+      let info;
+      try {
+        info = await stat(path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`);
       }
-      case 'goroutine-debug1':
-        rec.goroutineSnapshots.push(parseGoroutineDebug1(bytes(), path));
-        break;
-      case 'goroutine-debug2': {
-        const snap: GoroutineSnapshot = await readGoroutineDebug2(bytes(), path);
-        rec.goroutineSnapshots.push(snap);
-        break;
-      }
-      case 'expvar':
-        pushSample(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }));
-        break;
-      case 'exposition':
-        pushSample(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }));
-        break;
-      case 'jsonl-samples': {
-        const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
-        rec.samples.push(...samples);
-        for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
+      if (info.isDirectory()) {
+        if (!isRecordingDir(path)) throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
+        const r = await readRecordingDir(path);
+        rec.meta ??= r.meta;
+        append(rec.samples, r.samples);
+        append(rec.gcCycles, r.gcCycles);
+        append(rec.scavenges, r.scavenges);
+        append(rec.heapProfiles, r.heapProfiles);
+        append(rec.goroutineSnapshots, r.goroutineSnapshots);
+        append(rec.events, r.events);
         lastRuntime = undefined;
-        break;
+        return;
       }
-      case 'gctrace': {
-        const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
-        rec.gcCycles.push(...log.gcCycles);
-        rec.scavenges.push(...log.scavenges);
-        break;
+      if (info.size > maxBytes) throw new InputError(path, `expected at most ${maxBytes} bytes, got a ${info.size}-byte file`);
+      // Detect from the head, then read what must be held; a debug=2 dump is streamed from the file
+      // (gzip or not), so a dump of hundreds of MB costs its distinct stacks, not its size.
+      const head = await readHead(path, DETECT_HEAD_BYTES);
+      const det = detectInput(head);
+      if (det.format === 'goroutine-debug2') {
+        rec.goroutineSnapshots.push(await readGoroutineDebug2(createReadStream(path), path, { maxBytes }));
+        return;
       }
-      case 'proc-status': {
-        const st = parseProcStatus(bytes(), path);
-        const s: MemorySample = { source: 'proc' };
-        for (const [k, v] of Object.entries(st)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
-        pushSample(s);
-        break;
+      // Refused before reading: compressed, it would inflate past the cap anyway.
+      if (info.size > maxHeld) throw new InputError(path, `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`);
+      const raw = head.length >= info.size ? head : new Uint8Array(await readFile(path));
+      const bytes = () => maybeGunzip(raw, path, maxHeld);
+      switch (det.format) {
+        case 'pprof': {
+          const profile = parsePprof(raw, path, { maxBytes: maxHeld });
+          const t = nanosToMs(profile.timeNanos);
+          if (profile.sampleTypes.some((st) => st.type === 'goroutine')) {
+            rec.goroutineSnapshots.push({ ...goroutineSnapshotFromProfile(profile, path), t });
+          } else if (profile.sampleTypes.some((st) => st.type === 'inuse_space')) {
+            const tp: TimedProfile = { t, origin: path, profile };
+            rec.heapProfiles.push(tp);
+          } else {
+            const types = profile.sampleTypes.map((st) => `${st.type}/${st.unit}`).join(', ');
+            throw new InputError(path, `expected a heap or goroutine profile, got a profile of ${types || 'no sample types'}`);
+          }
+          break;
+        }
+        case 'goroutine-debug1':
+          rec.goroutineSnapshots.push(parseGoroutineDebug1(bytes(), path));
+          break;
+          case 'expvar':
+          pushSample(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }));
+          break;
+        case 'exposition':
+          pushSample(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }));
+          break;
+        case 'jsonl-samples': {
+          const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
+          append(rec.samples, samples);
+          for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
+          lastRuntime = undefined;
+          break;
+        }
+        case 'gctrace': {
+          const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
+          append(rec.gcCycles, log.gcCycles);
+          append(rec.scavenges, log.scavenges);
+          break;
+        }
+        case 'proc-status': {
+          const st = parseProcStatus(bytes(), path);
+          const s: MemorySample = { source: 'proc' };
+          for (const [k, v] of Object.entries(st)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
+          pushSample(s);
+          break;
+        }
+        case 'smaps-rollup': {
+          const r = parseSmapsRollup(bytes(), path);
+          const s: MemorySample = { source: 'proc' };
+          if (r.rss !== undefined) s.rss = r.rss;
+          if (r.lazyFree !== undefined) s.lazyFree = r.lazyFree;
+          if (r.swap !== undefined) s.swap = r.swap;
+          pushSample(s);
+          break;
+        }
+        case 'heap-debug1':
+        case 'html':
+        case 'unknown':
+        default:
+          throw new InputError(path, `expected a profile, goroutine dump, /debug/vars or /metrics snapshot, gctrace log, /proc file or samples.jsonl, got ${det.note ?? describeBytes(raw)}`);
       }
-      case 'smaps-rollup': {
-        const r = parseSmapsRollup(bytes(), path);
-        const s: MemorySample = { source: 'proc' };
-        if (r.rss !== undefined) s.rss = r.rss;
-        if (r.lazyFree !== undefined) s.lazyFree = r.lazyFree;
-        if (r.swap !== undefined) s.swap = r.swap;
-        pushSample(s);
-        break;
-      }
-      case 'heap-debug1':
-      case 'html':
-      case 'unknown':
-      default:
-        throw new InputError(path, `expected a profile, goroutine dump, /debug/vars or /metrics snapshot, gctrace log, /proc file or samples.jsonl, got ${det.note ?? describeBytes(raw)}`);
-    }
+    });
   }
   return rec;
 }

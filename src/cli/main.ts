@@ -3,10 +3,8 @@
 // heavy modules are imported inside its action so that `heapsight top small.pb.gz` pays only for what
 // it uses (Node start-up is most of the cost on small profiles).
 
-import { Command, CommanderError } from 'commander';
-import { InputError } from '../sources/input-error.js';
-import { EXIT_INPUT, EXIT_USAGE } from './exit-codes.js';
-import { UsageError } from './usage-error.js';
+import { Command } from 'commander';
+import { reportFailure } from './report-error.js';
 
 type Register = (program: Command) => void;
 
@@ -46,25 +44,7 @@ export async function buildProgram(args: string[] = process.argv.slice(2)): Prom
   return program;
 }
 
-/** Turn any failure into one line on stderr and an exit code; stacks only with HEAPSIGHT_DEBUG=1. */
-export function reportFailure(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // Commander has already printed its message (or help/version, which exit 0).
-    return err.exitCode === 0 ? 0 : EXIT_USAGE;
-  }
-  if (err instanceof UsageError) {
-    process.stderr.write(`heapsight: ${err.message}\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof InputError) {
-    process.stderr.write(`heapsight: ${err.message}\n`);
-    return EXIT_INPUT;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`heapsight: ${message.split('\n')[0]}\n`);
-  if (process.env.HEAPSIGHT_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-  return EXIT_INPUT;
-}
+export { reportFailure };
 
 /** Run the CLI on process.argv (the bundle in dist/bin/ calls this; see scripts/bundle-cli.mjs). */
 export async function main(): Promise<void> {

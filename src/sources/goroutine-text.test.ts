@@ -278,3 +278,20 @@ test('debug=2: a 300 MB dump streams in well under 300 MiB of peak memory', { ti
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Issue 11: `\U11ffff` in a label threw RangeError (Invalid code point) out of the reader.
+test('labels with escapes Go never prints decode to U+FFFD or count as malformed, never throw', async () => {
+  assert.deepEqual(parseGoLabels('{"role":"\\U0011ffff", "s":"\\ud800", "ok":"\\u00e9\\101"}'), { role: '\ufffd', s: '\ufffd', ok: 'éA' });
+  // Too few digits (the fuzzer's `\U11ffff"}` read the quote and brace as digits) is malformed.
+  assert.equal(parseGoLabels('{"role":"\\U11ffff"}'), undefined);
+  assert.equal(parseGoLabels('{"role":"\\xzz"}'), undefined);
+  assert.equal(parseGoLabels('{"role":"\\U1"}'), undefined);
+  assert.equal(parseGoLabels('{"role":"\\777"}'), undefined);
+  const d1 = debug1.toString('utf8').replace('{"role":"selector"}', '{"role":"\\U0011ffff"}');
+  assert.ok(parseGoroutineDebug1(d1, 'd1.txt').groups.some((g) => g.labels?.role === '\ufffd'));
+  const d2 = debug2Text.replace(/\]:$/m, ', labels: {"role":"\\U0011ffff"}]:');
+  const s = await readGoroutineDebug2(Readable.from([Buffer.from(d2)]), 'd2.txt');
+  assert.ok(s.groups.some((g) => g.labels?.role === '\ufffd'));
+  const bad = debug1.toString('utf8').replace('{"role":"selector"}', '{"role":"\\xzz\r\x1b[2J"}');
+  assert.throws(() => parseGoroutineDebug1(bad, 'd1.txt'), (e: unknown) => e instanceof InputError && /^d1\.txt: line \d+: malformed labels "# labels: .*\\r\\x1b\[2J/.test(e.message));
+});

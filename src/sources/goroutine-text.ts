@@ -7,7 +7,7 @@
 // the number of distinct (state, stack, creator) groups, not the dump size.
 
 import { gunzipStream } from './gzip.js';
-import { describeBytes, InputError } from './input-error.js';
+import { describeBytes, InputError, quote } from './input-error.js';
 import { headBytes, textFromInput } from './text-input.js';
 import type { Frame } from '../model/frame.js';
 import type { GoroutineGroup, GoroutineSnapshot } from '../model/goroutines.js';
@@ -43,7 +43,18 @@ export function parseGoLabels(text: string): Record<string, string> | undefined 
     if (s[i] !== '"') return undefined;
     i++;
     const bytes: number[] = [];
-    const pushCodePoint = (cp: number) => bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+    const pushCodePoint = (cp: number) => {
+      // Go's %q never prints an escape for a code point past U+10FFFF or a surrogate, so one means the
+      // dump was edited or damaged; the label is shown as U+FFFD (what Go's UTF-8 decoding yields for a
+      // bad sequence) rather than the whole dump being rejected for a label, which only names a group.
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
+      const enc = Buffer.from(String.fromCodePoint(cp), 'utf8');
+      for (const b of enc) bytes.push(b);
+    };
+    const digits = (n: number, re: RegExp): string | undefined => {
+      const d = s.slice(i, i + n);
+      return d.length === n && re.test(d) ? d : undefined;
+    };
     while (i < s.length && s[i] !== '"') {
       const c = s[i];
       if (c !== '\\') {
@@ -56,15 +67,21 @@ export function parseGoLabels(text: string): Record<string, string> | undefined 
       const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '\\': 92, '"': 34, "'": 39 };
       if (e in simple) bytes.push(simple[e]);
       else if (e === 'x') {
-        bytes.push(parseInt(s.slice(i, i + 2), 16));
+        const d = digits(2, /^[0-9a-fA-F]+$/);
+        if (d === undefined) return undefined;
+        bytes.push(parseInt(d, 16));
         i += 2;
       } else if (e === 'u' || e === 'U') {
-        const n = e === 'u' ? 4 : 8;
-        pushCodePoint(parseInt(s.slice(i, i + n), 16));
-        i += n;
+        const d = digits(e === 'u' ? 4 : 8, /^[0-9a-fA-F]+$/);
+        if (d === undefined) return undefined;
+        pushCodePoint(parseInt(d, 16));
+        i += d.length;
       } else if (e >= '0' && e <= '7') {
-        bytes.push(parseInt(s.slice(i - 1, i + 2), 8));
-        i += 2;
+        i -= 1;
+        const d = digits(3, /^[0-7]+$/);
+        if (d === undefined || parseInt(d, 8) > 0xff) return undefined;
+        bytes.push(parseInt(d, 8));
+        i += 3;
       } else return undefined;
     }
     if (s[i] !== '"') return undefined;
@@ -194,18 +211,18 @@ export function parseGoroutineDebug1(input: Uint8Array | string, origin: string,
       continue;
     }
     if (!current) {
-      throw new InputError(origin, `line ${i + 1}: expected "N @ 0x..." starting a group, got ${JSON.stringify(line.slice(0, 80))}`);
+      throw new InputError(origin, `line ${i + 1}: expected "N @ 0x..." starting a group, got ${quote(line)}`);
     }
     if (line.startsWith('# labels:')) {
       const labels = parseGoLabels(line.slice('# labels:'.length));
-      if (!labels) throw new InputError(origin, `line ${i + 1}: malformed labels ${JSON.stringify(line.slice(0, 80))}`);
+      if (!labels) throw new InputError(origin, `line ${i + 1}: malformed labels ${quote(line)}`);
       current.labels = labels;
       continue;
     }
     if (line.startsWith('#')) {
       // "#", pc, func+off, file:line — split the first three on whitespace runs, keep the rest whole.
       const m = /^#\s+(0x[0-9a-fA-F]+)(?:\s+(\S+)\s+(.*\S))?\s*$/.exec(line);
-      if (!m) throw new InputError(origin, `line ${i + 1}: malformed frame line ${JSON.stringify(line.slice(0, 80))}`);
+      if (!m) throw new InputError(origin, `line ${i + 1}: malformed frame line ${quote(line)}`);
       if (m[2] === undefined) {
         // The runtime prints only the PC when it has no symbol for it.
         current.stack.push(frames.get(m[1], '', 0));
@@ -213,11 +230,11 @@ export function parseGoroutineDebug1(input: Uint8Array | string, origin: string,
       }
       const fn = m[2].replace(/\+0x[0-9a-fA-F]+$/, '');
       const fl = splitFileLine(m[3]);
-      if (!fl) throw new InputError(origin, `line ${i + 1}: expected "file:line" at the end of the frame line, got ${JSON.stringify(m[3].slice(0, 80))}`);
+      if (!fl) throw new InputError(origin, `line ${i + 1}: expected "file:line" at the end of the frame line, got ${quote(m[3])}`);
       current.stack.push(frames.get(fn, fl.file, fl.line));
       continue;
     }
-    throw new InputError(origin, `line ${i + 1}: expected a "#" frame line, got ${JSON.stringify(line.slice(0, 80))}`);
+    throw new InputError(origin, `line ${i + 1}: expected a "#" frame line, got ${quote(line)}`);
   }
   finish();
   if (seen !== total) {
@@ -476,7 +493,7 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     if (pendingFn !== undefined) {
       const fl = parseFileLine(text);
       if (!fl) {
-        throw new InputError(origin, `line ${line.no}: expected "<tab>file:line" after the frame at line ${pendingLine}, got ${JSON.stringify(text.slice(0, 80))}`);
+        throw new InputError(origin, `line ${line.no}: expected "<tab>file:line" after the frame at line ${pendingLine}, got ${quote(text)}`);
       }
       if (!line.terminated && !fl.hasOffset && !pendingFn.endsWith('(...)')) {
         throw new InputError(origin, `truncated at byte ${line.offset + Buffer.byteLength(text)}: the last line ends without a newline in the middle of a frame`);
@@ -503,7 +520,7 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
       }
     }
     if (!hdr) {
-      throw new InputError(origin, `line ${line.no}: expected a goroutine header like "goroutine 1 [running]:", got ${JSON.stringify(text.slice(0, 80))}`);
+      throw new InputError(origin, `line ${line.no}: expected a goroutine header like "goroutine 1 [running]:", got ${quote(text)}`);
     }
     if (text.startsWith('created by ')) {
       pendingFn = text.slice('created by '.length).replace(/ in goroutine \d+$/, '');
@@ -518,7 +535,7 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     }
     const fn = stripArgs(text);
     if (fn === undefined || text.startsWith('\t')) {
-      throw new InputError(origin, `line ${line.no}: expected a function call line like "main.worker(0x1)", got ${JSON.stringify(text.slice(0, 80))}`);
+      throw new InputError(origin, `line ${line.no}: expected a function call line like "main.worker(0x1)", got ${quote(text)}`);
     }
     // Inlined frames print "(...)" for arguments; keep the marker until the file line is read.
     pendingFn = text.endsWith('(...)') ? fn + '(...)' : fn;

@@ -7,10 +7,61 @@ export class InputError extends Error {
   readonly origin: string;
 
   constructor(origin: string, message: string) {
-    super(`${origin}: ${message}`);
+    // The last line of defence for "one clean line": whatever a reader pasted in, control characters
+    // are shown escaped and the whole is cut. Readers quote the values they show with `quote()`.
+    super(cutText(escapeControls(`${origin}: ${message}`), MAX_MESSAGE_CHARS));
     this.name = 'InputError';
     this.origin = origin;
   }
+}
+
+/** Most characters of an offending value shown in a message: enough to recognise it, not a paste. */
+export const MAX_SHOWN_CHARS = 120;
+/** Cap on a whole message (origin, expected, found); a long path still leaves room for the rest. */
+export const MAX_MESSAGE_CHARS = 1000;
+
+// C0 and C1 controls, DEL, and the two Unicode line separators: each would break the line or drive the
+// terminal (ESC sequences). The lone surrogates are left as they are: they print as U+FFFD.
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Control characters shown as Go/C escapes (`\r`, `\x1b`, `\u2028`), so the text stays on one line. */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL_RE, (c) => {
+    const named = NAMED[c];
+    if (named) return named;
+    const cp = c.charCodeAt(0);
+    return cp <= 0xff ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** The first `max` characters and how many more there were. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/**
+ * An offending value from the input, for a message: strings quoted, escaped and cut to
+ * MAX_SHOWN_CHARS; other JSON values described without walking them (a 100,000-deep array would
+ * overflow the stack of JSON.stringify).
+ */
+export function quote(value: unknown, max = MAX_SHOWN_CHARS): string {
+  if (typeof value === 'string') {
+    // Cut before escaping so a 1 GB value costs nothing; escaping can only lengthen what is shown.
+    const cut = value.length > max ? value.slice(0, max) : value;
+    const shown = escapeControls(cut.replace(/[\\"]/g, (c) => `\\${c}`));
+    return value.length > max ? `"${shown}"… (${value.length - max} more characters)` : `"${shown}"`;
+  }
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return cutText(String(value), max);
+  if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    return keys.length === 0 ? 'an empty object' : `an object with keys ${cutText(escapeControls(keys.slice(0, 5).join(', ')), max)}`;
+  }
+  return typeof value;
 }
 
 /** Describe what some bytes look like, for "expected X, got Y" messages. */
@@ -35,6 +86,6 @@ export function describeBytes(bytes: Uint8Array): string {
     const c = ch.codePointAt(0)!;
     if (c === 9 || c === 10 || c === 13 || (c >= 32 && c !== 127 && c !== 0xfffd && !(c >= 0x80 && c < 0xa0))) printable++;
   }
-  if (printable / total > 0.95) return `text starting ${JSON.stringify(head.slice(0, 40))}`;
+  if (printable / total > 0.95) return `text starting ${quote(head, 40)}`;
   return 'binary data';
 }

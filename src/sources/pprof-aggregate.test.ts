@@ -270,3 +270,26 @@ test('bad input: one-line InputErrors', () => {
     }
   }
 });
+
+// Issue 11: drop_frames compiled as a backtracking JS RegExp made `top` hang on a 1.4 KB profile.
+test('drop_frames that backtrack exponentially in JS match in linear time, as in go tool pprof', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-redos-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const evil = 'a'.repeat(40) + '!';
+  const bytes = encodeProfile({
+    strings: ['', 'alloc_space', 'bytes', evil, 'aaaa', 'main.main', '(a+)+$|aaaa', '(a|aa)+b'],
+    sampleTypes: [[1, 2]],
+    functions: [{ id: 1, name: 3 }, { id: 2, name: 4 }, { id: 3, name: 5 }],
+    locations: [{ id: 1, lines: [{ functionId: 1 }] }, { id: 2, lines: [{ functionId: 2 }] }, { id: 3, lines: [{ functionId: 3 }] }],
+    samples: [{ locationIds: [1, 2, 3], values: [10n] }, { locationIds: [1, 3], values: [5n] }],
+    dropFrames: 6,
+    keepFrames: 7,
+  });
+  const file = join(dir, 'redos.pb');
+  writeFileSync(file, bytes);
+  const agg = aggregatePprof(bytes, file);
+  assertSameAsGoPprof(file, agg, 'alloc_space');
+  // aaaa matched drop_frames and not keep_frames: gone, with its callee in that stack.
+  const names = topTable(agg, file, 'alloc_space').rows.map((r) => r.function);
+  assert.ok(!names.includes('aaaa') && names.includes(evil) && names.includes('main.main'), names.join(' '));
+});

@@ -15,11 +15,13 @@
 // for any int64 while the hot loop stays on doubles.
 // `top` and `diff` ask for one sample type; that common case runs accumulateOne, a leaner copy of the
 // general loop (accumulateSamples), and a test holds the two to the same answers.
-// drop_frames/keep_frames prune stacks as pprof's RemoveUninteresting does (JS RegExp stands in for Go's
-// RE2; the patterns producers write are in the common subset).
+// drop_frames/keep_frames prune stacks as pprof's RemoveUninteresting does, matched with re2js, a port
+// of Go's RE2: the same syntax, and linear time, so a pattern in a hostile profile cannot hang `top`
+// (as a backtracking JS RegExp did on `(a+)+$`).
 
 import type { FunctionTotals, ProfileTop, ValueType } from '../model/profile.js';
 import { maybeGunzip } from './gzip.js';
+import { RE2JS } from 're2js';
 import { InputError } from './input-error.js';
 import { DEFAULT_MAX_PROFILE_BYTES, asInputError, chooseSampleIndex } from './pprof.js';
 import { WIRE_LEN, WireError, WireReader, decodeUtf8 } from './protobuf-wire.js';
@@ -351,14 +353,14 @@ function aggregateRaw(buf: Uint8Array, origin: string, opts: AggregateOptions): 
    * Line whose function matches ^(drop)$ (and not keep) marks it; the Lines from there down to the
    * callee are removed, or the whole location when the caller Line itself matched. Returns per location
    * 0, 1 (prune beneath: keep it, cut the stack below it) or 2 (prune: cut it too); the per-sample cut
-   * happens in the hot loop. A pattern JS cannot compile is ignored, as pprof ignores one Go cannot.
+   * happens in the hot loop. A pattern RE2 cannot compile is ignored, as pprof ignores one Go cannot.
    */
   const pruneLocations = (drop: string, keep: string): Uint8Array | undefined => {
-    let dropRx: RegExp;
-    let keepRx: RegExp | undefined;
+    let dropRx: RE2JS;
+    let keepRx: RE2JS | undefined;
     try {
-      dropRx = new RegExp(`^(${drop})$`);
-      if (keep) keepRx = new RegExp(`^(${keep})$`);
+      dropRx = RE2JS.compile(`^(${drop})$`);
+      if (keep) keepRx = RE2JS.compile(`^(${keep})$`);
     } catch {
       return undefined;
     }
@@ -373,7 +375,7 @@ function aggregateRaw(buf: Uint8Array, origin: string, opts: AggregateOptions): 
         const name = nameIdx === undefined ? '' : str(nameIdx, 'function name');
         if (name === '') continue;
         const simple = simplifyFunc(name);
-        if (dropRx.test(simple) && !(keepRx && keepRx.test(simple))) break;
+        if (dropRx.matches(simple) && !(keepRx && keepRx.matches(simple))) break;
       }
       if (i < 0) continue;
       any = true;

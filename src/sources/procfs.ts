@@ -7,7 +7,7 @@
 // so that analysis can tell "no lazily freed pages" from "this kernel does not say".
 
 import { readFile } from 'node:fs/promises';
-import { describeBytes, InputError } from './input-error.js';
+import { describeBytes, InputError, quote } from './input-error.js';
 import type { MemorySample } from '../model/memory.js';
 
 export interface ProcStatus {
@@ -84,7 +84,7 @@ function kb(fields: Map<string, string>, lineNos: Map<string, number>, key: stri
   const v = fields.get(key);
   if (v === undefined) return undefined;
   const m = /^(\d+) kB$/.exec(v);
-  if (!m) throw new InputError(origin, `line ${lineNos.get(key)}: expected "${key}: <n> kB", got ${JSON.stringify(`${key}: ${v}`.slice(0, 80))}`);
+  if (!m) throw new InputError(origin, `line ${lineNos.get(key)}: expected "${key}: <n> kB", got ${quote(`${key}: ${v}`)}`);
   return Number(m[1]) * 1024;
 }
 

@@ -369,7 +369,7 @@ export function mergeMatrices(parts: MatrixSeries[][]): MatrixSeries[] {
     for (const s of part) {
       const key = labelKey(s.metric);
       const cur = byKey.get(key);
-      if (cur) cur.values.push(...s.values);
+      if (cur) for (const v of s.values) cur.values.push(v);
       else byKey.set(key, { metric: s.metric, values: [...s.values] });
     }
   }

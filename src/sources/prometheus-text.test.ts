@@ -142,6 +142,15 @@ test('decimalSecondsToNanos is exact on printed forms', () => {
   assert.equal(decimalSecondsToNanos('0.5'), 500000000n);
   assert.equal(decimalSecondsToNanos('2.5e-10'), 0n);
   assert.equal(decimalSecondsToNanos('abc'), undefined);
+  assert.equal(decimalSecondsToNanos('0.0000000001e+20'), 10000000000000000000n);
+  assert.equal(decimalSecondsToNanos('000'), 0n);
+  // Issue 11: an exponent far out of range is refused at once, not expanded into digits.
+  for (const huge of ['9e+99999999', '5e600000000', '1' + '0'.repeat(100_000), '1e12']) assert.equal(decimalSecondsToNanos(huge), undefined, huge.slice(0, 20));
+  const scrape = read('go1.19-default.txt').toString('utf8');
+  for (const bad of ['5e600000000', '9e+99999999', '1.9e+10']) {
+    const text = scrape.replace(/^go_memstats_last_gc_time_seconds .*$/m, `go_memstats_last_gc_time_seconds ${bad}`);
+    assert.throws(() => memorySampleFromExposition(text, 'm.txt'), (e: unknown) => e instanceof InputError && e.message === `m.txt: go_memstats_last_gc_time_seconds: expected Unix seconds, got "${bad}"`);
+  }
 });
 
 test('hand-made text-format edge cases: timestamps (ms), trailing comma, UTF-8 quoted names, CRLF', () => {

@@ -40,7 +40,7 @@
 //   work          --work-metric NAME: sum over NAME's label sets (NAME_total if only that exists)
 
 import type { MemorySample } from '../model/memory.js';
-import { describeBytes, InputError } from './input-error.js';
+import { describeBytes, InputError, quote } from './input-error.js';
 import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
 
 export type MetricType = 'counter' | 'gauge' | 'summary' | 'histogram' | 'gaugehistogram' | 'stateset' | 'info' | 'untyped' | 'unknown';
@@ -90,7 +90,7 @@ function parseFloatStrict(s: string): number | undefined {
 }
 
 function clip(s: string): string {
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+  return quote(s, 60);
 }
 
 class LineError extends Error {}
@@ -295,15 +295,26 @@ export function samplesNamed(exposition: Exposition, name: string): ExpositionSa
   return out;
 }
 
-/** Exact nanoseconds from a decimal seconds string as printed ("1.795663678166664e+09"). */
+/**
+ * Digits of the largest nanosecond count kept: a uint64 (Go's MemStats.LastGC) has 20. Checked before
+ * any digits are built, so "9e+99999999" is refused at once instead of growing a 100-million-digit
+ * string (8 s) or past V8's string limit ("5e600000000": RangeError).
+ */
+const MAX_NANOS_DIGITS = 20;
+
+/**
+ * Exact nanoseconds from a decimal seconds string as printed ("1.795663678166664e+09"); undefined when
+ * it is not a plain decimal or has more than MAX_NANOS_DIGITS digits of nanoseconds.
+ */
 export function decimalSecondsToNanos(text: string): bigint | undefined {
   const m = /^\+?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
   if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
-  const intPart = m[1] || '0';
-  const frac = m[2] ?? '';
-  const exp = Number(m[3] ?? '0') + 9;
-  const digits = intPart + frac;
-  const point = intPart.length + exp; // position of the decimal point within `digits`
+  const all = (m[1] ?? '') + (m[2] ?? '');
+  const digits = all.replace(/^0+/, '');
+  // Position of the decimal point within `digits` (leading zeros dropped, so it counts real digits).
+  const point = (m[1] ?? '').length - (all.length - digits.length) + Number(m[3] ?? '0') + 9;
+  if (digits === '') return 0n;
+  if (!Number.isFinite(point) || point > MAX_NANOS_DIGITS) return undefined;
   if (point <= 0) return 0n;
   const whole = point >= digits.length ? digits + '0'.repeat(point - digits.length) : digits.slice(0, point);
   return BigInt(whole);
@@ -386,7 +397,13 @@ export function memorySampleFromExposition(input: Uint8Array | string, origin: s
   set('numGC', first('go_gc_cycles_total_gc_cycles_total', 'go_gc_duration_seconds_count'));
   set('numForcedGC', get('go_gc_cycles_forced_gc_cycles_total'));
   const lastGC = one('go_memstats_last_gc_time_seconds');
-  if (lastGC && lastGC.value > 0) set('lastGCUnixNanos', decimalSecondsToNanos(lastGC.valueText));
+  if (lastGC && lastGC.value > 0) {
+    const nanos = decimalSecondsToNanos(lastGC.valueText);
+    if (nanos === undefined || nanos >= 1n << 64n) {
+      throw new InputError(origin, `go_memstats_last_gc_time_seconds: expected Unix seconds, got ${clip(lastGC.valueText)}`);
+    }
+    set('lastGCUnixNanos', nanos);
+  }
   const pauseSum = get('go_gc_duration_seconds_sum');
   if (pauseSum !== undefined) s.pauseTotalNs = Math.round(pauseSum * 1e9);
   set('gcCpuFraction', get('go_memstats_gc_cpu_fraction'));

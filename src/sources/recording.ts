@@ -20,7 +20,7 @@ import {
 } from '../model/recording.js';
 import { goroutineSnapshotFromProfile } from './goroutine-proto.js';
 import { readGoroutineDebug2 } from './goroutine-text.js';
-import { InputError } from './input-error.js';
+import { InputError, quote } from './input-error.js';
 import { parsePprof } from './pprof.js';
 import { memorySampleFromLine, splitJsonLines, type TornLine } from './samples-jsonl.js';
 
@@ -45,10 +45,10 @@ function readMeta(path: string): RecordingMeta {
   }
   const meta = value as Partial<RecordingMeta> | null;
   if (!meta || typeof meta !== 'object' || meta.format !== RECORDING_FORMAT) {
-    throw new InputError(path, `expected "format": "${RECORDING_FORMAT}", got ${JSON.stringify((meta as { format?: unknown } | null)?.format ?? null)}`);
+    throw new InputError(path, `expected "format": "${RECORDING_FORMAT}", got ${quote((meta as { format?: unknown } | null)?.format ?? null)}`);
   }
   if (meta.version !== 1) {
-    throw new InputError(path, `expected recording format version 1, got version ${JSON.stringify(meta.version)}; a newer heapsight wrote it`);
+    throw new InputError(path, `expected recording format version 1, got version ${quote(meta.version)}; a newer heapsight wrote it`);
   }
   return meta as RecordingMeta;
 }
@@ -140,7 +140,7 @@ export async function readRecordingDir(dir: string, opts: ReadRecordingOptions =
       if (kept.length < ofKind.length) {
         limited.push(`kept ${kept.length} of ${ofKind.length} ${kind === 'goroutine2' ? 'goroutine dumps' : `${kind} profiles`}, evenly spaced with the first and last, to bound memory`);
       }
-      files.push(...kept);
+      for (const f of kept) files.push(f);
     }
     files.sort((a, b) => Number(a.m[2]) - Number(b.m[2]));
     for (const { name, m } of files) {

@@ -94,3 +94,15 @@ test('sniffing: the three line shapes are recognised, a single expvar body or ot
   assert.equal(looksLikeSamplesJsonl(Buffer.from('{"a":1}\n{"a":2}\n')), false);
   assert.equal(looksLikeSamplesJsonl(Buffer.from('gc 1 @0.1s 0%: ...\n')), false);
 });
+
+// Issue 11: JSON.stringify of a 200,000-deep value overflowed the stack while building the message, and
+// control characters and 3,000-character values were pasted into it whole.
+test('bad values are described in one short clean line, however deep or long', () => {
+  const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+  assert.throws(() => readSamplesJsonl(`{"source":"expvar","t":${deep}}\n{"source":"expvar","t":2}\n`, 's.jsonl'), (e: unknown) => e instanceof InputError && e.message === 's.jsonl:1: expected "t" in Unix milliseconds, got an array of 1 item');
+  const long = `\\r\\u001b[31m${'x'.repeat(3000)}`;
+  assert.throws(
+    () => readSamplesJsonl(`{"source":"${long}"}\n{"source":"expvar","t":2}\n`, 's.jsonl'),
+    (e: unknown) => e instanceof InputError && e.message.startsWith('s.jsonl:1: expected a memory sample with a known "source", got "\\r\\x1b[31mxxx') && e.message.endsWith('… (2886 more characters)'),
+  );
+});

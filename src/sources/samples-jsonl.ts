@@ -10,7 +10,7 @@
 import type { MemorySample, SampleSource } from '../model/memory.js';
 import { RECORDING_BIGINT_FIELDS } from '../model/recording.js';
 import { parseExpvar } from './expvar.js';
-import { describeBytes, InputError } from './input-error.js';
+import { describeBytes, InputError, quote } from './input-error.js';
 import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
 
 export interface JsonLine {
@@ -70,17 +70,17 @@ const SOURCES: ReadonlySet<string> = new Set<SampleSource>(['expvar', 'prometheu
 export function memorySampleFromLine(line: JsonLine, origin: string): MemorySample {
   const v = { ...line.value };
   if (typeof v.source !== 'string' || !SOURCES.has(v.source)) {
-    throw new InputError(`${origin}:${line.lineNo}`, `expected a memory sample with a known "source", got ${JSON.stringify(v.source ?? null)}`);
+    throw new InputError(`${origin}:${line.lineNo}`, `expected a memory sample with a known "source", got ${quote(v.source ?? null)}`);
   }
   if (v.t !== undefined && typeof v.t !== 'number') {
-    throw new InputError(`${origin}:${line.lineNo}`, `expected "t" in Unix milliseconds, got ${JSON.stringify(v.t)}`);
+    throw new InputError(`${origin}:${line.lineNo}`, `expected "t" in Unix milliseconds, got ${quote(v.t)}`);
   }
   for (const f of RECORDING_BIGINT_FIELDS) {
     const raw = v[f];
     if (raw === undefined) continue;
     if (typeof raw === 'string' && /^\d+$/.test(raw)) v[f] = BigInt(raw);
     else if (typeof raw === 'number' && Number.isInteger(raw)) v[f] = BigInt(raw);
-    else throw new InputError(`${origin}:${line.lineNo}`, `expected "${f}" as a decimal string, got ${JSON.stringify(raw)}`);
+    else throw new InputError(`${origin}:${line.lineNo}`, `expected "${f}" as a decimal string, got ${quote(raw)}`);
   }
   return v as unknown as MemorySample;
 }
@@ -128,8 +128,7 @@ export function readSamplesJsonl(input: Uint8Array | string, origin: string, opt
     } else if (typeof v.source === 'string') {
       samples.push(memorySampleFromLine(line, origin));
     } else {
-      const keys = Object.keys(v).slice(0, 5).join(', ');
-      throw new InputError(lineOrigin, `expected a memory sample, a /debug/vars body or a MemStats object, got an object with keys ${keys || '(none)'}`);
+      throw new InputError(lineOrigin, `expected a memory sample, a /debug/vars body or a MemStats object, got ${quote(v)}`);
     }
   }
   const notes: string[] = [];

@@ -2,6 +2,8 @@
 // goroutine dumps, /debug/vars or /metrics snapshots, gctrace logs, /proc files, samples.jsonl — in
 // any mix. Heavy modules are imported inside the action to keep start-up fast for other commands.
 import type { Command } from 'commander';
+import { parseByteSize } from '../profile-input.js';
+import { readingInput } from '../report-error.js';
 
 export interface AnalyzeCommandOptions {
   json?: boolean;
@@ -9,6 +11,7 @@ export interface AnalyzeCommandOptions {
   color?: boolean;
   html?: string;
   md?: string;
+  maxBytes?: string;
 }
 
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
@@ -30,6 +33,7 @@ export function registerAnalyze(program: Command): void {
     .option('--no-color', 'plain text even on a terminal')
     .option('--html <file>', 'also write a self-contained HTML report (charts, culprits, growth view; opens offline)')
     .option('--md <file>', 'also write a Markdown summary for tickets and pull requests')
+    .option('--max-bytes <size>', 'largest input read whole: profile, /debug/vars, /metrics, gctrace log, JSON lines ; default 48MiB (debug=2 dumps are streamed)')
     .action(async (paths: string[], opts: AnalyzeCommandOptions) => {
       const [{ loadInputs }, { analyzeRecording }, { renderJson }, { renderTerminal }] = await Promise.all([
         import('../load-inputs.js'),
@@ -37,8 +41,8 @@ export function registerAnalyze(program: Command): void {
         import('../../report/json.js'),
         import('../../report/terminal.js'),
       ]);
-      const rec = await loadInputs(paths, { workMetric: opts.workMetric });
-      const findings = analyzeRecording(rec, { workMetric: opts.workMetric });
+      const rec = await loadInputs(paths, { workMetric: opts.workMetric, maxHeldBytes: opts.maxBytes === undefined ? undefined : parseByteSize(opts.maxBytes, '--max-bytes') });
+      const findings = await readingInput(paths.join(' '), () => analyzeRecording(rec, { workMetric: opts.workMetric }), 'analysing');
       if (opts.html || opts.md) {
         const { writeReportFiles } = await import('../../report/write-reports.js');
         writeReportFiles({ findings, recording: rec }, { html: opts.html, md: opts.md });

@@ -3,6 +3,7 @@
 // profile is alive at a time.
 import type { Command } from 'commander';
 import { addProfileOptions, nodesOption, type TopOptions } from './top.js';
+import { readingInput } from '../report-error.js';
 
 export function registerDiff(program: Command): void {
   addProfileOptions(
@@ -20,7 +21,7 @@ export function registerDiff(program: Command): void {
     ]);
     const aggregate = async (arg: string, sampleIndex: string) => {
       const input = await loadInput(arg, opts);
-      return { origin: input.origin, agg: aggregatePprof(input.bytes, input.origin, { maxBytes: input.maxBytes, sampleIndex }) };
+      return { origin: input.origin, agg: await readingInput(input.origin, () => aggregatePprof(input.bytes, input.origin, { maxBytes: input.maxBytes, sampleIndex })) };
     };
     // NEW decides the sample type (as pprof does); BASE is then aggregated for that type by name.
     const n = await aggregate(next, opts.sampleIndex ?? '');

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { collectHeader, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from '../profile-input.js';
 import { UsageError } from '../usage-error.js';
+import { readingInput } from '../report-error.js';
 
 export interface TopOptions {
   sampleIndex?: string;
@@ -47,8 +48,10 @@ export function registerTop(program: Command): void {
       import('../../report/top-table.js'),
     ]);
     const input = await loadInput(profile, opts);
-    const agg = aggregatePprof(input.bytes, input.origin, { maxBytes: input.maxBytes, sampleIndex: opts.sampleIndex ?? '' });
-    const table = topTable(agg, input.origin, opts.sampleIndex, opts.cum === true);
+    const table = await readingInput(input.origin, () => {
+      const agg = aggregatePprof(input.bytes, input.origin, { maxBytes: input.maxBytes, sampleIndex: opts.sampleIndex ?? '' });
+      return topTable(agg, input.origin, opts.sampleIndex, opts.cum === true);
+    });
     process.stdout.write(opts.json ? renderTopJson(table, { nodes }) : renderTopText(table, { nodes, title: [`Profile: ${input.origin}`] }));
   });
 }
