@@ -8,6 +8,8 @@
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { locateMemoryCgroup, readCgroupMemory, type CgroupLocation } from '../sources/cgroup.js';
+import type { CgroupMemory } from '../model/memory.js';
 
 /** Linux USER_HZ: /proc/<pid>/stat start times are in these ticks; 100 on every mainstream arch. */
 const USER_HZ = 100;
@@ -104,4 +106,28 @@ export function processIdentity(pid: number, procRoot = '/proc'): ProcessIdentit
     startSeconds: bootTime(procRoot) + startTicks / USER_HZ,
     cmdline: cmdline.split('\0').filter((a, i, all) => !(a === '' && i === all.length - 1)),
   };
+}
+
+/** Where the process's memory cgroup is, from /proc/PID/cgroup and our mountinfo; undefined when it cannot be read. */
+export function memoryCgroupOf(pid: number, procRoot = '/proc'): CgroupLocation | undefined {
+  try {
+    return locateMemoryCgroup(readFileSync(`${procRoot}/${pid}/cgroup`, 'utf8'), readFileSync(`${procRoot}/self/mountinfo`, 'utf8'), `${procRoot}/${pid}/cgroup`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The target's memory cgroup now, sampled beside /proc. Undefined when there is none to read (not Linux,
+ * the process is gone, or its group is the root group, which has no usage file on v2). The root v1
+ * group is read: it is the whole machine's view, limit undefined.
+ */
+export async function readTargetCgroup(pid: number, procRoot = '/proc'): Promise<CgroupMemory | undefined> {
+  const loc = memoryCgroupOf(pid, procRoot);
+  if (!loc) return undefined;
+  try {
+    return await readCgroupMemory(loc);
+  } catch {
+    return undefined;
+  }
 }
