@@ -99,6 +99,9 @@ export function containerFindings(lifetime: MemorySample[], all: MemorySample[],
   const first = withCg[0];
   if (last) out.waterfall = containerWaterfall(last, liveHeap?.last, first !== last ? first : undefined, liveHeap?.first);
 
+  const listed = [...lifetime].reverse().find((s) => s.tmpfsFiles?.length);
+  if (listed) out.tmpfsFiles = listed.tmpfsFiles;
+
   if (withCg.length >= 2) {
     const d = (pick: (s: MemorySample) => number | undefined) => {
       const a = edge(withCg, pick, false);
@@ -122,7 +125,8 @@ export function containerFindings(lifetime: MemorySample[], all: MemorySample[],
         if (best[0] === 'page-cache') {
           out.reasons.push(`the container's usage grew ${mib(usage)}, ${g} of it page cache: the container's working set grows with page cache of files the service writes or reads; the kernel reclaims it under pressure, so this is not a leak (tmpfs is not reclaimed; it grew ${mib(Math.max(0, layers[1][1] ?? 0))})`);
         } else if (best[0] === 'tmpfs') {
-          out.reasons.push(`the container's usage grew ${mib(usage)}, ${g} of it tmpfs/shared memory (files in a tmpfs mount such as /dev/shm or an emptyDir with medium Memory): real growth — the kernel cannot reclaim tmpfs without swap, it counts against the limit and the OOM killer`);
+          const where = out.tmpfsFiles?.length ? `open tmpfs files: ${out.tmpfsFiles.map((f) => `${f.path} ${mib(f.bytes)}`).join(', ')}` : 'files in a tmpfs mount such as /dev/shm or an emptyDir with medium Memory';
+          out.reasons.push(`the container's usage grew ${mib(usage)}, ${g} of it tmpfs/shared memory (${where}): real growth — the kernel cannot reclaim tmpfs without swap, it counts against the limit and the OOM killer`);
         } else if (best[0] === 'kernel') {
           out.reasons.push(`the container's usage grew ${mib(usage)}, ${g} of it kernel memory charged to the cgroup (sockets, dentries, page tables): not the Go heap`);
         }

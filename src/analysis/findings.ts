@@ -218,6 +218,8 @@ export interface ContainerFindings {
   headroom?: number;
   secondsToLimit?: number;
   oomKills?: { count: number; meanSecondsBetween?: number; meanUsageBefore?: number; limit?: number };
+  /** The target's open files on tmpfs at the last sample that listed them, largest first. */
+  tmpfsFiles?: { path: string; bytes: number }[];
   /** Reasons in plain words, appended to the evidence. */
   reasons: string[];
 }

@@ -68,4 +68,10 @@ test('a Go service writing a file in its own memory cgroup: page cache grows, no
   assert.equal(shm.container!.growingLayer, 'tmpfs');
   assert.equal(shm.verdict, 'off-heap-growth');
   assert.ok(shm.evidence.reasons.some((r) => /tmpfs/.test(r) && /real growth/.test(r)));
+  // Where: the file the service holds open under /dev/shm, found through its fds.
+  const shmFile = `/dev/shm/heapsight-tmpfs-${process.pid}.bin`;
+  assert.equal(shm.container!.tmpfsFiles?.[0]?.path, shmFile);
+  assert.ok(shm.container!.tmpfsFiles![0].bytes > 20 * MiB);
+  assert.ok(shm.summary.includes(shmFile), shm.summary);
+  assert.match(disk.summary, /page cache grew/);
 });

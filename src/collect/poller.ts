@@ -21,7 +21,7 @@ import { InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { readProcSample } from '../sources/procfs.js';
-import { findListeningPid, isLoopbackHost, processIdentity, readTargetCgroup } from './local-process.js';
+import { findListeningPid, isLoopbackHost, openTmpfsFiles, processIdentity, readTargetCgroup } from './local-process.js';
 import type { ProfileKind, RecordingWriter } from './recording-writer.js';
 import { oomKillBetween, restartReason } from '../analysis/restarts.js';
 
@@ -501,6 +501,7 @@ export class Poller extends EventEmitter {
     }
     const cgroup = await readTargetCgroup(id.pid);
     if (cgroup) mem.cgroup = cgroup;
+    if (cgroup?.shmem) mem.tmpfsFiles = openTmpfsFiles(id.pid);
     return { ...mem, pid: id.pid, processStartSeconds: id.startSeconds, cmdline: id.cmdline };
   }
 

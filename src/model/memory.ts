@@ -74,6 +74,8 @@ export interface MemorySample {
 
   /** The target's memory cgroup (local targets), read beside /proc; see sources/cgroup.ts. */
   cgroup?: CgroupMemory;
+  /** The target's largest open files on tmpfs (path, size in bytes), when its cgroup's shmem is nonzero. */
+  tmpfsFiles?: { path: string; bytes: number }[];
 }
 
 /**

@@ -5,6 +5,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateMemoryCgroup, parseCgroupV1, parseCgroupV2, readCgroupMemory, V1_UNLIMITED_FLOOR, type CgroupFiles } from './cgroup.js';
 import { InputError } from './input-error.js';
+import { memorySampleFromLine } from './samples-jsonl.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const v1dir = join(here, 'testdata', 'cgroup', 'v1');
@@ -99,4 +100,12 @@ test('bad cgroup input is one InputError line naming the file', () => {
   bad(() => parseCgroupV1({ 'memory.usage_in_bytes': '1', 'memory.stat': 'cache 1\nrss: 2\n' }, '/c'), /^\/c\/memory\.stat: line 2: expected flat keyed/);
   bad(() => parseCgroupV1({ 'memory.usage_in_bytes': '' }, '/c'), /expected a decimal number, got an empty input/);
   bad(() => locateMemoryCgroup('garbage\n', ''), /line 1: expected "hierarchy-id:controllers:path"/);
+});
+
+test('a recorded sample with a malformed cgroup reading is an InputError at its line; a good one passes through', () => {
+  const good = { source: 'proc', t: 1, cgroup: { version: 1, usage: 4096, limit: 96 * MiB, oomKills: 2, underOom: false } };
+  assert.deepEqual(memorySampleFromLine({ value: good, lineNo: 3, text: '' }, 'samples.jsonl').cgroup, good.cgroup);
+  for (const cgroup of ['big', { version: 3, usage: 1 }, { version: 2 }, { version: 2, usage: 1, anon: '5' }]) {
+    assert.throws(() => memorySampleFromLine({ value: { source: 'proc', cgroup }, lineNo: 7, text: '' }, 'samples.jsonl'), (e: unknown) => e instanceof InputError && /^samples\.jsonl:7: expected "cgroup" as/.test(e.message));
+  }
 });

@@ -172,12 +172,7 @@ export function locateMemoryCgroup(procCgroup: string, mountinfo: string, origin
     if (m[1] === '0' && m[2] === '') v2Path = m[3];
     else if (m[2].split(',').includes('memory')) v1Path = m[3];
   }
-  const mounts = mountinfo.split('\n').filter((l) => l.trim() !== '').map((l) => {
-    const [pre, post = ''] = l.split(' - ');
-    const f = pre.split(' ');
-    const g = post.split(' ');
-    return { root: unescapeMount(f[3] ?? ''), point: unescapeMount(f[4] ?? ''), fstype: g[0], superOpts: (g[2] ?? '').split(',') };
-  });
+  const mounts = parseMountinfo(mountinfo);
   const join = (m: { root: string; point: string }, path: string): string | undefined => {
     const root = m.root === '/' ? '' : m.root;
     if (root && path !== root && !path.startsWith(root + '/')) return undefined;
@@ -201,6 +196,23 @@ export function locateMemoryCgroup(procCgroup: string, mountinfo: string, origin
     }
   }
   return undefined;
+}
+
+export interface MountEntry {
+  root: string;
+  point: string;
+  fstype: string;
+  superOpts: string[];
+}
+
+/** /proc/PID/mountinfo lines: fields 4 and 5 are the mount's root and mount point; after " - " come fstype, source, super options. */
+export function parseMountinfo(mountinfo: string): MountEntry[] {
+  return mountinfo.split('\n').filter((l) => l.trim() !== '').map((l) => {
+    const [pre, post = ''] = l.split(' - ');
+    const f = pre.split(' ');
+    const g = post.split(' ');
+    return { root: unescapeMount(f[3] ?? ''), point: unescapeMount(f[4] ?? ''), fstype: g[0] ?? '', superOpts: (g[2] ?? '').split(',') };
+  });
 }
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
