@@ -8,30 +8,35 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MemorySample } from '../model/memory.js';
-import type { RecordingEvent } from '../model/recording.js';
 import { analyzeRecording } from '../analysis/analyze-recording.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { parseFlatKeyed } from '../sources/cgroup.js';
 import { buildGoProgram } from '../test-support/toolchain.js';
-import { Poller } from './poller.js';
-import { RecordingWriter } from './recording-writer.js';
+import { runCli } from '../cli/e2e/cli-run.js';
+import { splitAtRestarts } from '../analysis/restarts.js';
 import { createMemoryCgroup, freePort, startInCgroup, type CgroupProcess } from './test-cgroup.js';
-import { waitForEvent } from './test-target.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 96 * MiB;
 /** Heap retained per second: the limit is reached in roughly 10–20 s (the heap goal adds up to the live heap again). */
 const LEAK_RATE = 6 * MiB;
+/**
+ * Garbage per second: with GOGC=100 the GC runs each time the heap grows by the live heap, so at ~40 MiB
+ * live this gives a collection about every second — enough looks at the live heap per ~15 s lifetime
+ * for each lifetime's rise to be significant on its own.
+ */
+const CHURN_RATE = 32 * MiB;
 const KILLS_WANTED = 2;
 const INTERVAL_MS = 500;
+/** The watch's request timeout, and so the allowance for one slow poll on a busy machine. */
+const REQUEST_TIMEOUT_MS = 2000;
 
 test('a leaking Go service in a 96 MiB cgroup, OOM-killed and restarted: watch follows it, records each kill, finds the leak', async (t) => {
   const bin = buildGoProgram('src/collect/testdata/cgroup-target');
   const cg = createMemoryCgroup('hs-oom', LIMIT);
   const tmp = mkdtempSync(join(tmpdir(), 'heapsight-oom-'));
   const port = await freePort();
-  const args = ['-addr', `127.0.0.1:${port}`, '-leak', String(LEAK_RATE)];
+  const args = ['-addr', `127.0.0.1:${port}`, '-leak', String(LEAK_RATE), '-churn', String(CHURN_RATE)];
   const exits: { t: number; signal: string | null; oomKill: number }[] = [];
   let current: CgroupProcess | undefined;
   let stopping = false;
@@ -39,13 +44,7 @@ test('a leaking Go service in a 96 MiB cgroup, OOM-killed and restarted: watch f
   try {
     current = await startInCgroup(cg, bin, args);
     const dir = join(tmp, 'rec');
-    const writer = RecordingWriter.create(dir, { target: {} });
-    const poller = new Poller({ url: `http://127.0.0.1:${port}`, intervalMs: INTERVAL_MS, profileIntervalMs: 60_000, timeoutMs: 2000, profileTimeoutMs: 5000, random: () => 0.5, writer });
-    const emitted: MemorySample[] = [];
-    poller.on('sample', (s: MemorySample) => emitted.push(s));
-    await poller.discover();
-    const run = poller.run();
-    // The supervisor: restart the program each time it dies, until the poller has seen KILLS_WANTED restarts.
+    // The supervisor: restart the program each time it dies, until the test stops it.
     const supervise = (async () => {
       while (!stopping) {
         const e = await current!.exited;
@@ -54,14 +53,22 @@ test('a leaking Go service in a 96 MiB cgroup, OOM-killed and restarted: watch f
         current = await startInCgroup(cg, bin, args);
       }
     })();
-    let restarts = 0;
-    await waitForEvent<RecordingEvent>(poller, 'event', (e) => e.kind === 'restart' && ++restarts >= KILLS_WANTED, 80_000, `${KILLS_WANTED} restarts`);
+    const watch = runCli(['watch', `http://127.0.0.1:${port}`, '--interval', `${INTERVAL_MS}ms`, '--profile-interval', '60s', '--timeout', `${REQUEST_TIMEOUT_MS}ms`, '--duration', '85s', '--json', '--out', dir], t);
+    await watch.waitFor('stderr', /restart: target restarted: .*killed by the OOM killer/, KILLS_WANTED, 80_000);
+    watch.proc.kill('SIGINT');
+    const { code } = await watch.exited;
     stopping = true;
-    poller.stop();
-    await run;
-    writer.close();
     await current.kill();
     await supervise;
+    assert.equal(code, 0, watch.stderr().slice(-2000));
+    const report = (await (async () => {
+      const a = runCli(['analyze', dir, '--no-color'], t);
+      await a.exited;
+      return a.stdout();
+    })());
+    const restartLines = report.split('\n').filter((l) => /^ {2}restart at /.test(l));
+    t.diagnostic(restartLines.join('\n'));
+    assert.ok(restartLines.filter((l) => /killed by the OOM killer \(cgroup oom_kill \d → \d, \d+ MiB charged at the last sample of a 96 MiB limit\)/.test(l)).length >= KILLS_WANTED, 'the report shows each kill and the limit');
 
     const rec = await readRecordingDir(dir);
     const f = analyzeRecording(rec);
@@ -81,12 +88,15 @@ test('a leaking Go service in a 96 MiB cgroup, OOM-killed and restarted: watch f
       assert.match(e.detail, /killed by the OOM killer/);
       assert.ok(e.usageBefore! > LIMIT / 2 && e.usageBefore! <= LIMIT, `usage before the kill ${e.usageBefore}`);
     }
-    // Nothing collected is lost: every sample the poller took is on disk, and the last one before each
-    // kill is no older than one poll interval plus one request timeout.
-    assert.equal(rec.samples.length, emitted.length);
+    // Nothing collected is lost: within each lifetime no two samples are further apart than a poll
+    // interval plus the CLI's request timeout, and the last one before each kill is as recent.
+    const { segments } = splitAtRestarts(rec.samples, rec.events);
+    for (const seg of segments) {
+      for (let i = seg.start + 1; i < seg.end; i++) assert.ok(rec.samples[i].t! - rec.samples[i - 1].t! <= INTERVAL_MS + REQUEST_TIMEOUT_MS, `gap of ${rec.samples[i].t! - rec.samples[i - 1].t!} ms`);
+    }
     for (const e of kills) {
       const before = rec.samples.filter((s) => s.t! <= e.t);
-      assert.ok(e.t - before.at(-1)!.t! <= INTERVAL_MS + 2000, `last sample ${e.t - before.at(-1)!.t!} ms before the kill`);
+      assert.ok(e.t - before.at(-1)!.t! <= INTERVAL_MS + REQUEST_TIMEOUT_MS, `last sample ${e.t - before.at(-1)!.t!} ms before the kill`);
     }
     assert.equal(f.verdict, 'heap-leak');
     assert.equal(f.container?.oomKills?.count, restartEvents.filter((e) => e.cause === 'oom-kill').length);

@@ -24,6 +24,7 @@ func main() {
 	write := flag.String("write", "", "file to append to")
 	rate := flag.Int("rate", 1<<20, "bytes per second written to -write")
 	leak := flag.Int("leak", 0, "bytes per second of heap retained forever")
+	churn := flag.Int("churn", 10*256<<10, "bytes per second of short-lived garbage (sets how often the GC runs)")
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (a fixed port lets a restarted process keep it)")
 	flag.Parse()
 
@@ -51,7 +52,7 @@ func main() {
 	}
 	for range time.Tick(time.Second / steps) {
 		// Garbage at a steady pace, so the GC runs every second or two and the live heap is observed.
-		sink = make([]byte, 256<<10)
+		sink = make([]byte, *churn/steps)
 		if f != nil {
 			if _, err := f.Write(buf); err != nil {
 				fmt.Fprintln(os.Stderr, err)
