@@ -11,6 +11,7 @@ import type { MemorySample } from '../model/memory.js';
 import type { Recording, TimedGcCycle, TimedProfile } from '../model/recording.js';
 import { adviseFor } from './advice.js';
 import { goMapped, memoryBreakdown, nonGoBytes } from './breakdown.js';
+import { containerAdvice, containerFindings, TMPFS_GROWTH_CONFIDENCE } from './container.js';
 import { goroutineCulprits, heapCulprits } from './culprits.js';
 import { offHeapPattern, refineHttpPatterns } from './patterns.js';
 import { mannKendall } from './robust-stats.js';
@@ -346,7 +347,9 @@ export function recordingVerdict(rec: Recording, opts: AnalyzeOptions = {}): Rec
 }
 
 export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Findings {
-  const { verdict, confidence, analyses, chosen, restarts, notes, oomCycle, workMetric } = recordingVerdict(rec, opts);
+  const judged = recordingVerdict(rec, opts);
+  const { analyses, chosen, restarts, notes, oomCycle, workMetric } = judged;
+  let { verdict, confidence } = judged;
   const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion;
   const heapProfilesForCulprits = chosen.input.heapProfiles.length >= 2 ? chosen.input.heapProfiles : rec.heapProfiles;
   const snapsForCulprits = chosen.input.goroutineSnapshots.length >= 2 ? chosen.input.goroutineSnapshots : rec.goroutineSnapshots;
@@ -375,6 +378,13 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   };
   const breakdown = lastSample ? memoryBreakdown(lastSample, liveAt(lastSample), firstSample !== lastSample ? firstSample : undefined, liveAt(firstSample)) : undefined;
 
+  const container = containerFindings(chosen.input.samples, rec.samples, restarts, { first: liveAt(firstSample), last: liveAt(lastSample) });
+  // tmpfs is charged to the container and not reclaimable: growth there is real even with Go's memory flat.
+  if (container?.growingLayer === 'tmpfs' && (verdict === 'no-leak' || verdict === 'inconclusive')) {
+    verdict = 'off-heap-growth';
+    confidence = TMPFS_GROWTH_CONFIDENCE;
+  }
+
   const observed = observedWindow(rec, analyses, chosen, workMetric);
   const rates = tidyRates(ratesOf(chosen));
   const evidence: Evidence = {
@@ -391,6 +401,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   }
   evidence.reasons = describeEvidence(verdict, chosen, breakdown, observed);
   if (oomCycle) evidence.reasons.unshift(oomCycle);
+  if (container) evidence.reasons.unshift(...container.reasons);
 
   const liveHeap = summarizeLive(chosen.live);
   const findings: Findings = {
@@ -403,6 +414,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     evidence,
     liveHeap,
     breakdown,
+    container,
     culprits,
     // Off-heap growth has a recognised shape but no Go frame to pin it on.
     pattern: verdict === 'off-heap-growth' ? offHeapPattern().pattern : undefined,
@@ -412,6 +424,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     notes: [...notes, ...chosen.live.notes, ...recordingNotes(rec)],
   };
   findings.advice = adviseFor(findings, lastSample);
+  if (container) findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion));
   findings.summary = summarize(findings);
   return findings;
 }

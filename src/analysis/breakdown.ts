@@ -12,7 +12,7 @@
 // parts of Sys were never touched — and is reported as a note with the remainder clamped to zero.
 
 import type { MemorySample } from '../model/memory.js';
-import type { BreakdownPart, MemoryBreakdown } from './findings.js';
+import type { BreakdownPart, ContainerWaterfall, MemoryBreakdown, WaterfallLayer } from './findings.js';
 
 const MiB = 1024 * 1024;
 
@@ -94,4 +94,54 @@ export function memoryBreakdown(s: MemorySample, liveHeap?: number, first?: Memo
 
 function mib(b: number): string {
   return `${(b / MiB).toFixed(1)} MiB`;
+}
+
+/**
+ * The container waterfall: from what the cgroup is charged with down to the live heap. The working
+ * set is the kubelet's (usage − inactive_file). Page cache is the file LRU (active + inactive file
+ * pages); tmpfs/shmem is listed apart because, though the kernel counts it as "file", it sits on the
+ * anon LRU and cannot be reclaimed without swap. Below the cgroup's anon come the process's RSS, what
+ * the Go runtime maps, and the live heap. Undefined when the sample has no cgroup reading.
+ */
+export function containerWaterfall(s: MemorySample, liveHeap?: number, first?: MemorySample, firstLiveHeap?: number): ContainerWaterfall | undefined {
+  const c = s.cgroup;
+  if (!c) return undefined;
+  const layersOf = (x: MemorySample, live?: number): Partial<Record<WaterfallLayer['id'], number>> => {
+    const g = x.cgroup;
+    const pageCache = g?.activeFile !== undefined && g.inactiveFile !== undefined ? g.activeFile + g.inactiveFile : g?.file !== undefined ? g.file - (g.shmem ?? 0) : undefined;
+    return {
+      'cgroup-usage': g?.usage,
+      'working-set': g?.workingSet,
+      'page-cache': pageCache,
+      'page-cache-inactive': g?.inactiveFile,
+      tmpfs: g?.shmem,
+      kernel: g?.kernel,
+      'cgroup-anon': g?.anon,
+      rss: x.rss,
+      'go-mapped': goMapped(x),
+      'live-heap': live ?? x.liveHeap,
+    };
+  };
+  const labels: [WaterfallLayer['id'], string][] = [
+    ['cgroup-usage', `charged to the cgroup (${c.version === 2 ? 'memory.current' : 'memory.usage_in_bytes'})`],
+    ['working-set', 'working set (usage − inactive_file; what kubectl top and the kubelet show)'],
+    ['page-cache', 'page cache of files read and written (reclaimable)'],
+    ['page-cache-inactive', 'of which inactive (reclaimed first; not in the working set)'],
+    ['tmpfs', 'tmpfs and shared memory (not reclaimable without swap)'],
+    ['kernel', 'kernel memory charged to the cgroup'],
+    ['cgroup-anon', 'anonymous memory of all processes in the cgroup'],
+    ['rss', 'RSS of the target process'],
+    ['go-mapped', 'mapped by the Go runtime (Sys − HeapReleased)'],
+    ['live-heap', 'live heap'],
+  ];
+  const now = layersOf(s, liveHeap);
+  const was = first?.cgroup ? layersOf(first, firstLiveHeap) : undefined;
+  const layers: WaterfallLayer[] = [];
+  for (const [id, label] of labels) {
+    const bytes = now[id];
+    if (bytes === undefined || !Number.isFinite(bytes)) continue;
+    const before = was?.[id];
+    layers.push({ id, label, bytes, delta: before !== undefined ? bytes - before : undefined });
+  }
+  return { t: s.t, cgroupVersion: c.version, limit: c.limit, layers };
 }

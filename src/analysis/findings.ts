@@ -189,6 +189,41 @@ export interface MemoryBreakdown {
   notes: string[];
 }
 
+/** One layer of the container waterfall, from the cgroup's charge down to the live heap. */
+export interface WaterfallLayer {
+  id: 'cgroup-usage' | 'working-set' | 'page-cache' | 'page-cache-inactive' | 'tmpfs' | 'kernel' | 'cgroup-anon' | 'rss' | 'go-mapped' | 'live-heap';
+  label: string;
+  bytes: number;
+  /** Change since the first sample of the same process, when known. */
+  delta?: number;
+}
+
+export interface ContainerWaterfall {
+  t?: number;
+  cgroupVersion: 1 | 2;
+  /** The cgroup's limit, bytes; undefined when unlimited. */
+  limit?: number;
+  layers: WaterfallLayer[];
+}
+
+/** What the container's numbers say: which layer grows, OOM kills, and the limit's headroom. */
+export interface ContainerFindings {
+  waterfall?: ContainerWaterfall;
+  /** The layer that accounts for most of the cgroup usage growth over the judged lifetime, if it grew. */
+  growingLayer?: 'page-cache' | 'tmpfs' | 'kernel' | 'anon';
+  /** Usage growth over the judged lifetime, bytes, and per second. */
+  usageGrowth?: number;
+  workingSetRate?: number;
+  /** Bytes of the limit not yet used by the working set, and the seconds to reach the limit at the measured rate. */
+  headroom?: number;
+  secondsToLimit?: number;
+  oomKills?: { count: number; meanSecondsBetween?: number; meanUsageBefore?: number; limit?: number };
+  /** The target's open files on tmpfs at the last sample that listed them, largest first. */
+  tmpfsFiles?: { path: string; bytes: number }[];
+  /** Reasons in plain words, appended to the evidence. */
+  reasons: string[];
+}
+
 export interface Advice {
   id: string;
   text: string;
@@ -205,6 +240,11 @@ export interface RestartInfo {
   /** Peak RSS and live heap of the process that ended, when known. */
   peakRssBefore?: number;
   liveHeapBefore?: number;
+  /** 'oom-kill' when the memory cgroup counted an OOM kill across this restart. */
+  cause?: 'oom-kill';
+  /** The cgroup's usage (else RSS) at the last sample before an OOM kill, and its limit, bytes. */
+  usageBefore?: number;
+  limit?: number;
 }
 
 export interface ObserveMore {
@@ -226,6 +266,8 @@ export interface Findings {
   evidence: Evidence;
   liveHeap: LiveHeapSummary;
   breakdown?: MemoryBreakdown;
+  /** The container's view (cgroup), when the samples carry it. */
+  container?: ContainerFindings;
   culprits: Culprit[];
   /** A recognised leak shape that no culprit carries (off-heap growth: no Go profile can see it). */
   pattern?: PatternId;

@@ -50,6 +50,25 @@ export function restartReason(prev: MemorySample, cur: MemorySample): string | u
   return undefined;
 }
 
+/**
+ * The OOM killer ended `prev`'s process: the memory cgroup's cumulative oom_kill count rose between the
+ * two samples (v2 memory.events, v1 memory.oom_control). Undefined when it did not or the group is unknown.
+ * The usage is the last reading before the kill, the nearest number to where the limit bit.
+ */
+export function oomKillBetween(prev: MemorySample, cur: MemorySample): { kills: number; usageBefore?: number; detail: string } | undefined {
+  const a = prev.cgroup?.oomKills;
+  const b = cur.cgroup?.oomKills;
+  if (a === undefined || b === undefined || !(b > a)) return undefined;
+  const usageBefore = prev.cgroup?.usage ?? prev.rss;
+  const limit = prev.cgroup?.limit ?? cur.cgroup?.limit;
+  const mib = (x: number) => `${(x / 1048576).toFixed(0)} MiB`;
+  return {
+    kills: b - a,
+    usageBefore,
+    detail: `killed by the OOM killer (cgroup oom_kill ${a} → ${b}${usageBefore !== undefined ? `, ${mib(usageBefore)} charged at the last sample` : ''}${limit !== undefined ? ` of a ${mib(limit)} limit` : ''})`,
+  };
+}
+
 /** A restart between two samples: from the samples themselves, else from the collector's event. */
 function restartBetween(prev: MemorySample, cur: MemorySample, events: RecordingEvent[]): string | undefined {
   const reason = restartReason(prev, cur);
@@ -72,12 +91,14 @@ export function splitAtRestarts(samples: MemorySample[], events: RecordingEvent[
     const before = samples.slice(start, i);
     const rss = before.map((s) => s.rss).filter((v): v is number => v !== undefined);
     segments.push({ start, end: i });
+    const oom = oomKillBetween(samples[i - 1], samples[i]);
     restarts.push({
       t: samples[i].t,
       sampleIndex: i,
-      reason,
+      reason: oom && !reason.includes('OOM killer') ? `${reason}; ${oom.detail}` : reason,
       peakRssBefore: rss.length ? Math.max(...rss) : undefined,
       liveHeapBefore: before[before.length - 1].liveHeap,
+      ...(oom ? { cause: 'oom-kill' as const, usageBefore: oom.usageBefore, limit: samples[i - 1].cgroup?.limit } : {}),
     });
     start = i;
   }

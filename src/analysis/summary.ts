@@ -132,7 +132,10 @@ export function summarize(f: Findings): string {
   switch (f.verdict) {
     case 'heap-leak': {
       const rate = f.evidence.rates.liveHeapBytesPerMinute !== undefined ? ` (about ${formatBytesDelta(f.evidence.rates.liveHeapBytesPerMinute)} per minute)` : '';
-      const lines = f.restarts.length ? ` The process restarted ${f.restarts.length} time${f.restarts.length > 1 ? 's' : ''} during the recording.` : '';
+      const kills = f.container?.oomKills;
+      const lines = kills
+        ? ` ${capitalize(f.container!.reasons.find((r) => r.startsWith('killed by the OOM killer')) ?? `killed by the OOM killer ${kills.count} times`)}.`
+        : f.restarts.length ? ` The process restarted ${f.restarts.length} time${f.restarts.length > 1 ? 's' : ''} during the recording.` : '';
       return `This is a real leak in the Go heap: the memory still reachable after garbage collection grew${lt ? ` from ${formatBytes(lt.baseline)} to ${formatBytes(lt.latest)}` : ''}${window}${rate} and was still growing at the end, across ${f.observed.gcCycles} GC cycles.${lines}${where} Confidence ${pct}.`;
     }
     case 'goroutine-leak': {
@@ -142,6 +145,8 @@ export function summarize(f: Findings): string {
     }
     case 'off-heap-growth': {
       const nt = f.evidence.nonGo;
+      const tmpfs = f.container?.growingLayer === 'tmpfs' ? f.container.waterfall?.layers.find((l) => l.id === 'tmpfs') : undefined;
+      if (tmpfs) return `Memory is growing in tmpfs, outside the process: the container's tmpfs/shared memory grew${tmpfs.delta !== undefined ? ` by ${formatBytes(tmpfs.delta)}` : ''}${window} to ${formatBytes(tmpfs.bytes)} while the Go heap and RSS stayed flat. This is real growth: files in a tmpfs mount (/dev/shm, an emptyDir with medium Memory) are charged to the container and the kernel cannot reclaim them without swap, so they count toward the OOM kill.${f.container!.tmpfsFiles?.length ? ` Largest open tmpfs files: ${f.container!.tmpfsFiles.map((x) => `${x.path} (${formatBytes(x.bytes)})`).join(', ')}.` : ''} Confidence ${pct}.`;
       return `Memory is growing outside the Go heap: resident memory not mapped by the Go runtime grew${nt ? ` by ${formatBytes(nt.growth)}` : ''}${window} while the Go runtime's own memory stayed flat. Go's heap profiles cannot see this memory; it is typically C memory from cgo (malloc without free) or mmap'd regions that are never unmapped. Confidence ${pct}.`;
     }
     case 'no-leak': {
@@ -161,6 +166,8 @@ export function summarize(f: Findings): string {
             : level || !lt
               ? `stayed level${lt ? ` at about ${formatBytes(lt.latest)}` : ''}`
               : `did not keep growing (it moved with the load but kept coming back to about ${formatBytes(lt.floor ?? lt.baseline)})`;
+      const pc = f.container?.growingLayer === 'page-cache' ? f.container.waterfall?.layers.find((l) => l.id === 'page-cache') : undefined;
+      if (pc) why += ` The container's usage grows because its page cache grew${pc.delta !== undefined ? ` by ${formatBytes(pc.delta)}` : ''}: files the service writes or reads; the kernel reclaims it under pressure.`;
       return `No leak found: the memory still reachable after garbage collection ${shape}${window}, across ${f.observed.gcCycles} GC cycles${gt ? `, and the goroutine count did not keep growing` : ''}.${why} Confidence ${pct}.`;
     }
     case 'inconclusive': {

@@ -6,8 +6,10 @@
 // container; processes we may not inspect are skipped silently, so the answer is "not found" rather
 // than an error when the target runs as another user.
 
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { locateMemoryCgroup, parseMountinfo, readCgroupMemory, type CgroupLocation } from '../sources/cgroup.js';
+import type { CgroupMemory } from '../model/memory.js';
 
 /** Linux USER_HZ: /proc/<pid>/stat start times are in these ticks; 100 on every mainstream arch. */
 const USER_HZ = 100;
@@ -104,4 +106,60 @@ export function processIdentity(pid: number, procRoot = '/proc'): ProcessIdentit
     startSeconds: bootTime(procRoot) + startTicks / USER_HZ,
     cmdline: cmdline.split('\0').filter((a, i, all) => !(a === '' && i === all.length - 1)),
   };
+}
+
+/** Where the process's memory cgroup is, from /proc/PID/cgroup and our mountinfo; undefined when it cannot be read. */
+export function memoryCgroupOf(pid: number, procRoot = '/proc'): CgroupLocation | undefined {
+  try {
+    return locateMemoryCgroup(readFileSync(`${procRoot}/${pid}/cgroup`, 'utf8'), readFileSync(`${procRoot}/self/mountinfo`, 'utf8'), `${procRoot}/${pid}/cgroup`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The target's memory cgroup now, sampled beside /proc. Undefined when there is none to read (not Linux,
+ * the process is gone, or its group is the root group, which has no usage file on v2). The root v1
+ * group is read: it is the whole machine's view, limit undefined.
+ */
+export async function readTargetCgroup(pid: number, procRoot = '/proc'): Promise<CgroupMemory | undefined> {
+  const loc = memoryCgroupOf(pid, procRoot);
+  if (!loc) return undefined;
+  try {
+    return await readCgroupMemory(loc);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many open tmpfs files a sample names: enough to say where tmpfs growth is, small enough to record every poll. */
+export const TMPFS_FILES_SHOWN = 5;
+
+/**
+ * The target's open regular files on tmpfs, largest first: where the cgroup's shmem is. Found through
+ * /proc/PID/fd links matched against tmpfs mount points (the longest one wins, so /dev/shm is not
+ * mistaken for /dev). Files already closed are not seen; they still count in shmem.
+ */
+export function openTmpfsFiles(pid: number, procRoot = '/proc'): { path: string; bytes: number }[] {
+  let points: string[];
+  let fds: string[];
+  try {
+    points = parseMountinfo(readFileSync(`${procRoot}/${pid}/mountinfo`, 'utf8')).filter((m) => m.fstype === 'tmpfs').map((m) => m.point);
+    fds = readdirSync(`${procRoot}/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const seen = new Map<string, number>();
+  for (const fd of fds) {
+    try {
+      const path = readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
+      if (!path.startsWith('/') || seen.has(path)) continue;
+      if (!points.some((p) => path.startsWith(p === '/' ? '/' : p + '/'))) continue;
+      const st = statSync(`${procRoot}/${pid}/fd/${fd}`);
+      if (st.isFile()) seen.set(path, st.size);
+    } catch {
+      // fd closed while we looked.
+    }
+  }
+  return [...seen].map(([path, bytes]) => ({ path, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, TMPFS_FILES_SHOWN);
 }

@@ -21,9 +21,9 @@ import { InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { readProcSample } from '../sources/procfs.js';
-import { findListeningPid, isLoopbackHost, processIdentity } from './local-process.js';
+import { findListeningPid, isLoopbackHost, openTmpfsFiles, processIdentity, readTargetCgroup } from './local-process.js';
 import type { ProfileKind, RecordingWriter } from './recording-writer.js';
-import { restartReason } from '../analysis/restarts.js';
+import { oomKillBetween, restartReason } from '../analysis/restarts.js';
 
 export interface PollerOptions {
   /** Base URL of the service (`http://host:port`); endpoints are derived from it unless given below. */
@@ -499,6 +499,9 @@ export class Poller extends EventEmitter {
     } catch {
       // The process exited between the two reads: identity alone still helps restart detection.
     }
+    const cgroup = await readTargetCgroup(id.pid);
+    if (cgroup) mem.cgroup = cgroup;
+    if (cgroup?.shmem) mem.tmpfsFiles = openTmpfsFiles(id.pid);
     return { ...mem, pid: id.pid, processStartSeconds: id.startSeconds, cmdline: id.cmdline };
   }
 
@@ -508,12 +511,14 @@ export class Poller extends EventEmitter {
       const why = restartReason(this.lastSample, sample);
       if (why) {
         restarted = true;
+        const oom = oomKillBetween(this.lastSample, sample);
         this.recordEvent({
           t: sample.t ?? Date.now(),
           kind: 'restart',
-          detail: `target restarted: ${why}; the series is split here`,
+          detail: `target restarted: ${why}${oom ? `; ${oom.detail}` : ''}; the series is split here`,
           pidBefore: this.lastSample.pid,
           pidAfter: sample.pid,
+          ...(oom ? { cause: 'oom-kill' as const, oomKills: oom.kills, usageBefore: oom.usageBefore } : {}),
         });
       }
     }

@@ -71,6 +71,47 @@ export interface MemorySample {
 
   /** The user's own work counter (--work-metric), e.g. requests served; cumulative. */
   work?: number;
+
+  /** The target's memory cgroup (local targets), read beside /proc; see sources/cgroup.ts. */
+  cgroup?: CgroupMemory;
+  /** The target's largest open files on tmpfs (path, size in bytes), when its cgroup's shmem is nonzero. */
+  tmpfsFiles?: { path: string; bytes: number }[];
+}
+
+/**
+ * One reading of a memory cgroup, bytes unless noted. v1 and v2 names are mapped to one set: anon is
+ * v2 `anon` / v1 `rss`, file is v2 `file` / v1 `cache` (page cache, tmpfs included).
+ */
+export interface CgroupMemory {
+  version: 1 | 2;
+  /** memory.current (v2) / memory.usage_in_bytes (v1): everything charged to the group. */
+  usage: number;
+  /** memory.max / memory.limit_in_bytes; undefined when there is no limit. */
+  limit?: number;
+  /** memory.high (v2 only): throttling threshold; undefined when "max". */
+  high?: number;
+  anon?: number;
+  file?: number;
+  activeFile?: number;
+  inactiveFile?: number;
+  /** tmpfs and shared memory: counted in file (page cache) but not reclaimable without swap. */
+  shmem?: number;
+  /** v2 memory.stat kernel (5.18+): kernel memory charged to the group. */
+  kernel?: number;
+  sock?: number;
+  mappedFile?: number;
+  /** usage − inactive_file, floored at 0: container_memory_working_set_bytes as the kubelet computes it. */
+  workingSet?: number;
+  /** Cumulative OOM kills in the group (v2 memory.events oom_kill, v1 memory.oom_control oom_kill). */
+  oomKills?: number;
+  /** v2 memory.events oom / high / max counters. */
+  oomEvents?: number;
+  highEvents?: number;
+  maxEvents?: number;
+  /** v1 memory.failcnt: times usage hit the limit. */
+  failcnt?: number;
+  /** v1 memory.oom_control under_oom. */
+  underOom?: boolean;
 }
 
 /** One GC cycle as printed by GODEBUG=gctrace=1. MB values there are MiB truncated; kept as bytes here. */

@@ -73,6 +73,12 @@ export interface RecordingEvent {
   /** For restarts: the identity before and after, when known. */
   pidBefore?: number;
   pidAfter?: number;
+  /** For restarts: why the process ended, when known ('oom-kill': the cgroup's oom_kill count rose). */
+  cause?: 'oom-kill';
+  /** For OOM-kill restarts: how many kills the cgroup counted between the two samples. */
+  oomKills?: number;
+  /** For OOM-kill restarts: the cgroup's usage (else RSS) at the last sample before the kill, bytes. */
+  usageBefore?: number;
 }
 
 export interface TimedProfile {

@@ -82,6 +82,11 @@ export function memorySampleFromLine(line: JsonLine, origin: string): MemorySamp
     else if (typeof raw === 'number' && Number.isInteger(raw)) v[f] = BigInt(raw);
     else throw new InputError(`${origin}:${line.lineNo}`, `expected "${f}" as a decimal string, got ${quote(raw)}`);
   }
+  // The cgroup reading is analysed field by field (container.ts); a malformed one must fail here, by line.
+  const cg = v.cgroup as Record<string, unknown> | undefined;
+  if (cg !== undefined && (typeof cg !== 'object' || cg === null || (cg.version !== 1 && cg.version !== 2) || typeof cg.usage !== 'number' || Object.entries(cg).some(([k, x]) => k !== 'underOom' && typeof x !== 'number'))) {
+    throw new InputError(`${origin}:${line.lineNo}`, `expected "cgroup" as {version: 1|2, usage: <bytes>, ...numbers}, got ${JSON.stringify(cg).slice(0, 60)}`);
+  }
   return v as unknown as MemorySample;
 }
 
