@@ -12,6 +12,7 @@ import type { Recording, TimedGcCycle, TimedProfile } from '../model/recording.j
 import { adviseFor } from './advice.js';
 import { goMapped, memoryBreakdown, nonGoBytes } from './breakdown.js';
 import { goroutineCulprits, heapCulprits } from './culprits.js';
+import { applyGoroutineProof, goroutineProof } from './goroutine-proof.js';
 import { offHeapPattern, refineHttpPatterns } from './patterns.js';
 import { mannKendall } from './robust-stats.js';
 import type { Evidence, Findings, LiveHeapSummary, ObservedWindow, Rates, RestartInfo, TrendStats, Verdict, WorkAxis } from './findings.js';
@@ -396,6 +397,8 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     observeMore: verdict === 'inconclusive' ? chosen.observeMore : undefined,
     notes: [...notes, ...chosen.live.notes, ...recordingNotes(rec)],
   };
+  // What the runtime proved outranks what the trends suggest (goroutine-proof.ts).
+  applyGoroutineProof(findings, goroutineProof(rec.goroutineLeakSnapshots ?? [], rec.goroutineSnapshots));
   findings.advice = adviseFor(findings, lastSample);
   findings.summary = summarize(findings);
   return findings;

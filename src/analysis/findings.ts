@@ -3,6 +3,7 @@
 // here are the documented JSON schema.
 
 import type { Frame } from '../model/frame.js';
+import type { GoroutineProof } from './goroutine-proof.js';
 
 export type Verdict = 'heap-leak' | 'goroutine-leak' | 'off-heap-growth' | 'no-leak' | 'inconclusive';
 
@@ -235,4 +236,6 @@ export interface Findings {
   observeMore?: ObserveMore;
   /** Data problems and caveats (missing endpoints, torn lines, estimates used). */
   notes: string[];
+  /** Goroutines the runtime proved leaked (goroutineleak profile, Go 1.26+), see goroutine-proof.ts. */
+  provenGoroutineLeaks?: GoroutineProof;
 }

@@ -10,7 +10,8 @@
 //                    names where the runtime numbers came from.
 //   events.jsonl     one RecordingEvent per line, appended
 //   profiles/        heap-<unixms>.pb.gz, goroutine-<unixms>.pb.gz (raw bodies as served),
-//                    goroutine2-<unixms>.txt.gz (debug=2 dumps, gzip-compressed by heapsight).
+//                    goroutine2-<unixms>.txt.gz (debug=2 dumps, gzip-compressed by heapsight),
+//                    goroutineleak-<unixms>.pb.gz (Go 1.26+'s proven-leaked goroutines, as served).
 //                    Written to a .tmp name and renamed, so a name without .tmp is always complete.
 //   gctrace.log      optional: stderr of a service run with GODEBUG=gctrace=1
 //
@@ -95,6 +96,8 @@ export interface Recording {
   scavenges: ScavengeReport[];
   heapProfiles: TimedProfile[];
   goroutineSnapshots: GoroutineSnapshot[];
+  /** goroutineleak profiles (Go 1.26+), fetched rarely: each one runs a leak-detection GC in the target. */
+  goroutineLeakSnapshots?: GoroutineSnapshot[];
   events: RecordingEvent[];
 }
 
