@@ -205,6 +205,8 @@ export class Poller extends EventEmitter {
   private startedAt = 0;
   /** Goroutine total from the latest goroutine profile, for progress lines when /metrics is absent. */
   lastGoroutineTotal?: number;
+  /** Proven-leaked goroutines in the latest goroutineleak profile. */
+  lastLeakTotal?: number;
 
   constructor(opts: PollerOptions) {
     super();
@@ -354,7 +356,10 @@ export class Poller extends EventEmitter {
     // Profiles first, so that the first sample's progress line already knows the goroutine count.
     if (heap) this.acceptProfile('heap', t, heap);
     if (goroutine) this.acceptProfile('goroutine', t, goroutine);
-    if (goroutineleak) this.acceptProfile('goroutineleak', t, goroutineleak);
+    if (goroutineleak) {
+      this.acceptProfile('goroutineleak', t, goroutineleak);
+      await this.dumpAfterProof(false);
+    }
     const sample = mergeSample(t, vars, metrics, await this.readProc());
     if (sample) this.acceptSample(sample);
     this.profileRound = 1;
@@ -465,6 +470,26 @@ export class Poller extends EventEmitter {
       const r = await this.fetch(url, this.opts.profileTimeoutMs, MAX_PROFILE_BYTES);
       if (this.stopped && !final) return;
       this.acceptProfile('goroutineleak', t, r.bytes);
+    } catch (err) {
+      if (!this.stopped) this.recordEvent({ t, kind: 'fetch-error', detail: errorLine(err) });
+      return;
+    }
+    await this.dumpAfterProof(final);
+  }
+
+  /**
+   * The goroutineleak proto has no `created by` frames. After a detection GC, leaked goroutines keep
+   * their `(leaked)` status in the ordinary debug=2 dump, which has them: so when the proof is not
+   * empty, one dump right after it names who started each leaked goroutine, at no extra detection GC.
+   */
+  private async dumpAfterProof(final: boolean): Promise<void> {
+    const url = this.endpoints.goroutine2;
+    if (!url || (this.stopped && !final) || !(this.lastLeakTotal! > 0)) return;
+    const t = Date.now();
+    try {
+      const r = await this.fetch(url, this.opts.profileTimeoutMs, MAX_PROFILE_BYTES);
+      if (this.stopped && !final) return;
+      this.acceptProfile('goroutine2', t, gzipSync(r.bytes));
     } catch (err) {
       if (!this.stopped) this.recordEvent({ t, kind: 'fetch-error', detail: errorLine(err) });
     }
@@ -592,6 +617,13 @@ export class Poller extends EventEmitter {
   }
 
   private acceptProfile(kind: ProfileKind, t: number, bytes: Uint8Array): void {
+    if (kind === 'goroutineleak') {
+      try {
+        this.lastLeakTotal = parsePprof(bytes, 'goroutineleak profile').samples.reduce((n, s) => n + (s.values[0] ?? 0), 0);
+      } catch {
+        // Stored as served; the recording reader reports a bad profile with its file name.
+      }
+    }
     if (kind === 'goroutine') {
       try {
         // A goroutine profile is small (one sample per distinct stack); its total feeds progress lines when /metrics is absent.
