@@ -333,7 +333,8 @@ export function recordingVerdict(rec: Recording, opts: AnalyzeOptions = {}): Rec
 
 export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Findings {
   const { verdict, confidence, analyses, chosen, restarts, notes, oomCycle, workMetric } = recordingVerdict(rec, opts);
-  const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion;
+  // The binary's build info knows the version when no sample does (expvar has none).
+  const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion ?? rec.meta?.buildInfo?.goVersion;
   const heapProfilesForCulprits = chosen.input.heapProfiles.length >= 2 ? chosen.input.heapProfiles : rec.heapProfiles;
   const snapsForCulprits = chosen.input.goroutineSnapshots.length >= 2 ? chosen.input.goroutineSnapshots : rec.goroutineSnapshots;
   const gCulprits = goroutineCulprits(ordered(snapsForCulprits), { goVersion });
@@ -399,6 +400,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   };
   // What the runtime proved outranks what the trends suggest (goroutine-proof.ts).
   applyGoroutineProof(findings, goroutineProof(rec.goroutineLeakSnapshots ?? [], rec.goroutineSnapshots));
+  if (rec.meta?.buildInfo) findings.buildInfo = rec.meta.buildInfo;
   findings.advice = adviseFor(findings, lastSample);
   findings.summary = summarize(findings);
   return findings;

@@ -4,6 +4,7 @@
 
 import type { Frame } from '../model/frame.js';
 import type { GoroutineProof } from './goroutine-proof.js';
+import type { BuildInfo } from '../model/buildinfo.js';
 
 export type Verdict = 'heap-leak' | 'goroutine-leak' | 'off-heap-growth' | 'no-leak' | 'inconclusive';
 
@@ -238,4 +239,6 @@ export interface Findings {
   notes: string[];
   /** Goroutines the runtime proved leaked (goroutineleak profile, Go 1.26+), see goroutine-proof.ts. */
   provenGoroutineLeaks?: GoroutineProof;
+  /** The target binary's build info (local target, or analyze --binary). */
+  buildInfo?: BuildInfo;
 }

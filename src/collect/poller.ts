@@ -21,6 +21,8 @@ import { InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { readProcSample } from '../sources/procfs.js';
+import { readBuildInfo } from '../sources/buildinfo.js';
+import type { BuildInfo } from '../model/buildinfo.js';
 import { findListeningPid, isLoopbackHost, processIdentity } from './local-process.js';
 import type { ProfileKind, RecordingWriter } from './recording-writer.js';
 import { restartReason } from '../analysis/restarts.js';
@@ -205,6 +207,9 @@ export class Poller extends EventEmitter {
   private startedAt = 0;
   /** Goroutine total from the latest goroutine profile, for progress lines when /metrics is absent. */
   lastGoroutineTotal?: number;
+  /** Build info of the local target's executable, read at discovery; or why it could not be read. */
+  buildInfo?: BuildInfo;
+  buildInfoProblem?: string;
   /** Proven-leaked goroutines in the latest goroutineleak profile. */
   lastLeakTotal?: number;
 
@@ -328,6 +333,16 @@ export class Poller extends EventEmitter {
     }
     const discovery: Discovery = { endpoints: all, pid: haveProc ? this.pid : undefined, local: this.local };
     if (!haveProc) this.pid = undefined;
+    // The executable's build info (Go version, go line via DefaultGODEBUG, -race, deps): local targets only.
+    let buildInfo: BuildInfo | undefined;
+    if (discovery.pid !== undefined) {
+      try {
+        buildInfo = readBuildInfo(`/proc/${discovery.pid}/exe`, `/proc/${discovery.pid}/exe`);
+      } catch (err) {
+        this.buildInfoProblem = (err as Error).message.split('\n')[0];
+      }
+    }
+    this.buildInfo = buildInfo;
 
     const w = this.opts.writer;
     if (w) {
@@ -344,6 +359,7 @@ export class Poller extends EventEmitter {
         profileIntervalMs: this.opts.profileIntervalMs,
         profileGc: this.opts.profileGc === true,
         workMetric: this.opts.workMetric,
+        buildInfo,
         missing: all.filter((s) => !s.ok && s.name !== 'goroutineleak').map((s) => ({ endpoint: s.url, cost: `${s.problem}; ${s.cost}` })),
       });
     }
@@ -353,6 +369,7 @@ export class Poller extends EventEmitter {
       if (!s.ok) this.recordEvent({ t, kind: s.name === 'goroutineleak' ? 'note' : 'endpoint-missing', detail: `${new URL(s.url).pathname}: ${s.problem}; ${s.cost}` });
     }
 
+    if (this.buildInfoProblem) this.recordEvent({ t, kind: 'note', detail: `build info not read: ${this.buildInfoProblem}` });
     // Profiles first, so that the first sample's progress line already knows the goroutine count.
     if (heap) this.acceptProfile('heap', t, heap);
     if (goroutine) this.acceptProfile('goroutine', t, goroutine);

@@ -22,6 +22,7 @@
 import type { GcCycle, MemorySample, ScavengeReport } from './memory.js';
 import type { GoroutineSnapshot } from './goroutines.js';
 import type { Profile } from './profile.js';
+import type { BuildInfo } from './buildinfo.js';
 
 export const RECORDING_FORMAT = 'heapsight-recording';
 export const RECORDING_VERSION = 1;
@@ -51,6 +52,8 @@ export interface RecordingMeta {
   profileIntervalMs?: number;
   /** Whether heap profiles were fetched with ?gc=1 (a forced GC in the target before each profile). */
   profileGc?: boolean;
+  /** Build info of the target's executable (/proc/PID/exe), when it is local. */
+  buildInfo?: BuildInfo;
   /** Endpoints found missing at start, and what their absence costs the verdict (one line each). */
   missing?: { endpoint: string; cost: string }[];
 }

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildInfoLines, buildSetting, defaultGodebug, readBuildInfo } from './buildinfo.js';
+import { buildInfoLines, buildSetting, readBuildInfo } from './buildinfo.js';
+import { godebugDefaults as defaultGodebug } from '../analysis/build-advice.js';
 import { InputError } from './input-error.js';
 import { buildGoProgram, goVersions, repoRoot, requireGo, type GoVersion } from '../test-support/toolchain.js';
 

@@ -170,16 +170,6 @@ export function buildSetting(info: BuildInfo, key: string): string | undefined {
   return info.settings.find((s) => s.key === key)?.value;
 }
 
-/** `DefaultGODEBUG=a=1,b=0` as a map: the GODEBUG defaults the main module's go line implies. */
-export function defaultGodebug(info: BuildInfo): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const kv of (buildSetting(info, 'DefaultGODEBUG') ?? '').split(',')) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) out.set(kv.slice(0, eq), kv.slice(eq + 1));
-  }
-  return out;
-}
-
 /** Quote a value as cmd/go does when writing build settings (debug.BuildInfo.String). */
 function quoteIfNeeded(s: string, isKey: boolean): string {
   return s === '' ? s : /[ \t\r\n"`]/.test(s) || (isKey && s.includes('=')) ? JSON.stringify(s) : s;
