@@ -10,6 +10,7 @@ import type { MemorySample } from '../model/memory.js';
 import type { Advice, Findings } from './findings.js';
 import { atLeast, parseGoVersion } from './go-version.js';
 import { offHeapPattern } from './patterns.js';
+import { buildAdvice } from './build-advice.js';
 import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPercent } from './units.js';
 
 const MiB = 1024 * 1024;
@@ -224,5 +225,7 @@ export function adviseFor(f: Findings, last: MemorySample | undefined): Advice[]
       ],
     });
   }
+  // What the binary's build says (ticker collection by its Go version and go line, -race, GOMAXPROCS).
+  out.push(...buildAdvice(f));
   return out;
 }

@@ -13,6 +13,7 @@ import { adviseFor } from './advice.js';
 import { goMapped, memoryBreakdown, nonGoBytes } from './breakdown.js';
 import { containerAdvice, containerFindings, TMPFS_GROWTH_CONFIDENCE } from './container.js';
 import { goroutineCulprits, heapCulprits } from './culprits.js';
+import { applyGoroutineProof, goroutineProof } from './goroutine-proof.js';
 import { offHeapPattern, refineHttpPatterns } from './patterns.js';
 import { mannKendall } from './robust-stats.js';
 import type { Evidence, Findings, LiveHeapSummary, ObservedWindow, Rates, RestartInfo, TrendStats, Verdict, WorkAxis } from './findings.js';
@@ -350,7 +351,8 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   const judged = recordingVerdict(rec, opts);
   const { analyses, chosen, restarts, notes, oomCycle, workMetric } = judged;
   let { verdict, confidence } = judged;
-  const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion;
+  // The binary's build info knows the version when no sample does (expvar has none).
+  const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion ?? rec.meta?.buildInfo?.goVersion;
   const heapProfilesForCulprits = chosen.input.heapProfiles.length >= 2 ? chosen.input.heapProfiles : rec.heapProfiles;
   const snapsForCulprits = chosen.input.goroutineSnapshots.length >= 2 ? chosen.input.goroutineSnapshots : rec.goroutineSnapshots;
   const gCulprits = goroutineCulprits(ordered(snapsForCulprits), { goVersion });
@@ -423,6 +425,9 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     observeMore: verdict === 'inconclusive' ? chosen.observeMore : undefined,
     notes: [...notes, ...chosen.live.notes, ...recordingNotes(rec)],
   };
+  // What the runtime proved outranks what the trends suggest (goroutine-proof.ts).
+  applyGoroutineProof(findings, goroutineProof(rec.goroutineLeakSnapshots ?? [], rec.goroutineSnapshots));
+  if (rec.meta?.buildInfo) findings.buildInfo = rec.meta.buildInfo;
   findings.advice = adviseFor(findings, lastSample);
   if (container) findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion));
   findings.summary = summarize(findings);

@@ -3,6 +3,8 @@
 // here are the documented JSON schema.
 
 import type { Frame } from '../model/frame.js';
+import type { GoroutineProof } from './goroutine-proof.js';
+import type { BuildInfo } from '../model/buildinfo.js';
 
 export type Verdict = 'heap-leak' | 'goroutine-leak' | 'off-heap-growth' | 'no-leak' | 'inconclusive';
 
@@ -277,4 +279,8 @@ export interface Findings {
   observeMore?: ObserveMore;
   /** Data problems and caveats (missing endpoints, torn lines, estimates used). */
   notes: string[];
+  /** Goroutines the runtime proved leaked (goroutineleak profile, Go 1.26+), see goroutine-proof.ts. */
+  provenGoroutineLeaks?: GoroutineProof;
+  /** The target binary's build info (local target, or analyze --binary). */
+  buildInfo?: BuildInfo;
 }

@@ -8,6 +8,7 @@
 import type { SegmentAnalysis } from './analyze-recording.js';
 import type { Findings, MemoryBreakdown, ObservedWindow, Verdict } from './findings.js';
 import type { Trend } from './trend.js';
+import { provenSummary } from './goroutine-proof.js';
 import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatP, formatPercent } from './units.js';
 
 const SOURCE_WORDS: Record<string, string> = {
@@ -139,6 +140,7 @@ export function summarize(f: Findings): string {
       return `This is a real leak in the Go heap: the memory still reachable after garbage collection grew${lt ? ` from ${formatBytes(lt.baseline)} to ${formatBytes(lt.latest)}` : ''}${window}${rate} and was still growing at the end, across ${f.observed.gcCycles} GC cycles.${lines}${where} Confidence ${pct}.`;
     }
     case 'goroutine-leak': {
+      if (f.provenGoroutineLeaks) return provenSummary(f.provenGoroutineLeaks);
       const held = f.evidence.heapHeldByGoroutines !== undefined ? ` The live heap grew ${formatBytesDelta(f.evidence.heapHeldByGoroutines)} alongside them: memory the stuck goroutines keep reachable.` : '';
       const state = top?.kind === 'goroutine' && top.state ? ` Most new goroutines wait in "${top.state}".` : '';
       return `Goroutines are leaking: their number grew${gt ? ` from ${formatCount(gt.baseline)} to ${formatCount(gt.latest)}` : ''}${window} and never came back down, so each leaked goroutine (and what it references) stays in memory for good.${state}${held}${where} Confidence ${pct}.`;

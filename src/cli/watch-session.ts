@@ -26,6 +26,8 @@ export interface WatchSessionOptions {
   intervalMs: number;
   profileIntervalMs: number;
   goroutineDebug2Every: number;
+  /** goroutineleak profile interval besides start and end (undefined: the poller's default, 0: never between). */
+  goroutineLeakIntervalMs?: number;
   timeoutMs: number;
   /** Stop after this long (undefined: until a signal, a confident verdict or `signal`). */
   durationMs?: number;
@@ -102,6 +104,7 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     intervalMs: o.intervalMs,
     profileIntervalMs: o.profileIntervalMs,
     goroutineDebug2Every: o.goroutineDebug2Every,
+    goroutineLeakIntervalMs: o.goroutineLeakIntervalMs,
     timeoutMs: o.timeoutMs,
     profileTimeoutMs: Math.max(o.timeoutMs, 60_000),
     headers: o.headers,
@@ -254,6 +257,8 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     poller.stop();
     // Not when discovery failed: the directory is gone.
     if (discovered) pollGctrace(true);
+    // The runtime's leak proof once more at the end (Go 1.26+; a no-op where the route is missing).
+    if (discovered) await poller.fetchGoroutineLeakFinal();
     try {
       writer.appendEvent({ t: Date.now(), kind: 'stopped', detail: stopReason });
     } catch {

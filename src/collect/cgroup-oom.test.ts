@@ -12,7 +12,7 @@ import { analyzeRecording } from '../analysis/analyze-recording.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { parseFlatKeyed } from '../sources/cgroup.js';
 import { buildGoProgram } from '../test-support/toolchain.js';
-import { runCli } from '../cli/e2e/cli-run.js';
+import { runCli } from '../test-support/cli-run.js';
 import { splitAtRestarts } from '../analysis/restarts.js';
 import { createMemoryCgroup, freePort, startInCgroup, type CgroupProcess } from './test-cgroup.js';
 

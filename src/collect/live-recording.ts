@@ -61,6 +61,10 @@ export class LiveRecording {
         const snap = goroutineSnapshotFromProfile(parsePprof(p.body, origin), origin);
         this.rec.goroutineSnapshots.push({ ...snap, t: snap.t ?? p.t });
         this.thinSnapshots();
+      } else if (p.kind === 'goroutineleak') {
+        // Fetched rarely (a few per hour), so never thinned.
+        const snap = goroutineSnapshotFromProfile(parsePprof(p.body, origin), origin);
+        (this.rec.goroutineLeakSnapshots ??= []).push({ ...snap, t: snap.t ?? p.t });
       } else {
         // debug=2 dumps are read as a stream; the recording is complete once `settled()` resolves.
         this.pending.push(
@@ -103,6 +107,7 @@ export class LiveRecording {
       scavenges: this.scavenges,
       heapProfiles: byTime(this.rec.heapProfiles),
       goroutineSnapshots: byTime(this.rec.goroutineSnapshots),
+      goroutineLeakSnapshots: this.rec.goroutineLeakSnapshots ? byTime(this.rec.goroutineLeakSnapshots) : undefined,
       events,
     };
   }

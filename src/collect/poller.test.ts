@@ -35,7 +35,11 @@ test('records merged samples and heap/goroutine profiles from a real Go service'
   t.after(() => poller.stop());
 
   const discovery = await poller.discover();
-  assert.deepEqual(discovery.endpoints.map((e) => [e.name, e.ok]).sort(), [['goroutine', true], ['heap', true], ['metrics', true], ['vars', true]]);
+  // The target is built with Go 1.19: no goroutineleak profile, and the cost says which Go has it.
+  assert.deepEqual(discovery.endpoints.map((e) => [e.name, e.ok]).sort(), [['goroutine', true], ['goroutineleak', false], ['heap', true], ['metrics', true], ['vars', true]]);
+  const leak = discovery.endpoints.find((e) => e.name === 'goroutineleak')!;
+  assert.match(leak.problem!, /HTTP 404/);
+  assert.match(leak.cost!, /needs Go 1\.26\+; the target runs go1\.19/);
   assert.equal(discovery.local, true);
   assert.equal(discovery.pid, target.pid, 'the PID behind the port is found through /proc socket inodes');
 
@@ -188,7 +192,7 @@ test('headers are sent with every request', async (t) => {
   const poller = new Poller({ ...FAST, url: target.url, headers: { 'X-Token': 'tok-123' } });
   t.after(() => poller.stop());
   const discovery = await poller.discover();
-  assert.ok(discovery.endpoints.filter((e) => e.name !== 'metrics').every((e) => e.ok));
+  assert.ok(discovery.endpoints.filter((e) => e.name !== 'metrics' && e.name !== 'goroutineleak').every((e) => e.ok));
 });
 
 test('merging: expvar numbers win, /metrics fills what expvar lacks, /proc wins for the process view', async () => {

@@ -21,9 +21,12 @@ import { InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { readProcSample } from '../sources/procfs.js';
+import { readBuildInfo } from '../sources/buildinfo.js';
+import type { BuildInfo } from '../model/buildinfo.js';
 import { findListeningPid, isLoopbackHost, openTmpfsFiles, processIdentity, readTargetCgroup } from './local-process.js';
 import type { ProfileKind, RecordingWriter } from './recording-writer.js';
 import { oomKillBetween, restartReason } from '../analysis/restarts.js';
+import { atLeast, parseGoVersion } from '../analysis/go-version.js';
 
 export interface PollerOptions {
   /** Base URL of the service (`http://host:port`); endpoints are derived from it unless given below. */
@@ -38,6 +41,13 @@ export interface PollerOptions {
   profileIntervalMs?: number;
   /** Fetch goroutine?debug=2 every Nth profile round (0: never). */
   goroutineDebug2Every?: number;
+  /**
+   * Fetch /debug/pprof/goroutineleak (Go 1.26+) this often, besides at start and once at the end
+   * (fetchGoroutineLeakFinal); 0: only those two. Each fetch runs a leak-detection GC in the target,
+   * slower than a normal GC and O(blocked goroutines²) at worst, and a leak once proven stays in the
+   * profile, so minutes apart is enough.
+   */
+  goroutineLeakIntervalMs?: number;
   /** Per-request timeout for samples; profiles get `profileTimeoutMs`. */
   timeoutMs?: number;
   profileTimeoutMs?: number;
@@ -52,7 +62,7 @@ export interface PollerOptions {
   random?: () => number;
 }
 
-export type EndpointName = 'vars' | 'metrics' | 'heap' | 'goroutine';
+export type EndpointName = 'vars' | 'metrics' | 'heap' | 'goroutine' | 'goroutineleak';
 
 export interface EndpointStatus {
   name: EndpointName;
@@ -87,6 +97,7 @@ interface Endpoints {
   heap?: string;
   goroutine?: string;
   goroutine2?: string;
+  goroutineleak?: string;
 }
 
 const MAX_TEXT_BYTES = 64 << 20;
@@ -124,7 +135,7 @@ function errorLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
-function missingCost(name: EndpointName, status: Map<EndpointName, EndpointStatus>, haveProc: boolean): string {
+function missingCost(name: EndpointName, status: Map<EndpointName, EndpointStatus>, haveProc: boolean, goVersion?: string): string {
   const ok = (n: EndpointName) => status.get(n)?.ok === true;
   switch (name) {
     case 'vars':
@@ -141,7 +152,24 @@ function missingCost(name: EndpointName, status: Map<EndpointName, EndpointStatu
       return ok('metrics')
         ? 'no goroutine profiles: a goroutine leak shows in go_goroutines but its creator cannot be named'
         : 'no goroutine profiles and no go_goroutines: goroutine leaks cannot be seen';
+    case 'goroutineleak':
+      return goroutineLeakCost(goVersion);
   }
+}
+
+/**
+ * What a missing /debug/pprof/goroutineleak costs, and what to do, by the target's Go version: the
+ * profile is always on from Go 1.27, an experiment in 1.26 (GOEXPERIMENT=goroutineleakprofile), absent
+ * before. On a version that has it, a 404 means the route is not registered (a router other than
+ * http.DefaultServeMux needs its own route for it).
+ */
+export function goroutineLeakCost(goVersion: string | undefined): string {
+  const v = parseGoVersion(goVersion);
+  const loss = "no proof from the runtime's goroutine-leak detector: goroutine leaks are inferred from count growth only, and goroutines leaked at a constant number are missed";
+  if (v && !atLeast(v, 26)) return `${loss} (the profile needs Go 1.26+; the target runs ${goVersion})`;
+  if (v && v.major === 1 && v.minor === 26) return `${loss}; on Go 1.26 build with GOEXPERIMENT=goroutineleakprofile, and if the service uses its own router, route /debug/pprof/goroutineleak to pprof.Handler("goroutineleak")`;
+  const onWhat = v ? `the target runs ${goVersion}, which has the profile` : 'on Go 1.27+ the profile is always on (on 1.26 only with GOEXPERIMENT=goroutineleakprofile)';
+  return `${loss}; ${onWhat}: if the service uses its own router (gin, chi, gorilla), route /debug/pprof/goroutineleak to pprof.Handler("goroutineleak") as for the other profiles`;
 }
 
 /** Merge the runtime view (expvar preferred, else Prometheus) with the process view (/proc preferred). */
@@ -163,7 +191,7 @@ export function mergeSample(t: number, vars?: MemorySample, metrics?: MemorySamp
 }
 
 export class Poller extends EventEmitter {
-  private readonly opts: Required<Pick<PollerOptions, 'intervalMs' | 'profileIntervalMs' | 'goroutineDebug2Every' | 'timeoutMs' | 'profileTimeoutMs' | 'jitter'>> & PollerOptions;
+  private readonly opts: Required<Pick<PollerOptions, 'intervalMs' | 'profileIntervalMs' | 'goroutineDebug2Every' | 'goroutineLeakIntervalMs' | 'timeoutMs' | 'profileTimeoutMs' | 'jitter'>> & PollerOptions;
   private endpoints: Endpoints = {};
   private readonly pprofBase?: string;
   private pid?: number;
@@ -179,6 +207,11 @@ export class Poller extends EventEmitter {
   private startedAt = 0;
   /** Goroutine total from the latest goroutine profile, for progress lines when /metrics is absent. */
   lastGoroutineTotal?: number;
+  /** Build info of the local target's executable, read at discovery; or why it could not be read. */
+  buildInfo?: BuildInfo;
+  buildInfoProblem?: string;
+  /** Proven-leaked goroutines in the latest goroutineleak profile. */
+  lastLeakTotal?: number;
 
   constructor(opts: PollerOptions) {
     super();
@@ -187,6 +220,7 @@ export class Poller extends EventEmitter {
       intervalMs: 5000,
       profileIntervalMs: 30_000,
       goroutineDebug2Every: 4,
+      goroutineLeakIntervalMs: 5 * 60_000,
       timeoutMs: 10_000,
       profileTimeoutMs: 60_000,
       jitter: 0.1,
@@ -202,6 +236,7 @@ export class Poller extends EventEmitter {
       heap: pprofBase ? (opts.profileGc ? withQuery(`${pprofBase}/heap`, { gc: '1' }) : `${pprofBase}/heap`) : undefined,
       goroutine: pprofBase ? `${pprofBase}/goroutine` : undefined,
       goroutine2: pprofBase ? withQuery(`${pprofBase}/goroutine`, { debug: '2' }) : undefined,
+      goroutineleak: pprofBase ? `${pprofBase}/goroutineleak` : undefined,
     };
     const first = opts.url ?? opts.vars ?? opts.metrics ?? opts.pprof!;
     const u = new URL(first);
@@ -244,7 +279,7 @@ export class Poller extends EventEmitter {
     const probe = async <T>(name: EndpointName, url: string | undefined, read: (bytes: Uint8Array) => T): Promise<T | undefined> => {
       if (!url) return undefined;
       try {
-        const profile = name === 'heap' || name === 'goroutine';
+        const profile = name === 'heap' || name === 'goroutine' || name === 'goroutineleak';
         const r = await this.fetch(url, profile ? this.opts.profileTimeoutMs : this.opts.timeoutMs, profile ? MAX_PROFILE_BYTES : MAX_TEXT_BYTES, name === 'metrics' ? 'text/plain' : undefined);
         const value = read(r.bytes);
         status.set(name, { name, url: redactUrl(url), ok: true });
@@ -266,6 +301,8 @@ export class Poller extends EventEmitter {
       probe('heap', e.heap, pprofBody(redactUrl(e.heap ?? ''))),
       probe('goroutine', e.goroutine, pprofBody(redactUrl(e.goroutine ?? ''))),
     ]);
+    // After the others: its leak-detection GC should not skew the first heap numbers. It is the start fetch too.
+    const goroutineleak = await probe('goroutineleak', e.goroutineleak, pprofBody(redactUrl(e.goroutineleak ?? '')));
 
     if (this.pid === undefined && this.local && this.port) this.pid = findListeningPid(this.port);
     const haveProc = this.pid !== undefined && processIdentity(this.pid) !== undefined;
@@ -280,7 +317,8 @@ export class Poller extends EventEmitter {
       }
       throw new InputError(where, `expected a Go service with /debug/vars, /metrics or /debug/pprof, found none (${all.map((s) => `${new URL(s.url).pathname}: ${s.problem}`).join('; ')})`);
     }
-    for (const s of all) if (!s.ok) s.cost = missingCost(s.name, status, haveProc);
+    const goVersion = metrics?.goVersion ?? vars?.goVersion;
+    for (const s of all) if (!s.ok) s.cost = missingCost(s.name, status, haveProc, goVersion);
     // Unusable endpoints are dropped for the rest of the run; a later 404 would only repeat itself.
     for (const s of all) {
       if (s.ok) continue;
@@ -291,9 +329,20 @@ export class Poller extends EventEmitter {
         this.endpoints.goroutine = undefined;
         this.endpoints.goroutine2 = undefined;
       }
+      if (s.name === 'goroutineleak') this.endpoints.goroutineleak = undefined;
     }
     const discovery: Discovery = { endpoints: all, pid: haveProc ? this.pid : undefined, local: this.local };
     if (!haveProc) this.pid = undefined;
+    // The executable's build info (Go version, go line via DefaultGODEBUG, -race, deps): local targets only.
+    let buildInfo: BuildInfo | undefined;
+    if (discovery.pid !== undefined) {
+      try {
+        buildInfo = readBuildInfo(`/proc/${discovery.pid}/exe`, `/proc/${discovery.pid}/exe`);
+      } catch (err) {
+        this.buildInfoProblem = (err as Error).message.split('\n')[0];
+      }
+    }
+    this.buildInfo = buildInfo;
 
     const w = this.opts.writer;
     if (w) {
@@ -310,17 +359,24 @@ export class Poller extends EventEmitter {
         profileIntervalMs: this.opts.profileIntervalMs,
         profileGc: this.opts.profileGc === true,
         workMetric: this.opts.workMetric,
-        missing: all.filter((s) => !s.ok).map((s) => ({ endpoint: s.url, cost: `${s.problem}; ${s.cost}` })),
+        buildInfo,
+        missing: all.filter((s) => !s.ok && s.name !== 'goroutineleak').map((s) => ({ endpoint: s.url, cost: `${s.problem}; ${s.cost}` })),
       });
     }
     this.emit('discovery', discovery);
     for (const s of all) {
-      if (!s.ok) this.recordEvent({ t, kind: 'endpoint-missing', detail: `${new URL(s.url).pathname}: ${s.problem}; ${s.cost}` });
+      // goroutineleak is new (Go 1.26+): most services today lack it, so its absence is a note, not a fault.
+      if (!s.ok) this.recordEvent({ t, kind: s.name === 'goroutineleak' ? 'note' : 'endpoint-missing', detail: `${new URL(s.url).pathname}: ${s.problem}; ${s.cost}` });
     }
 
+    if (this.buildInfoProblem) this.recordEvent({ t, kind: 'note', detail: `build info not read: ${this.buildInfoProblem}` });
     // Profiles first, so that the first sample's progress line already knows the goroutine count.
     if (heap) this.acceptProfile('heap', t, heap);
     if (goroutine) this.acceptProfile('goroutine', t, goroutine);
+    if (goroutineleak) {
+      this.acceptProfile('goroutineleak', t, goroutineleak);
+      await this.dumpAfterProof(false);
+    }
     const sample = mergeSample(t, vars, metrics, await this.readProc());
     if (sample) this.acceptSample(sample);
     this.profileRound = 1;
@@ -331,7 +387,7 @@ export class Poller extends EventEmitter {
   async run(): Promise<void> {
     if (this.startedAt === 0) await this.discover();
     const stopped = new Promise<void>((resolve) => this.stopController.signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.race([Promise.all([this.sampleLoop(), this.profileLoop()]), stopped]);
+    await Promise.race([Promise.all([this.sampleLoop(), this.profileLoop(), this.goroutineLeakLoop()]), stopped]);
   }
 
   stop(): void {
@@ -401,6 +457,58 @@ export class Poller extends EventEmitter {
       if (this.stopped) return;
       if (this.downSince !== undefined) continue;
       await this.profileOnce();
+    }
+  }
+
+  private async goroutineLeakLoop(): Promise<void> {
+    const every = this.opts.goroutineLeakIntervalMs;
+    if (!every) return;
+    while (!this.stopped) {
+      await this.wait(this.jittered(every));
+      if (this.stopped) return;
+      if (this.downSince !== undefined) continue;
+      await this.fetchGoroutineLeak(false);
+    }
+  }
+
+  /**
+   * The end-of-watch goroutineleak fetch, after stop(): what leaked during the run is proven here
+   * even when the watch was shorter than the interval. Bounded by the profile timeout.
+   */
+  async fetchGoroutineLeakFinal(): Promise<void> {
+    await this.fetchGoroutineLeak(true);
+  }
+
+  private async fetchGoroutineLeak(final: boolean): Promise<void> {
+    const url = this.endpoints.goroutineleak;
+    if (!url || (this.stopped && !final)) return;
+    const t = Date.now();
+    try {
+      const r = await this.fetch(url, this.opts.profileTimeoutMs, MAX_PROFILE_BYTES);
+      if (this.stopped && !final) return;
+      this.acceptProfile('goroutineleak', t, r.bytes);
+    } catch (err) {
+      if (!this.stopped) this.recordEvent({ t, kind: 'fetch-error', detail: errorLine(err) });
+      return;
+    }
+    await this.dumpAfterProof(final);
+  }
+
+  /**
+   * The goroutineleak proto has no `created by` frames. After a detection GC, leaked goroutines keep
+   * their `(leaked)` status in the ordinary debug=2 dump, which has them: so when the proof is not
+   * empty, one dump right after it names who started each leaked goroutine, at no extra detection GC.
+   */
+  private async dumpAfterProof(final: boolean): Promise<void> {
+    const url = this.endpoints.goroutine2;
+    if (!url || (this.stopped && !final) || !(this.lastLeakTotal! > 0)) return;
+    const t = Date.now();
+    try {
+      const r = await this.fetch(url, this.opts.profileTimeoutMs, MAX_PROFILE_BYTES);
+      if (this.stopped && !final) return;
+      this.acceptProfile('goroutine2', t, gzipSync(r.bytes));
+    } catch (err) {
+      if (!this.stopped) this.recordEvent({ t, kind: 'fetch-error', detail: errorLine(err) });
     }
   }
 
@@ -531,6 +639,13 @@ export class Poller extends EventEmitter {
   }
 
   private acceptProfile(kind: ProfileKind, t: number, bytes: Uint8Array): void {
+    if (kind === 'goroutineleak') {
+      try {
+        this.lastLeakTotal = parsePprof(bytes, 'goroutineleak profile').samples.reduce((n, s) => n + (s.values[0] ?? 0), 0);
+      } catch {
+        // Stored as served; the recording reader reports a bad profile with its file name.
+      }
+    }
     if (kind === 'goroutine') {
       try {
         // A goroutine profile is small (one sample per distinct stack); its total feeds progress lines when /metrics is absent.

@@ -27,7 +27,7 @@ import {
   type RecordingMeta,
 } from '../model/recording.js';
 
-export type ProfileKind = 'heap' | 'goroutine' | 'goroutine2';
+export type ProfileKind = 'heap' | 'goroutine' | 'goroutine2' | 'goroutineleak';
 
 export interface RecordingWriterOptions {
   /** Minimum time between fdatasync calls on the JSON-lines files; 0 syncs every line. */

@@ -18,12 +18,23 @@ export interface GoroutineGroup {
   createdBy?: Frame;
   /** pprof labels, when present. */
   labels?: Record<string, string>;
+  /**
+   * The runtime proved these goroutines can never wake (Go 1.26+ leak-detection GC): every group of a
+   * goroutineleak profile, and the `(leaked)` goroutines of its debug=2 dump.
+   */
+  leaked?: boolean;
 }
 
 export type GoroutineDumpKind = 'proto' | 'debug1' | 'debug2';
 
 export interface GoroutineSnapshot {
   kind: GoroutineDumpKind;
+  /**
+   * Which profile it came from. A goroutineleak profile (proto `goroutineleak/count`, debug=1
+   * `goroutineleak profile: total N`) holds only proven-leaked goroutines; its debug=2 form is a dump
+   * of all goroutines with the leaked ones marked. Absent means the plain goroutine profile.
+   */
+  profile?: 'goroutine' | 'goroutineleak';
   /** Unix milliseconds, when the source says (proto time_nanos) or the collector knows. */
   t?: number;
   total: number;

@@ -10,7 +10,8 @@
 //                    names where the runtime numbers came from.
 //   events.jsonl     one RecordingEvent per line, appended
 //   profiles/        heap-<unixms>.pb.gz, goroutine-<unixms>.pb.gz (raw bodies as served),
-//                    goroutine2-<unixms>.txt.gz (debug=2 dumps, gzip-compressed by heapsight).
+//                    goroutine2-<unixms>.txt.gz (debug=2 dumps, gzip-compressed by heapsight),
+//                    goroutineleak-<unixms>.pb.gz (Go 1.26+'s proven-leaked goroutines, as served).
 //                    Written to a .tmp name and renamed, so a name without .tmp is always complete.
 //   gctrace.log      optional: stderr of a service run with GODEBUG=gctrace=1
 //
@@ -21,6 +22,7 @@
 import type { GcCycle, MemorySample, ScavengeReport } from './memory.js';
 import type { GoroutineSnapshot } from './goroutines.js';
 import type { Profile } from './profile.js';
+import type { BuildInfo } from './buildinfo.js';
 
 export const RECORDING_FORMAT = 'heapsight-recording';
 export const RECORDING_VERSION = 1;
@@ -50,6 +52,8 @@ export interface RecordingMeta {
   profileIntervalMs?: number;
   /** Whether heap profiles were fetched with ?gc=1 (a forced GC in the target before each profile). */
   profileGc?: boolean;
+  /** Build info of the target's executable (/proc/PID/exe), when it is local. */
+  buildInfo?: BuildInfo;
   /** Endpoints found missing at start, and what their absence costs the verdict (one line each). */
   missing?: { endpoint: string; cost: string }[];
 }
@@ -101,6 +105,8 @@ export interface Recording {
   scavenges: ScavengeReport[];
   heapProfiles: TimedProfile[];
   goroutineSnapshots: GoroutineSnapshot[];
+  /** goroutineleak profiles (Go 1.26+), fetched rarely: each one runs a leak-detection GC in the target. */
+  goroutineLeakSnapshots?: GoroutineSnapshot[];
   events: RecordingEvent[];
 }
 

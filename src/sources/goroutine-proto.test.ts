@@ -72,7 +72,7 @@ test('proto: wrong inputs are InputErrors', () => {
   const heap = readFileSync(join(here, 'testdata', 'pprof', 'heap-default.pb.gz'));
   assert.throws(
     () => goroutineSnapshotFromProfile(parsePprof(heap, 'heap.pb.gz'), 'heap.pb.gz'),
-    (e: unknown) => e instanceof InputError && /expected a goroutine profile \(sample type goroutine\/count\), got a profile with alloc_objects\/count, alloc_space\/bytes/.test(e.message),
+    (e: unknown) => e instanceof InputError && /expected a goroutine profile \(sample type goroutine\/count or goroutineleak\/count\), got a profile with alloc_objects\/count, alloc_space\/bytes/.test(e.message),
   );
   for (const [bytes, re] of [
     [new Uint8Array(), /got an empty input/],

@@ -11,12 +11,19 @@ import type { Frame } from '../model/frame.js';
 import type { GoroutineGroup, GoroutineSnapshot } from '../model/goroutines.js';
 import type { Profile } from '../model/profile.js';
 
-/** Build a snapshot from a parsed goroutine profile (see parsePprof in ./pprof.ts). */
+/**
+ * Build a snapshot from a parsed goroutine profile (see parsePprof in ./pprof.ts), or from a
+ * goroutineleak profile (Go 1.26+, sample type `goroutineleak/count`): the same layout, holding only
+ * goroutines the leak-detection GC proved can never wake, so its groups are marked `leaked`.
+ */
 export function goroutineSnapshotFromProfile(profile: Profile, origin = 'goroutine profile'): GoroutineSnapshot {
-  const idx = profile.sampleTypes.findIndex((t) => t.type === 'goroutine' && t.unit === 'count');
+  let idx = profile.sampleTypes.findIndex((t) => t.type === 'goroutine' && t.unit === 'count');
+  const leakIdx = profile.sampleTypes.findIndex((t) => t.type === 'goroutineleak' && t.unit === 'count');
+  const leakProfile = idx < 0 && leakIdx >= 0;
+  if (leakProfile) idx = leakIdx;
   if (idx < 0) {
     const found = profile.sampleTypes.map((t) => `${t.type}/${t.unit}`).join(', ') || 'no sample types';
-    throw new InputError(origin, `expected a goroutine profile (sample type goroutine/count), got a profile with ${found}`);
+    throw new InputError(origin, `expected a goroutine profile (sample type goroutine/count or goroutineleak/count), got a profile with ${found}`);
   }
   // One Frame array per location, shared by every sample that uses it.
   const locFrames: Frame[][] = profile.locations.map((loc) =>
@@ -42,11 +49,13 @@ export function goroutineSnapshotFromProfile(profile: Profile, origin = 'gorouti
     else {
       const group: GoroutineGroup = { count, stack };
       if (labels) group.labels = { ...labels };
+      if (leakProfile) group.leaked = true;
       groups.set(key, group);
     }
     total += count;
   }
   const snapshot: GoroutineSnapshot = { kind: 'proto', total, groups: [...groups.values()] };
+  if (leakProfile) snapshot.profile = 'goroutineleak';
   if (profile.timeNanos > 0n) snapshot.t = Number(profile.timeNanos / 1_000_000n);
   return snapshot;
 }

@@ -164,14 +164,16 @@ export function parseGoroutineDebug1(input: Uint8Array | string, origin: string,
   const lines = text.split('\n');
   let i = 0;
   while (i < lines.length && lines[i].trim() === '') i++;
-  const header = /^goroutine profile: total (\d+)\r?$/.exec(lines[i] ?? '');
+  // A goroutineleak profile (Go 1.26+) has the same layout and holds only proven-leaked goroutines.
+  const header = /^(goroutine|goroutineleak) profile: total (\d+)\r?$/.exec(lines[i] ?? '');
   if (!header) {
     const found = /^goroutine \d+ /.test(lines[i] ?? '')
       ? 'a debug=2 goroutine dump (read it with readGoroutineDebug2)'
       : describeBytes(headBytes(input));
     throw new InputError(origin, `expected a goroutine profile in text form (debug=1, first line "goroutine profile: total N"), got ${found}`);
   }
-  const total = Number(header[1]);
+  const total = Number(header[2]);
+  const leakProfile = header[1] === 'goroutineleak';
   const frames = new FrameTable();
   const groups = new Map<string, GoroutineGroup>();
   let seen = 0;
@@ -188,6 +190,7 @@ export function parseGoroutineDebug1(input: Uint8Array | string, origin: string,
     else {
       const group: GoroutineGroup = { count: current.count, stack: current.stack };
       if (current.labels) group.labels = current.labels;
+      if (leakProfile) group.leaked = true;
       groups.set(key, group);
     }
     seen += current.count;
@@ -241,7 +244,7 @@ export function parseGoroutineDebug1(input: Uint8Array | string, origin: string,
     const what = seen < total ? 'truncated' : 'inconsistent';
     throw new InputError(origin, `${what}: the header says total ${total} but the groups add up to ${seen} goroutines`);
   }
-  return { kind: 'debug1', total, groups: [...groups.values()] };
+  return leakProfile ? { kind: 'debug1', profile: 'goroutineleak', total, groups: [...groups.values()] } : { kind: 'debug1', total, groups: [...groups.values()] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,6 +348,8 @@ interface Header {
   state: string;
   minutes?: number;
   labels?: Record<string, string>;
+  /** `(leaked)` after the wait reason: the leak-detection GC proved it can never wake. */
+  leaked: boolean;
 }
 
 /** The first `{` to the last `}` of `text`, parsed as Go-quoted labels; undefined when absent or unreadable. */
@@ -378,12 +383,13 @@ function parseHeader(line: string): Header | undefined {
   const parts = inside.split(', ');
   // Flags the runtime appends to the wait reason for the moment; "(nil chan)" is part of the reason.
   const state = parts[0].replace(/(?: \((?:scan|leaked|durable)\))+$/, '');
+  const leaked = / \(leaked\)/.test(parts[0].slice(state.length));
   let minutes: number | undefined;
   for (const p of parts.slice(1)) {
     const mm = /^(\d+) minutes$/.exec(p);
     if (mm) minutes = Number(mm[1]);
   }
-  return { id, state, minutes, labels };
+  return { id, state, minutes, labels, leaked };
 }
 
 /**
@@ -453,13 +459,14 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     if (stack.length === 0 && !createdBy && !sawStackUnavailable) {
       throw new InputError(origin, `truncated: goroutine ${hdr.id} (header at line ${hdrLine}) has no stack`);
     }
-    let key = `${hdr.state}\n${createdBy ? frames.id(createdBy) : ''}\n${labelsKey(hdr.labels)}\n`;
+    let key = `${hdr.state}${hdr.leaked ? ' (leaked)' : ''}\n${createdBy ? frames.id(createdBy) : ''}\n${labelsKey(hdr.labels)}\n`;
     for (const f of stack) key += frames.id(f) + ',';
     let g = groups.get(key);
     if (!g) {
       g = { count: 0, stack, state: hdr.state };
       if (createdBy) g.createdBy = createdBy;
       if (hdr.labels) g.labels = hdr.labels;
+      if (hdr.leaked) g.leaked = true;
       groups.set(key, g);
     }
     g.count++;

@@ -24,7 +24,7 @@ import { InputError, quote } from './input-error.js';
 import { parsePprof } from './pprof.js';
 import { memorySampleFromLine, splitJsonLines, type TornLine } from './samples-jsonl.js';
 
-const PROFILE_NAME = /^(heap|goroutine|goroutine2)-(\d+)\.(pb\.gz|txt\.gz)$/;
+const PROFILE_NAME = /^(heap|goroutine|goroutine2|goroutineleak)-(\d+)\.(pb\.gz|txt\.gz)$/;
 const EVENT_KINDS = new Set(['restart', 'gap', 'endpoint-missing', 'fetch-error', 'stopped', 'note']);
 
 /** True when `dir` looks like a recording (for format detection of a directory argument). */
@@ -134,7 +134,7 @@ export async function readRecordingDir(dir: string, opts: ReadRecordingOptions =
       .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
       .sort((a, b) => Number(a.m[2]) - Number(b.m[2]));
     const files: typeof all = [];
-    for (const kind of ['heap', 'goroutine', 'goroutine2']) {
+    for (const kind of ['heap', 'goroutine', 'goroutine2', 'goroutineleak']) {
       const ofKind = all.filter((f) => f.m[1] === kind);
       const kept = evenlySpaced(ofKind, maxProfiles);
       if (kept.length < ofKind.length) {
@@ -154,6 +154,9 @@ export async function readRecordingDir(dir: string, opts: ReadRecordingOptions =
       } else if (m[1] === 'goroutine') {
         const snap = goroutineSnapshotFromProfile(parsePprof(bytes, path), path);
         rec.goroutineSnapshots.push({ ...snap, t: snap.t ?? fileMs });
+      } else if (m[1] === 'goroutineleak') {
+        const snap = goroutineSnapshotFromProfile(parsePprof(bytes, path), path);
+        (rec.goroutineLeakSnapshots ??= []).push({ ...snap, t: snap.t ?? fileMs });
       } else {
         // The reader inflates the gzip itself and reports a truncated stream with its offset.
         const snap: GoroutineSnapshot = await readGoroutineDebug2(bytes, path);
@@ -181,6 +184,7 @@ export async function readRecordingDir(dir: string, opts: ReadRecordingOptions =
   rec.events.sort(byTime);
   rec.heapProfiles.sort(byTime);
   rec.goroutineSnapshots.sort(byTime);
+  rec.goroutineLeakSnapshots?.sort(byTime);
   return rec;
 }
 

@@ -18,6 +18,7 @@ interface WatchFlags {
   interval: string;
   profileInterval: string;
   goroutineDumpEvery: string;
+  goroutineleakInterval: string;
   timeout: string;
   duration: string;
   untilVerdict?: boolean;
@@ -96,6 +97,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
   const intervalMs = parseDuration('--interval', flags.interval);
   const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
   const timeoutMs = parseDuration('--timeout', flags.timeout);
+  const goroutineLeakIntervalMs = /^(0|none)$/.test(flags.goroutineleakInterval.trim()) ? 0 : parseDuration('--goroutineleak-interval', flags.goroutineleakInterval);
   const durationMs = /^(0|none)$/.test(flags.duration.trim()) ? undefined : parseDuration('--duration', flags.duration);
   const confidence = parseConfidence(flags.confidence);
   const dumpEvery = Number(flags.goroutineDumpEvery);
@@ -135,6 +137,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
     intervalMs,
     profileIntervalMs,
     goroutineDebug2Every: dumpEvery,
+    goroutineLeakIntervalMs,
     timeoutMs,
     durationMs,
     durationLabel: flags.duration,
@@ -184,6 +187,7 @@ export function registerWatch(program: Command): void {
     .option('--interval <duration>', 'time between samples', '5s')
     .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
     .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
+    .option('--goroutineleak-interval <duration>', "time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)", '5m')
     .option('--timeout <duration>', 'per-request timeout for samples', '10s')
     .option('--duration <duration>', 'stop after this long (default 5m; 0 or "none": until Ctrl-C)', '5m')
     .option('--until-verdict', 'stop as soon as the running verdict is confident (see --confidence)')
