@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { PatternId, Verdict } from '../analysis/findings.js';
-import { buildGoProgram, repoRoot, requireClientGolang, requireTool } from './toolchain.js';
+import { buildGoProgram, repoRoot, requireClientGolang, requireTool, type GoVersion } from './toolchain.js';
 
 export interface ExampleLoad {
   /** Work endpoint hit at a steady rate. */
@@ -72,11 +72,11 @@ export function loadExampleSpec(name: string): ExampleSpec {
 }
 
 /** Build (cached by mtime) the example's binary with the toolchain pieces its spec asks for. */
-export function buildExample(name: string): string {
+export function buildExample(name: string, go: GoVersion = '1.19'): string {
   const spec = loadExampleSpec(name);
   if (spec.clientGolang) requireClientGolang();
   if (spec.cgo) requireTool('gcc', ['gcc']);
-  return buildGoProgram(`examples/${spec.program ?? name}`, { cgo: spec.cgo });
+  return buildGoProgram(`examples/${spec.program ?? name}`, { cgo: spec.cgo, go });
 }
 
 export interface RunningExample {
@@ -116,10 +116,10 @@ const listenTimeoutMs = 15_000;
 
 export async function startExample(
   name: string,
-  opts: { env?: Record<string, string>; args?: string[]; gctrace?: boolean } = {},
+  opts: { env?: Record<string, string>; args?: string[]; gctrace?: boolean; go?: GoVersion } = {},
 ): Promise<RunningExample> {
   const spec = loadExampleSpec(name);
-  const bin = buildExample(name);
+  const bin = buildExample(name, opts.go);
   const env: Record<string, string | undefined> = { ...process.env, ...spec.env, ...opts.env };
   if (opts.gctrace) env.GODEBUG = env.GODEBUG ? `${env.GODEBUG},gctrace=1` : 'gctrace=1';
 
