@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GoroutineSnapshot } from '../model/goroutines.js';
 import type { TimedProfile } from '../model/recording.js';
-import { parsePprof } from '../sources/pprof.js';
+import { parsePprof } from '../sources/pprof/decode.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { buildGoProgram } from '../test-support/toolchain.js';

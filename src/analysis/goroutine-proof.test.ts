@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { enclosingFunction, goroutineProof } from './goroutine-proof.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { readGoroutineDebug2 } from '../sources/goroutine-text.js';
-import { parsePprof } from '../sources/pprof.js';
+import { parsePprof } from '../sources/pprof/decode.js';
 
 // Real Go 1.27 captures: see src/sources/testdata/goroutineleak/gen/main.go for what they hold.
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'sources', 'testdata', 'goroutineleak');

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TimedProfile } from '../model/recording.js';
 import { parseGctraceLog } from '../sources/gctrace.js';
-import { parsePprof } from '../sources/pprof.js';
+import { parsePprof } from '../sources/pprof/decode.js';
 import { repoRoot } from '../test-support/toolchain.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { liveHeapSeries, objectsAtGcPoints, profileTotal } from './live-heap.js';

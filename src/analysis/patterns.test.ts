@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TimedProfile } from '../model/recording.js';
-import { parsePprof } from '../sources/pprof.js';
+import { parsePprof } from '../sources/pprof/decode.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { goroutineCulprits, heapCulprits } from './culprits.js';
 import { goroutinePattern, offHeapPattern, refineHttpPatterns, subsliceFix } from './patterns.js';

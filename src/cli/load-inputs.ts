@@ -19,7 +19,7 @@ import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { maybeGunzip } from '../sources/gzip.js';
 import { describeBytes, InputError } from '../sources/input-error.js';
-import { parsePprof } from '../sources/pprof.js';
+import { parsePprof } from '../sources/pprof/decode.js';
 import { parseProcStatus, parseSmapsRollup } from '../sources/procfs.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { isRecordingDir, readRecordingDir } from '../sources/recording.js';

@@ -14,7 +14,7 @@ import type { GctraceBatch } from './gctrace-capture.js';
 import { emptyRecording, type Recording, type RecordingEvent, type RecordingMeta } from '../model/recording.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { readGoroutineDebug2 } from '../sources/goroutine-text.js';
-import { parsePprof } from '../sources/pprof.js';
+import { parsePprof } from '../sources/pprof/decode.js';
 import { placeGcCycles } from '../sources/recording.js';
 import type { ProfileFetched } from './poller.js';
 

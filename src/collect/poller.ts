@@ -18,7 +18,7 @@ import type { RecordingEvent } from '../model/recording.js';
 import { parseExpvar } from '../sources/expvar.js';
 import { fetchBytes, redactUrl } from '../sources/http.js';
 import { InputError } from '../sources/input-error.js';
-import { parsePprof } from '../sources/pprof.js';
+import { parsePprof } from '../sources/pprof/decode.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { readProcSample } from '../sources/procfs.js';
 import { readBuildInfo } from '../sources/buildinfo.js';

@@ -1,7 +1,7 @@
 // A pprof profile (profile.proto) resolved into plain values: strings instead of string-table
 // indices, frames instead of function ids. This is the "full" model, for profiles small enough to hold
 // (what a service serves, what examples record). `heapsight top`/`diff` on huge profiles do not build
-// it: they aggregate while decoding (see sources/pprof-aggregate.ts) so that no object exists per sample.
+// it: they aggregate while decoding (sources/pprof/aggregate.ts, into a PprofAggregate below) so that no object exists per sample.
 //
 // Values are JS numbers. A value outside ±2^53 cannot be held exactly, so the full reader rejects it
 // loudly instead of rounding it; the aggregating path is exact for any int64.
@@ -85,4 +85,42 @@ export interface ProfileTop {
   /** Present for a diff. */
   base?: bigint;
   new?: bigint;
+}
+
+/** Exact integer sums indexed by slot (sources/pprof/exact-sums.ts holds them without a BigInt per add). */
+export interface ExactSumsView {
+  get(slot: number): bigint;
+  isZero(slot: number): boolean;
+}
+
+/** Per-function flat/cum totals of one profile, as the aggregating reader computes them while decoding. */
+export interface PprofAggregate {
+  sampleTypes: ValueType[];
+  defaultSampleType?: string;
+  periodType?: ValueType;
+  period: bigint;
+  sampleCount: number;
+  /** Node names, pprof's PrintableName at granularity=functions. */
+  functions: string[];
+  /** Sample type indices held in flat/cum (all, unless the caller asked for one). */
+  accumulated: number[];
+  /** flat/cum of function f for accumulated[j] live at slot f * accumulated.length + j (see slotOf). */
+  flat: ExactSumsView;
+  cum: ExactSumsView;
+  /**
+   * Per slot (as flat/cum), how the function was reached in samples with a nonzero value: bit 1 it has
+   * a caller edge that was always inlined, bit 2 one that was a real call. pprof marks rows "(inline)"
+   * (1) or "(partial-inline)" (3).
+   */
+  calls: Uint8Array;
+  /** Per sample type: Σ|v| (pprof's total) and Σv; only the accumulated types are filled in. */
+  absTotal: ExactSumsView;
+  total: ExactSumsView;
+}
+
+/** Slot of function f's flat/cum for sample type t; throws if t was not accumulated. */
+export function slotOf(agg: PprofAggregate, f: number, t: number): number {
+  const j = agg.accumulated.indexOf(t);
+  if (j < 0) throw new Error(`sample type ${t} was not aggregated`);
+  return f * agg.accumulated.length + j;
 }

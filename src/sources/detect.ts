@@ -9,6 +9,8 @@
 import { constants, gunzipSync } from 'node:zlib';
 import { isGzip } from './gzip.js';
 import { describeBytes } from './input-error.js';
+import { PROFILE_FIELD_WIRE, Profile, ValueType } from './pprof/schema.js';
+import { WIRE_VARINT, varintAt, varintNext } from './pprof/wire.js';
 
 export type DetectedFormat =
   | 'pprof'
@@ -49,29 +51,24 @@ function inflateHead(bytes: Uint8Array): Uint8Array {
   }
 }
 
+/** [value, next position], or undefined where the head ends inside the varint or it is malformed. */
 function readVarint(b: Uint8Array, pos: number): [number, number] | undefined {
-  let v = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (pos >= b.length) return undefined;
-    const byte = b[pos++];
-    v += (byte & 0x7f) * mul;
-    if ((byte & 0x80) === 0) return [v, pos];
-    mul *= 128;
+  try {
+    const v = varintAt(b, pos, b.length);
+    return [v, varintNext];
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**
  * Does this look like a profile.proto message? Walk the top-level fields of the head: every field
- * number must be one of Profile's (1–14, 16) with the wire type the schema gives it. A field running past
+ * number must be one of Profile's (pprof/schema.ts) with the wire type the schema gives it. A field running past
  * the end of a (possibly cut) head is fine. The first field of Go's and pprof's own encoders is 1
  * (sample_type, a ValueType of two varints), which is checked when present.
  */
 function looksLikeProfile(b: Uint8Array, complete: boolean): boolean {
-  // Field → wire type: 1–6 messages/strings (2); 7,8 drop/keep_frames (varint 0); 9 time, 10 duration (0);
-  // 11 period_type (2); 12 period (0); 13 comment (packed 2, or 0); 14 default_sample_type (0); 16 doc_url (0).
-  const wire: Record<number, number[]> = { 1: [2], 2: [2], 3: [2], 4: [2], 5: [2], 6: [2], 7: [0], 8: [0], 9: [0], 10: [0], 11: [2], 12: [0], 13: [0, 2], 14: [0], 16: [0] };
+  const wire = PROFILE_FIELD_WIRE;
   let pos = 0;
   let fields = 0;
   while (pos < b.length && fields < 64) {
@@ -82,19 +79,19 @@ function looksLikeProfile(b: Uint8Array, complete: boolean): boolean {
     const wt = key & 7;
     if (!wire[field]?.includes(wt)) return false;
     pos = next;
-    if (wt === 0) {
+    if (wt === WIRE_VARINT) {
       const v = readVarint(b, pos);
       if (!v) return !complete && fields > 0;
       pos = v[1];
     } else {
       const len = readVarint(b, pos);
       if (!len) return !complete && fields > 0;
-      if (fields === 0 && field === 1) {
+      if (fields === 0 && field === Profile.sampleType) {
         // sample_type: a ValueType {1: type, 2: unit}, both varint string indices.
         const end = Math.min(len[1] + len[0], b.length);
         for (let p = len[1]; p < end; ) {
           const k = readVarint(b, p);
-          if (!k || (k[0] !== 8 && k[0] !== 16)) return false;
+          if (!k || (k[0] !== ((ValueType.type << 3) | WIRE_VARINT) && k[0] !== ((ValueType.unit << 3) | WIRE_VARINT))) return false;
           const v = readVarint(b, k[1]);
           if (!v) break;
           p = v[1];

@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from './goroutine-text.js';
 import { goroutineSnapshotFromProfile } from './goroutine-proto.js';
-import { parsePprof } from './pprof.js';
+import { parsePprof } from './pprof/decode.js';
 import { buildGoProgram, requireGo } from '../test-support/toolchain.js';
 import type { Frame } from '../model/frame.js';
 import type { GoroutineSnapshot } from '../model/goroutines.js';

@@ -7,7 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { goroutineSnapshotFromProfile } from './goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from './goroutine-text.js';
-import { parsePprof } from './pprof.js';
+import { parsePprof } from './pprof/decode.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'goroutineleak');
 const read = (name: string) => readFileSync(join(dir, name));

@@ -5,7 +5,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { goroutineSnapshotFromProfile } from './goroutine-proto.js';
-import { parsePprof } from './pprof.js';
+import { parsePprof } from './pprof/decode.js';
 import { InputError } from './input-error.js';
 import type { Profile } from '../model/profile.js';
 

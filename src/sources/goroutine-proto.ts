@@ -12,7 +12,7 @@ import type { GoroutineGroup, GoroutineSnapshot } from '../model/goroutines.js';
 import type { Profile } from '../model/profile.js';
 
 /**
- * Build a snapshot from a parsed goroutine profile (see parsePprof in ./pprof.ts), or from a
+ * Build a snapshot from a parsed goroutine profile (see parsePprof in ./pprof/decode.ts), or from a
  * goroutineleak profile (Go 1.26+, sample type `goroutineleak/count`): the same layout, holding only
  * goroutines the leak-detection GC proved can never wake, so its groups are marked `leaked`.
  */

@@ -21,7 +21,7 @@ import {
 import { goroutineSnapshotFromProfile } from './goroutine-proto.js';
 import { readGoroutineDebug2 } from './goroutine-text.js';
 import { InputError, quote } from './input-error.js';
-import { parsePprof } from './pprof.js';
+import { parsePprof } from './pprof/decode.js';
 import { memorySampleFromLine, splitJsonLines, type TornLine } from './samples-jsonl.js';
 
 const PROFILE_NAME = /^(heap|goroutine|goroutine2|goroutineleak)-(\d+)\.(pb\.gz|txt\.gz)$/;

@@ -114,13 +114,20 @@ function newestSourceMtime(dir: string): number {
   return newest;
 }
 
+/** The tsc build of the CLI (`npm run build` writes it next to the bundle). */
+export const builtCliEntry = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
 let bundleChecked: string | undefined;
-/** The package's `bin` file, built now if it is missing or older than a source file. */
+/**
+ * The package's `bin` file, with `npm run build` run first if it or the tsc build (builtCliEntry) is
+ * missing or older than a source file: a test of the built CLI always tests the code in src/.
+ */
 export function freshBundle(): string {
   if (bundleChecked) return bundleChecked;
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> };
   const bin = join(repoRoot, pkg.bin.heapsight);
-  if (!existsSync(bin) || statSync(bin).mtimeMs < newestSourceMtime(join(repoRoot, 'src'))) {
+  const newest = newestSourceMtime(join(repoRoot, 'src'));
+  if ([bin, builtCliEntry].some((f) => !existsSync(f) || statSync(f).mtimeMs < newest)) {
     const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
   }

@@ -14,9 +14,10 @@ export function registerDiff(program: Command): void {
       .argument('<new>', 'later profile (file or http(s) URL)'),
   ).action(async (base: string, next: string, opts: TopOptions) => {
     const nodes = nodesOption(opts);
-    const [{ loadInput }, { aggregatePprof, diffTable }, { renderTopJson, renderTopText }] = await Promise.all([
+    const [{ loadInput }, { aggregatePprof, matchingType }, { diffTable }, { renderTopJson, renderTopText }] = await Promise.all([
       import('../profile-input.js'),
-      import('../../sources/pprof-aggregate.js'),
+      import('../../sources/pprof/aggregate.js'),
+      import('../../analysis/top-table.js'),
       import('../../report/top-table.js'),
     ]);
     const aggregate = async (arg: string, sampleIndex: string) => {
@@ -27,7 +28,8 @@ export function registerDiff(program: Command): void {
     const n = await aggregate(next, opts.sampleIndex ?? '');
     const chosen = n.agg.sampleTypes[n.agg.accumulated[0]].type;
     const b = await aggregate(base, chosen);
-    const table = diffTable(b.agg, n.agg, { base: b.origin, new: n.origin }, chosen, opts.cum === true);
+    const tn = n.agg.accumulated[0];
+    const table = diffTable(b.agg, n.agg, tn, matchingType(b.agg, n.agg, tn, b.origin), opts.cum === true);
     const title = [`Base: ${b.origin}`, `New:  ${n.origin}`];
     process.stdout.write(opts.json ? renderTopJson(table, { nodes }) : renderTopText(table, { nodes, title }));
   });

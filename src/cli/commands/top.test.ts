@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse, isInteger } from 'lossless-json';
+import { builtCliEntry, freshBundle } from '../../test-support/cli-run.js';
 import { goPprofTop } from '../../test-support/go-pprof.js';
 import { repoRoot } from '../../test-support/toolchain.js';
 
-const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+// The tsc build, rebuilt first when older than src/ (freshBundle builds both it and the bundle).
+const cli = builtCliEntry;
 const testdata = join(repoRoot, 'src', 'sources', 'testdata', 'pprof');
 const heap = join(testdata, 'heap-rate1.pb.gz');
 const base = join(testdata, 'heap-base.pb.gz');
@@ -26,7 +28,7 @@ interface Run {
 }
 
 function run(args: string[]): Promise<Run> {
-  if (!existsSync(cli)) throw new Error(`${cli} missing: run npm run build first`);
+  freshBundle();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -196,8 +198,7 @@ test('URLs: fetch, 500, timeout; a --header value never appears in any output', 
 });
 
 test('the package bin (esbuild bundle) prints what the tsc build prints, for top and diff', async () => {
-  const bin = join(repoRoot, JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).bin.heapsight as string);
-  assert.ok(existsSync(bin), `${bin} missing: run npm run build first`);
+  const bin = freshBundle();
   const runWith = (entry: string, args: string[]) =>
     new Promise<Run>((resolve, reject) => {
       const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -215,6 +216,7 @@ test('the package bin (esbuild bundle) prints what the tsc build prints, for top
 });
 
 test('a reader that closes the pipe early (| head) ends heapsight quietly with status 0', async () => {
+  freshBundle();
   const child = spawn(process.execPath, [cli, 'top', heap, '--nodes', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   // Close our end before heapsight writes anything, so its first write gets EPIPE.
   child.stdout.destroy();

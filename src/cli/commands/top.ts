@@ -42,15 +42,17 @@ export function registerTop(program: Command): void {
       .argument('<profile>', 'profile file (gzip or raw protobuf) or http(s) URL'),
   ).action(async (profile: string, opts: TopOptions) => {
     const nodes = nodesOption(opts);
-    const [{ loadInput }, { aggregatePprof, topTable }, { renderTopJson, renderTopText }] = await Promise.all([
+    const [{ loadInput }, { aggregatePprof }, { topTable }, { renderTopJson, renderTopText }] = await Promise.all([
       import('../profile-input.js'),
-      import('../../sources/pprof-aggregate.js'),
+      import('../../sources/pprof/aggregate.js'),
+      import('../../analysis/top-table.js'),
       import('../../report/top-table.js'),
     ]);
     const input = await loadInput(profile, opts);
     const table = await readingInput(input.origin, () => {
       const agg = aggregatePprof(input.bytes, input.origin, { maxBytes: input.maxBytes, sampleIndex: opts.sampleIndex ?? '' });
-      return topTable(agg, input.origin, opts.sampleIndex, opts.cum === true);
+      // Aggregated for the one type -sample_index (or the default) names: accumulated[0].
+      return topTable(agg, agg.accumulated[0], opts.cum === true);
     });
     process.stdout.write(opts.json ? renderTopJson(table, { nodes }) : renderTopText(table, { nodes, title: [`Profile: ${input.origin}`] }));
   });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { seededRandom, simulatedRecording } from '../../analysis/simulated-service.js';
 import type { GoroutineSnapshot } from '../../model/goroutines.js';
 import type { Recording, TimedProfile } from '../../model/recording.js';
-import { parsePprof } from '../../sources/pprof.js';
+import { parsePprof } from '../../sources/pprof/decode.js';
 import { readRecordingDir } from '../../sources/recording.js';
 import { encodeProfile, type SynthProfile } from '../../test-support/pprof-writer.js';
 import { repoRoot } from '../../test-support/toolchain.js';

@@ -9,8 +9,9 @@ import { numericExpvars, parseExpvar } from '../../sources/expvar.js';
 import { parseGctraceLog } from '../../sources/gctrace.js';
 import { goroutineSnapshotFromProfile } from '../../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../../sources/goroutine-text.js';
-import { aggregatePprof, topTable } from '../../sources/pprof-aggregate.js';
-import { parsePprof } from '../../sources/pprof.js';
+import { topTable } from '../../analysis/top-table.js';
+import { aggregatePprof } from '../../sources/pprof/aggregate.js';
+import { parsePprof } from '../../sources/pprof/decode.js';
 import { parseProcStatus, parseSmapsRollup } from '../../sources/procfs.js';
 import { memorySampleFromExposition } from '../../sources/prometheus-text.js';
 import { readSamplesJsonl } from '../../sources/samples-jsonl.js';
@@ -25,7 +26,10 @@ export const TARGETS: Record<string, Target> = {
   detect: (b) => detectInput(b),
   pprof: (b, o) => parsePprof(b, o),
   'goroutine-proto': (b, o) => goroutineSnapshotFromProfile(parsePprof(b, o), o),
-  top: (b, o) => topTable(aggregatePprof(b, o, { sampleIndex: '' }), o),
+  top: (b, o) => {
+    const agg = aggregatePprof(b, o, { sampleIndex: '' });
+    return topTable(agg, agg.accumulated[0]);
+  },
   aggregate: (b, o) => aggregatePprof(b, o),
   'goroutine-debug1': (b, o) => parseGoroutineDebug1(b, o),
   'goroutine-debug2': (b, o) => readGoroutineDebug2(b, o),

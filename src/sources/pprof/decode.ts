@@ -2,13 +2,14 @@
 // order (Go writes samples before the locations and strings they refer to), so the message is decoded
 // into index-based arrays first and resolved into strings and frames once everything is read.
 // The non-obvious decision: a value that a JS number cannot hold exactly (beyond ±2^53) is an InputError
-// here rather than a rounded number; `top`/`diff` use pprof-aggregate.ts, which is exact for any int64.
+// here rather than a rounded number; `top`/`diff` use aggregate.ts, which is exact for any int64.
 
-import type { Frame } from '../model/frame.js';
-import type { Profile, ProfileLocation, ProfileMapping, ProfileSample, ValueType } from '../model/profile.js';
-import { maybeGunzip } from './gzip.js';
-import { InputError, describeBytes } from './input-error.js';
-import { WIRE_LEN, WireError, WireReader, decodeUtf8 } from './protobuf-wire.js';
+import type { Frame } from '../../model/frame.js';
+import type { Profile, ProfileLocation, ProfileMapping, ProfileSample, ValueType } from '../../model/profile.js';
+import { maybeGunzip } from '../gzip.js';
+import { InputError, describeBytes } from '../input-error.js';
+import { Function as FunctionField, Label, Line, Location, Mapping, Profile as ProfileField, Sample, ValueType as ValueTypeField } from './schema.js';
+import { WIRE_LEN, WIRE_VARINT, WireError, WireReader, decodeUtf8 } from './wire.js';
 
 export const DEFAULT_MAX_PROFILE_BYTES = 1 << 30;
 
@@ -114,7 +115,7 @@ function decodeProfile(buf: Uint8Array, origin: string): Profile {
   const valueType = (): [number, number] => {
     const vt: [number, number] = [0, 0];
     readMessage(r, (f, w, m) => {
-      if (w !== 0 || (f !== 1 && f !== 2)) return false;
+      if (w !== WIRE_VARINT || (f !== ValueTypeField.type && f !== ValueTypeField.unit)) return false;
       vt[f - 1] = checked(m, m.int64(), 'string index');
       return true;
     });
@@ -125,23 +126,23 @@ function decodeProfile(buf: Uint8Array, origin: string): Profile {
     const key = r.tag();
     const field = key >>> 3;
     const wire = key & 7;
-    if (field >= 1 && field <= 5 && wire !== WIRE_LEN) throw new WireError(r.pos, false, `field ${field} has wire type ${wire}`);
+    if (field >= ProfileField.sampleType && field <= ProfileField.function && wire !== WIRE_LEN) throw new WireError(r.pos, false, `field ${field} has wire type ${wire}`);
     switch (field) {
-      case 1:
+      case ProfileField.sampleType:
         sampleTypes.push(valueType());
         break;
-      case 2: {
+      case ProfileField.sample: {
         const s: RawSample = { locationIds: [], values: [], labels: [] };
         readMessage(r, (f, w, m) => {
-          if (f === 1) readRepeated(m, w, s.locationIds, () => m.varint(), 'location id');
-          else if (f === 2) readRepeated(m, w, s.values, () => m.int64(), 'sample value');
-          else if (f === 3 && w === WIRE_LEN) {
+          if (f === Sample.locationId) readRepeated(m, w, s.locationIds, () => m.varint(), 'location id');
+          else if (f === Sample.value) readRepeated(m, w, s.values, () => m.int64(), 'sample value');
+          else if (f === Sample.label && w === WIRE_LEN) {
             const l: RawLabel = { key: 0, str: 0, num: 0 };
             readMessage(m, (lf, lw, lm) => {
-              if (lw !== 0) return false;
-              if (lf === 1) l.key = checked(lm, lm.int64(), 'string index');
-              else if (lf === 2) l.str = checked(lm, lm.int64(), 'string index');
-              else if (lf === 3) l.num = checked(lm, lm.int64(), 'label value');
+              if (lw !== WIRE_VARINT) return false;
+              if (lf === Label.key) l.key = checked(lm, lm.int64(), 'string index');
+              else if (lf === Label.str) l.str = checked(lm, lm.int64(), 'string index');
+              else if (lf === Label.num) l.num = checked(lm, lm.int64(), 'label value');
               else return false;
               return true;
             });
@@ -152,99 +153,99 @@ function decodeProfile(buf: Uint8Array, origin: string): Profile {
         samples.push(s);
         break;
       }
-      case 3: {
+      case ProfileField.mapping: {
         const mp = { id: 0, start: 0n, limit: 0n, offset: 0n, filename: 0, buildId: 0 };
         readMessage(r, (f, w, m) => {
-          if (w !== 0) return false;
-          if (f === 1) mp.id = checked(m, m.varint(), 'mapping id');
-          else if (f === 2) mp.start = m.varintBig();
-          else if (f === 3) mp.limit = m.varintBig();
-          else if (f === 4) mp.offset = m.varintBig();
-          else if (f === 5) mp.filename = checked(m, m.int64(), 'string index');
-          else if (f === 6) mp.buildId = checked(m, m.int64(), 'string index');
+          if (w !== WIRE_VARINT) return false;
+          if (f === Mapping.id) mp.id = checked(m, m.varint(), 'mapping id');
+          else if (f === Mapping.memoryStart) mp.start = m.varintBig();
+          else if (f === Mapping.memoryLimit) mp.limit = m.varintBig();
+          else if (f === Mapping.fileOffset) mp.offset = m.varintBig();
+          else if (f === Mapping.filename) mp.filename = checked(m, m.int64(), 'string index');
+          else if (f === Mapping.buildId) mp.buildId = checked(m, m.int64(), 'string index');
           else return false;
           return true;
         });
         mappings.push(mp);
         break;
       }
-      case 4: {
+      case ProfileField.location: {
         const loc: RawLocation = { id: 0, mappingId: 0, address: 0n, lines: [] };
         readMessage(r, (f, w, m) => {
-          if (f === 4 && w === WIRE_LEN) {
+          if (f === Location.line && w === WIRE_LEN) {
             const line: RawLine = { functionId: 0, line: 0 };
             readMessage(m, (lf, lw, lm) => {
-              if (lw !== 0) return false;
-              if (lf === 1) line.functionId = checked(lm, lm.varint(), 'function id');
-              else if (lf === 2) line.line = checked(lm, lm.int64(), 'line number');
+              if (lw !== WIRE_VARINT) return false;
+              if (lf === Line.functionId) line.functionId = checked(lm, lm.varint(), 'function id');
+              else if (lf === Line.line) line.line = checked(lm, lm.int64(), 'line number');
               else return false;
               return true;
             });
             loc.lines.push(line);
             return true;
           }
-          if (w !== 0) return false;
-          if (f === 1) loc.id = checked(m, m.varint(), 'location id');
-          else if (f === 2) loc.mappingId = checked(m, m.varint(), 'mapping id');
-          else if (f === 3) loc.address = m.varintBig();
+          if (w !== WIRE_VARINT) return false;
+          if (f === Location.id) loc.id = checked(m, m.varint(), 'location id');
+          else if (f === Location.mappingId) loc.mappingId = checked(m, m.varint(), 'mapping id');
+          else if (f === Location.address) loc.address = m.varintBig();
           else return false;
           return true;
         });
         locations.push(loc);
         break;
       }
-      case 5: {
+      case ProfileField.function: {
         const fn: RawFunction & { id: number } = { id: 0, name: 0, systemName: 0, filename: 0, startLine: 0 };
         readMessage(r, (f, w, m) => {
-          if (w !== 0) return false;
-          if (f === 1) fn.id = checked(m, m.varint(), 'function id');
-          else if (f === 2) fn.name = checked(m, m.int64(), 'string index');
-          else if (f === 3) fn.systemName = checked(m, m.int64(), 'string index');
-          else if (f === 4) fn.filename = checked(m, m.int64(), 'string index');
-          else if (f === 5) fn.startLine = checked(m, m.int64(), 'start line');
+          if (w !== WIRE_VARINT) return false;
+          if (f === FunctionField.id) fn.id = checked(m, m.varint(), 'function id');
+          else if (f === FunctionField.name) fn.name = checked(m, m.int64(), 'string index');
+          else if (f === FunctionField.systemName) fn.systemName = checked(m, m.int64(), 'string index');
+          else if (f === FunctionField.filename) fn.filename = checked(m, m.int64(), 'string index');
+          else if (f === FunctionField.startLine) fn.startLine = checked(m, m.int64(), 'start line');
           else return false;
           return true;
         });
         functions.set(fn.id, fn);
         break;
       }
-      case 6: {
+      case ProfileField.stringTable: {
         if (wire !== WIRE_LEN) throw new WireError(r.pos, false, `string_table has wire type ${wire}`);
         const n = r.len();
         strings.push(decodeUtf8(buf, r.pos, r.pos + n));
         r.pos += n;
         break;
       }
-      case 7:
-      case 8:
-      case 9:
-      case 10:
-      case 12:
-      case 14:
-      case 15: {
-        if (wire !== 0) {
+      case ProfileField.dropFrames:
+      case ProfileField.keepFrames:
+      case ProfileField.timeNanos:
+      case ProfileField.durationNanos:
+      case ProfileField.period:
+      case ProfileField.defaultSampleType:
+      case ProfileField.docUrl: {
+        if (wire !== WIRE_VARINT) {
           r.skip(wire);
           break;
         }
-        if (field === 9 || field === 10) {
+        if (field === ProfileField.timeNanos || field === ProfileField.durationNanos) {
           const v = r.int64Big();
-          if (field === 9) timeNanos = v;
+          if (field === ProfileField.timeNanos) timeNanos = v;
           else durationNanos = v;
           break;
         }
-        const v = checked(r, r.int64(), field === 12 ? 'period' : 'string index');
-        if (field === 7) dropFrames = v;
-        else if (field === 8) keepFrames = v;
-        else if (field === 12) period = v;
-        else if (field === 14) defaultSampleType = v;
+        const v = checked(r, r.int64(), field === ProfileField.period ? 'period' : 'string index');
+        if (field === ProfileField.dropFrames) dropFrames = v;
+        else if (field === ProfileField.keepFrames) keepFrames = v;
+        else if (field === ProfileField.period) period = v;
+        else if (field === ProfileField.defaultSampleType) defaultSampleType = v;
         else docUrl = v;
         break;
       }
-      case 11:
+      case ProfileField.periodType:
         if (wire !== WIRE_LEN) r.skip(wire);
         else periodType = valueType();
         break;
-      case 13:
+      case ProfileField.comment:
         readRepeated(r, wire, comments, () => r.int64(), 'string index');
         break;
       default:

@@ -1,4 +1,5 @@
-// The few protobuf wire-format primitives the pprof readers need. Hand-written, as google/pprof's own
+// The few protobuf wire-format primitives the pprof readers need, and the one varint decoder they all use
+// (varintAt: WireReader calls it, and so do the aggregating reader's hot loops). Hand-written, as google/pprof's own
 // proto.go is: profile.proto is small and stable, and a generated codec would allocate an object per
 // message, which the aggregating reader must not do. Every read is bounds-checked so that a truncated
 // or non-protobuf input becomes a WireError carrying the byte offset instead of a garbage value.
@@ -17,6 +18,36 @@ export const WIRE_VARINT = 0;
 export const WIRE_I64 = 1;
 export const WIRE_LEN = 2;
 export const WIRE_I32 = 5;
+
+/** Where the varint read by the last varintAt call ended: its second result, without allocating a pair. */
+export let varintNext = 0;
+
+/**
+ * The varint at buf[pos], as a number: exact below 2^53 (so always for 7 bytes or fewer, < 2^49); a
+ * longer one is rounded, and callers that need it exact re-read it with WireReader.varintBig. Sets
+ * varintNext to the position after it. Small and branch-light so V8 inlines it into the hot loops; the
+ * one-byte case (most location ids, tags and lengths) returns at once.
+ */
+export function varintAt(buf: Uint8Array, pos: number, end: number): number {
+  if (pos >= end) throw new WireError(pos, true, 'varint runs past the end');
+  let b = buf[pos++];
+  if (b < 0x80) {
+    varintNext = pos;
+    return b;
+  }
+  let v = b & 0x7f;
+  let mul = 128;
+  for (let len = 1; ; len++) {
+    if (len === 10) throw new WireError(pos, false, 'varint longer than 10 bytes');
+    if (pos >= end) throw new WireError(pos, true, 'varint runs past the end');
+    b = buf[pos++];
+    v += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    mul *= 128;
+  }
+  varintNext = pos;
+  return v;
+}
 
 export class WireReader {
   pos: number;
@@ -49,20 +80,9 @@ export class WireReader {
    * value does not fit, so callers decide between BigInt re-reading and rejection.
    */
   varint(): number {
-    const { buf, end } = this;
-    if (this.pos >= end) throw new WireError(this.pos, true, 'varint runs past the end');
-    let b = buf[this.pos++];
-    if (b < 0x80) return b;
-    let result = b & 0x7f;
-    let mul = 128;
-    for (let i = 1; i < 10; i++) {
-      if (this.pos >= end) throw new WireError(this.pos, true, 'varint runs past the end');
-      b = buf[this.pos++];
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return result <= Number.MAX_SAFE_INTEGER ? result : NaN;
-      mul *= 128;
-    }
-    throw new WireError(this.pos, false, 'varint longer than 10 bytes');
+    const v = varintAt(this.buf, this.pos, this.end);
+    this.pos = varintNext;
+    return v <= Number.MAX_SAFE_INTEGER ? v : NaN;
   }
 
   /** int64 as a number when exactly representable, else NaN (caller re-reads with int64Big). */

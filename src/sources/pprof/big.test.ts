@@ -16,14 +16,15 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'lossless-json';
 import { Profile } from 'pprof-format';
-import { buildGoProgram, repoRoot, requireGo } from '../test-support/toolchain.js';
-import { goPprofTop, type GoPprofTop } from '../test-support/go-pprof.js';
+import { buildGoProgram, repoRoot, requireGo } from '../../test-support/toolchain.js';
+import { freshBundle } from '../../test-support/cli-run.js';
+import { goPprofTop, type GoPprofTop } from '../../test-support/go-pprof.js';
 
 // ~66 compressed bytes per sample (random call chains barely compress at Go's BestSpeed gzip level).
 const SAMPLES = 82_000;
 const MIN_COMPRESSED_BYTES = 5_000_000;
 const cacheDir = join(repoRoot, '.cache', 'pprof-big');
-const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
 
 function generate(gen: string, seed: number): string {
   mkdirSync(cacheDir, { recursive: true });
@@ -51,8 +52,7 @@ interface HeapsightTable {
 }
 
 function heapsight(args: string[]): HeapsightTable {
-  assert.ok(existsSync(cli), `${cli} is missing: run npm run build before the CLI tests`);
-  const r = spawnSync(process.execPath, [cli, ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [freshBundle(), ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, `heapsight ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   const doc = parse(r.stdout, undefined, (text: string) => BigInt(text)) as {
     sampleType: { type: string } | string;

@@ -6,13 +6,22 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { Profile as OracleProfile } from 'pprof-format';
-import { aggregatePprof, compareNames, diffTable, topTable, type PprofAggregate } from './pprof-aggregate.js';
-import { InputError } from './input-error.js';
-import { encodeProfile, randomProfile } from '../test-support/pprof-writer.js';
-import { goPprofTop } from '../test-support/go-pprof.js';
-import { buildGoProgram } from '../test-support/toolchain.js';
+import type { PprofAggregate } from '../../model/profile.js';
+import { diffTable, topTable as topTableOf } from '../../analysis/top-table.js';
+import { aggregatePprof, matchingType } from './aggregate.js';
+import { chooseSampleIndex } from './decode.js';
+import type { ExactSums } from './exact-sums.js';
+import { InputError } from '../input-error.js';
+import { encodeProfile, randomProfile } from '../../test-support/pprof-writer.js';
+import { goPprofTop } from '../../test-support/go-pprof.js';
+import { buildGoProgram } from '../../test-support/toolchain.js';
 
-const testdata = new URL('./testdata/pprof/', import.meta.url).pathname;
+const testdata = new URL('../testdata/pprof/', import.meta.url).pathname;
+
+/** `top`'s table with -sample_index chosen as the CLI chooses it (name or number; default when absent). */
+function topTable(agg: PprofAggregate, origin: string, sampleIndex?: string, cum = false) {
+  return topTableOf(agg, chooseSampleIndex(agg.sampleTypes, agg.defaultSampleType, sampleIndex, origin), cum);
+}
 const real = ['heap-rate1.pb.gz', 'heap-base.pb.gz', 'allocs.pb.gz', 'goroutine.pb.gz', 'heap-default.pb.gz'];
 
 /** Reference aggregation with pprof-format's decoder and BigInt arithmetic: one Map entry per name. */
@@ -87,7 +96,7 @@ test('values and sums beyond 2^53 stay exact', () => {
     const bytes = encodeProfile(randomProfile(seed, { huge: true, samples: 400 }));
     const agg = aggregatePprof(bytes, `huge${seed}`);
     assertMatchesOracle(agg, bytes, `huge seed ${seed}`);
-    assert.ok(agg.flat.big.size > 0 || agg.cum.big.size > 0, 'the BigInt path was exercised');
+    assert.ok((agg.flat as ExactSums).big.size > 0 || (agg.cum as ExactSums).big.size > 0, 'the BigInt path was exercised');
   }
   // Many values just under 2^49 sum past 2^53 in the float part's spill path.
   const p = randomProfile(7, { samples: 10 });
@@ -162,7 +171,8 @@ test('real Go profiles: diff identical to go tool pprof -top -diff_base', () => 
   const n = aggregatePprof(readFileSync(next), next);
   for (const si of ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']) {
     const ref = goPprofTop({ base, new: next }, { sampleIndex: si });
-    const ours = diffTable(b, n, { base, new: next }, si);
+    const tn = chooseSampleIndex(n.sampleTypes, n.defaultSampleType, si, next);
+    const ours = diffTable(b, n, tn, matchingType(b, n, tn, base));
     assert.equal(ours.pprofTotal, ref.total);
     assert.deepEqual(
       new Map(ours.rows.map((r) => [r.function, [r.flat, r.cum, r.inline]])),
@@ -237,12 +247,6 @@ test('sample index by name, number, and pprof defaults', () => {
   const heap = aggregatePprof(readFileSync(join(testdata, 'heap-rate1.pb.gz')), 'heap');
   assert.equal(heap.defaultSampleType, undefined);
   assert.equal(topTable(heap, 'heap').sampleType.type, 'inuse_space');
-});
-
-test('function names sort in UTF-8 byte order, as Go compares strings', () => {
-  const names = ['b', 'a', 'ab', '', 'a\u00e9', 'a\uffff', 'a\u{1F600}', 'a\ud7ff', 'a\ue000', 'main.f', 'main.F', 'ä', 'z'];
-  const byBytes = (x: string, y: string) => Buffer.compare(Buffer.from(x), Buffer.from(y));
-  for (const x of names) for (const y of names) assert.equal(Math.sign(compareNames(x, y)), Math.sign(byBytes(x, y)), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
 });
 
 test('bad input: one-line InputErrors', () => {

@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Profile as OracleProfile } from 'pprof-format';
-import { parsePprof } from './pprof.js';
-import { InputError } from './input-error.js';
-import { encodeProfile, randomProfile } from '../test-support/pprof-writer.js';
+import { parsePprof } from './decode.js';
+import { InputError } from '../input-error.js';
+import { encodeProfile, randomProfile } from '../../test-support/pprof-writer.js';
 
-const testdata = new URL('./testdata/pprof/', import.meta.url).pathname;
+const testdata = new URL('../testdata/pprof/', import.meta.url).pathname;
 const real = ['heap-rate1.pb.gz', 'heap-base.pb.gz', 'allocs.pb.gz', 'goroutine.pb.gz', 'heap-default.pb.gz'];
 
 /** Our model rebuilt from pprof-format's decoding, for a field-by-field comparison. */
