@@ -109,7 +109,7 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         info = await stat(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`);
+        throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`, 'missing');
       }
       if (info.isDirectory()) {
         if (!isRecordingDir(path)) throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
@@ -134,7 +134,7 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         return;
       }
       // Refused before reading: compressed, it would inflate past the cap anyway.
-      if (info.size > maxHeld) throw new InputError(path, `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`);
+      if (info.size > maxHeld) throw new InputError(path, `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`, 'cap');
       const raw = head.length >= info.size ? head : new Uint8Array(await readFile(path));
       const bytes = () => maybeGunzip(raw, path, maxHeld);
       switch (det.format) {

@@ -79,10 +79,10 @@ export async function loadInput(arg: string, opts: InputOptions): Promise<Loaded
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(arg, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (err as Error).message})`);
+    throw new InputError(arg, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (err as Error).message})`, 'missing');
   }
   if (size > maxBytes) {
-    throw new InputError(arg, `file is ${size} bytes, past the ${maxBytes}-byte cap (raise --max-bytes if this is expected)`);
+    throw new InputError(arg, `file is ${size} bytes, past the ${maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap');
   }
   try {
     return { bytes: readFileSync(arg), origin: arg, maxBytes };

@@ -17,7 +17,7 @@ import type { MemorySample } from '../model/memory.js';
 import type { RecordingEvent } from '../model/recording.js';
 import { parseExpvar } from '../sources/expvar.js';
 import { fetchBytes, redactUrl } from '../sources/http.js';
-import { InputError } from '../sources/input-error.js';
+import { InputError, isOutage, type InputErrorKind } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { readProcSample } from '../sources/procfs.js';
@@ -71,6 +71,9 @@ export interface EndpointStatus {
   ok: boolean;
   /** Why it is not usable (HTTP 404, not the expected format, unreachable). */
   problem?: string;
+  /** The kind of that failure, for decisions (the problem text is for people). */
+  kind?: InputErrorKind;
+  status?: number;
   /** What its absence costs the verdict, one line. */
   cost?: string;
 }
@@ -127,8 +130,7 @@ export function serviceBase(url: string): string {
 
 /** Network-level failure (the target is down or hung) as opposed to an endpoint that answers wrongly. */
 export function isTargetDown(err: unknown): boolean {
-  const msg = err instanceof Error ? err.message : String(err);
-  return /connection refused|timed out|request failed|connection closed|host not found|got HTTP 5\d\d/.test(msg);
+  return err instanceof InputError && isOutage(err);
 }
 
 function errorLine(err: unknown): string {
@@ -285,9 +287,11 @@ export class Poller extends EventEmitter {
         status.set(name, { name, url: redactUrl(url), ok: true });
         return value;
       } catch (err) {
-        const problem = err instanceof InputError ? err.message.slice(err.origin.length + 2) : errorLine(err);
-        status.set(name, { name, url: redactUrl(url), ok: false, problem });
-        if (!(err instanceof InputError)) throw err;
+        if (!(err instanceof InputError)) {
+          status.set(name, { name, url: redactUrl(url), ok: false, problem: errorLine(err) });
+          throw err;
+        }
+        status.set(name, { name, url: redactUrl(url), ok: false, problem: err.problem, kind: err.kind, status: err.status });
         return undefined;
       }
     };
@@ -309,11 +313,10 @@ export class Poller extends EventEmitter {
     const all = [...status.values()];
     if (!all.some((s) => s.ok)) {
       const first = all[0];
-      const unreachable = all.every((s) => isTargetDown(new Error(s.problem)));
+      const unreachable = all.every((s) => s.kind !== undefined && isOutage({ kind: s.kind, status: s.status }));
       const where = redactUrl(this.opts.url ?? first?.url ?? '');
       if (unreachable) {
-        const tls = all.some((s) => /CERT|certificate|SSL|TLS/i.test(s.problem ?? '')) ? '; the TLS certificate is not trusted (--insecure skips verification)' : '';
-        throw new InputError(where, `cannot reach the target (${first?.problem ?? 'no endpoint'})${tls}`);
+        throw new InputError(where, `cannot reach the target (${first?.problem ?? 'no endpoint'})`, first?.kind ?? 'unreachable', first?.status);
       }
       throw new InputError(where, `expected a Go service with /debug/vars, /metrics or /debug/pprof, found none (${all.map((s) => `${new URL(s.url).pathname}: ${s.problem}`).join('; ')})`);
     }

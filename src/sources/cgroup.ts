@@ -35,7 +35,7 @@ export const V1_UNLIMITED_FLOOR = 2 ** 62;
 const MAX_CGROUP_TEXT = 256 * 1024;
 
 function text(input: string, origin: string, what: string): string {
-  if (input.length > MAX_CGROUP_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} characters (past the ${MAX_CGROUP_TEXT}-byte cap)`);
+  if (input.length > MAX_CGROUP_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} characters (past the ${MAX_CGROUP_TEXT}-byte cap)`, 'cap');
   return input;
 }
 

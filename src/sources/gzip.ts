@@ -18,7 +18,7 @@ function formatBytes(n: number): string {
 function translate(err: unknown, origin: string, compressedLength: number, maxBytes: number): InputError {
   const e = err as NodeJS.ErrnoException;
   if (e instanceof RangeError || e?.code === 'ERR_BUFFER_TOO_LARGE') {
-    return new InputError(origin, `gzip data inflates past the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`);
+    return new InputError(origin, `gzip data inflates past the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`, 'cap');
   }
   if (e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '')) {
     return new InputError(origin, `gzip stream truncated at byte ${compressedLength}`);
@@ -49,7 +49,7 @@ function singleChunkSize(bytes: Uint8Array, maxBytes: number): number | undefine
 export function maybeGunzip(bytes: Uint8Array, origin: string, maxBytes: number): Uint8Array {
   if (!isGzip(bytes)) {
     if (bytes.length > maxBytes) {
-      throw new InputError(origin, `input is ${bytes.length} bytes, past the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`);
+      throw new InputError(origin, `input is ${bytes.length} bytes, past the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`, 'cap');
     }
     return bytes;
   }
@@ -87,11 +87,11 @@ export async function* gunzipStream(
   };
   if (!isGzip(first)) {
     let total = first.length;
-    if (total > maxBytes) throw new InputError(origin, `input passes the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`);
+    if (total > maxBytes) throw new InputError(origin, `input passes the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`, 'cap');
     if (first.length) yield first;
     for await (const chunk of rest) {
       total += chunk.length;
-      if (total > maxBytes) throw new InputError(origin, `input passes the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`);
+      if (total > maxBytes) throw new InputError(origin, `input passes the ${formatBytes(maxBytes)} cap (raise --max-bytes if this is expected)`, 'cap');
       yield chunk;
     }
     return;

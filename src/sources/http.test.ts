@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fetchBytes, parseHeaderFlag, redactUrl } from './http.js';
-import { InputError } from './input-error.js';
+import { InputError, isOutage } from './input-error.js';
 
 const SECRET = 'Bearer SECRET123';
 
@@ -141,4 +141,46 @@ test('parseHeaderFlag', () => {
   assert.deepEqual(parseHeaderFlag('Authorization: Bearer x:y'), { name: 'Authorization', value: 'Bearer x:y' });
   assert.throws(() => parseHeaderFlag('no colon here SECRET'), (e: unknown) => !(e as Error).message.includes('SECRET'));
   assert.throws(() => parseHeaderFlag('Bad Name: v'), /--header expects 'Name: value'/);
+});
+
+test('every failure carries a kind that callers switch on, and isOutage reads it', async (t) => {
+  const server = createServer((req, res) => {
+    if (req.url === '/404') {
+      res.writeHead(404);
+      res.end('nope');
+    } else if (req.url === '/503') {
+      res.writeHead(503);
+      res.end('later');
+    } else if (req.url === '/big') {
+      res.writeHead(200, { 'Content-Length': '5000' });
+      res.end(Buffer.alloc(5000));
+    }
+    // /hang: never answers
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const failure = async (path: string, timeoutMs = 5000): Promise<InputError> => {
+    try {
+      await fetchBytes(`${base}${path}`, { timeoutMs, maxBytes: 1000 });
+    } catch (e) {
+      assert.ok(e instanceof InputError, `${path}: ${String(e)}`);
+      return e;
+    }
+    throw new Error(`${path} did not fail`);
+  };
+  const e404 = await failure('/404');
+  assert.deepEqual([e404.kind, e404.status, isOutage(e404)], ['http-status', 404, false]);
+  const e503 = await failure('/503');
+  assert.deepEqual([e503.kind, e503.status, isOutage(e503)], ['http-status', 503, true]);
+  const big = await failure('/big');
+  assert.deepEqual([big.kind, isOutage(big)], ['cap', false]);
+  const hang = await failure('/hang', 200);
+  assert.deepEqual([hang.kind, isOutage(hang)], ['timeout', true]);
+  const bad = await fetchBytes('ftp://127.0.0.1/', { timeoutMs: 100, maxBytes: 10 }).catch((e: InputError) => e);
+  assert.equal((bad as InputError).kind, 'argument');
 });

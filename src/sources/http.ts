@@ -4,7 +4,7 @@
 // credentials never reach a message. Messages are built from the credential-free URL, and every message
 // is also scrubbed of header values in case a server echoes them in its body.
 
-import { InputError, describeBytes } from './input-error.js';
+import { InputError, describeBytes, type InputErrorKind } from './input-error.js';
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -60,10 +60,10 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Fetch
   try {
     target = new URL(url);
   } catch {
-    throw new InputError(origin, 'expected an http(s) URL');
+    throw new InputError(origin, 'expected an http(s) URL', 'argument');
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new InputError(origin, `expected an http(s) URL, got ${target.protocol}`);
+    throw new InputError(origin, `expected an http(s) URL, got ${target.protocol}`, 'argument');
   }
   // fetch() refuses URLs with credentials; turn them into Basic auth as curl does.
   if (target.username || target.password) {
@@ -74,7 +74,7 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Fetch
     target.password = '';
   }
   if (opts.accept && !Object.keys(headers).some((h) => h.toLowerCase() === 'accept')) headers.Accept = opts.accept;
-  const fail = (message: string): InputError => new InputError(origin, scrub(message, secrets));
+  const fail = (message: string, kind: InputErrorKind, status?: number): InputError => new InputError(origin, scrub(message, secrets), kind, status);
 
   const controller = new AbortController();
   let timedOut = false;
@@ -87,18 +87,19 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Fetch
     try {
       res = await fetch(target, { headers, signal: controller.signal, redirect: 'follow' });
     } catch (err) {
-      if (timedOut) throw fail(`timed out after ${formatDuration(opts.timeoutMs)}`);
+      if (timedOut) throw fail(`timed out after ${formatDuration(opts.timeoutMs)}`, 'timeout');
       const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
       const code = cause?.code;
-      if (code === 'ECONNREFUSED') throw fail('connection refused');
-      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw fail(`host not found (${target.hostname})`);
-      throw fail(`request failed (${code ?? cause?.message ?? (err as Error).message})`);
+      if (code === 'ECONNREFUSED') throw fail('connection refused', 'unreachable');
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw fail(`host not found (${target.hostname})`, 'unreachable');
+      if (isTlsCode(code)) throw fail(`TLS certificate not trusted (${code}); --insecure skips verification`, 'tls');
+      throw fail(`request failed (${code ?? cause?.message ?? (err as Error).message})`, 'unreachable');
     }
     const contentType = res.headers.get('content-type') ?? '';
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (res.ok && Number.isFinite(declared) && declared > opts.maxBytes) {
       controller.abort();
-      throw fail(`response is ${declared} bytes, past the ${opts.maxBytes}-byte cap (raise --max-bytes if this is expected)`);
+      throw fail(`response is ${declared} bytes, past the ${opts.maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap');
     }
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -116,14 +117,14 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Fetch
               chunks.push(value);
               break;
             }
-            throw fail(`response passes the ${opts.maxBytes}-byte cap (raise --max-bytes if this is expected)`);
+            throw fail(`response passes the ${opts.maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap');
           }
           chunks.push(value);
         }
       } catch (err) {
         if (err instanceof InputError) throw err;
-        if (timedOut) throw fail(`timed out after ${formatDuration(opts.timeoutMs)}`);
-        throw fail(`connection closed while reading the body after ${total} bytes`);
+        if (timedOut) throw fail(`timed out after ${formatDuration(opts.timeoutMs)}`, 'timeout');
+        throw fail(`connection closed while reading the body after ${total} bytes`, 'unreachable');
       } finally {
         controller.abort();
       }
@@ -131,12 +132,17 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Fetch
     const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     if (!res.ok) {
       const body = bytes.length ? `, body: ${describeBytes(bytes)}` : '';
-      throw fail(`expected HTTP 200, got HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${body}`);
+      throw fail(`expected HTTP 200, got HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${body}`, 'http-status', res.status);
     }
     return { bytes, contentType, status: res.status };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Node's (OpenSSL's) codes for a certificate it does not trust. */
+export function isTlsCode(code: string | undefined): boolean {
+  return code !== undefined && /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_)/.test(code);
 }
 
 export function isUrl(arg: string): boolean {

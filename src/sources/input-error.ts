@@ -2,17 +2,44 @@
 // what was read (file or URL, never a header value), what format was expected, and what was found
 // ("got an HTML page", "gzip stream truncated at byte 1234"). The CLI prints it without a stack trace.
 
+/**
+ * What went wrong, for callers to switch on (never on the message, which is for people and may be
+ * reworded): the bytes are not the expected format; the target did not answer (refused, no such
+ * host, connection dropped); its TLS certificate is not trusted; it did not answer in time; it
+ * answered with a non-2xx status (`status`); the input passes a size cap; a file or process is not
+ * there; an argument (URL, selector) is malformed.
+ */
+export type InputErrorKind = 'format' | 'unreachable' | 'tls' | 'timeout' | 'http-status' | 'cap' | 'missing' | 'argument';
+
 export class InputError extends Error {
   /** File path or URL (credentials stripped) the bad bytes came from. */
   readonly origin: string;
+  readonly kind: InputErrorKind;
+  /** The HTTP status, for kind 'http-status'. */
+  readonly status?: number;
 
-  constructor(origin: string, message: string) {
+  constructor(origin: string, message: string, kind: InputErrorKind = 'format', status?: number) {
     // The last line of defence for "one clean line": whatever a reader pasted in, control characters
     // are shown escaped and the whole is cut. Readers quote the values they show with `quote()`.
     super(cutText(escapeControls(`${origin}: ${message}`), MAX_MESSAGE_CHARS));
     this.name = 'InputError';
     this.origin = origin;
+    this.kind = kind;
+    if (status !== undefined) this.status = status;
   }
+
+  /** The message without its "origin: " prefix, for a line that names the origin itself. */
+  get problem(): string {
+    return this.message.startsWith(`${this.origin}: `) ? this.message.slice(this.origin.length + 2) : this.message;
+  }
+}
+
+/**
+ * The target is down or hung, as opposed to an endpoint that answers wrongly: nothing answered, or
+ * not in time, or a server error (5xx) that a restarting service gives. A watch retries these.
+ */
+export function isOutage(err: { kind: InputErrorKind; status?: number }): boolean {
+  return err.kind === 'unreachable' || err.kind === 'tls' || err.kind === 'timeout' || (err.kind === 'http-status' && (err.status ?? 0) >= 500);
 }
 
 /** Most characters of an offending value shown in a message: enough to recognise it, not a paste. */

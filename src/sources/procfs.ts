@@ -47,10 +47,10 @@ const MAX_PROC_TEXT = 1024 * 1024;
 
 function asText(input: string | Uint8Array, origin: string, what: string): string {
   if (typeof input !== 'string') {
-    if (input.length > MAX_PROC_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} bytes (past the ${MAX_PROC_TEXT}-byte cap)`);
+    if (input.length > MAX_PROC_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} bytes (past the ${MAX_PROC_TEXT}-byte cap)`, 'cap');
     return Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
   }
-  if (input.length > MAX_PROC_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} characters (past the ${MAX_PROC_TEXT}-byte cap)`);
+  if (input.length > MAX_PROC_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} characters (past the ${MAX_PROC_TEXT}-byte cap)`, 'cap');
   return input;
 }
 
@@ -174,7 +174,7 @@ export async function readProcSample(pid: number, procRoot = '/proc'): Promise<P
     statusText = await readFile(statusPath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(statusPath, code === 'ENOENT' ? `no process with pid ${pid}` : `cannot read (${code ?? String(err)})`);
+    throw new InputError(statusPath, code === 'ENOENT' ? `no process with pid ${pid}` : `cannot read (${code ?? String(err)})`, 'missing');
   }
   const t = Date.now();
   const status = parseProcStatus(statusText, statusPath);

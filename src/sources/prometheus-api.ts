@@ -15,8 +15,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { gunzipSync } from 'node:zlib';
-import { redactUrl } from './http.js';
-import { describeBytes, InputError } from './input-error.js';
+import { isTlsCode, redactUrl } from './http.js';
+import { describeBytes, InputError, type InputErrorKind } from './input-error.js';
 
 export interface PrometheusApiOptions {
   /** Base URL of the server, e.g. http://prometheus:9090 or https://thanos.example/ (may include a path). */
@@ -75,11 +75,10 @@ export interface SplittableQuery {
 /** An error answer from the API ({status:"error"}), with Prometheus's errorType. */
 export class PrometheusApiError extends InputError {
   readonly errorType: string;
-  readonly status: number;
+  declare readonly status: number;
   constructor(origin: string, status: number, errorType: string, message: string) {
-    super(origin, `HTTP ${status} ${errorType}: ${message}`);
+    super(origin, `HTTP ${status} ${errorType}: ${message}`, 'http-status', status);
     this.errorType = errorType;
-    this.status = status;
   }
   get tooManySamples(): boolean {
     return /too many samples/i.test(this.message);
@@ -272,7 +271,7 @@ export class PrometheusClient {
     const body = form.toString();
     if (method === 'GET') url.search = body;
     const origin = redactUrl(`${url.origin}${url.pathname}`);
-    const fail = (msg: string) => new InputError(origin, this.scrub(msg));
+    const fail = (msg: string, kind: InputErrorKind = 'format') => new InputError(origin, this.scrub(msg), kind);
     const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Encoding': 'gzip', ...this.headers };
     if (method === 'POST') {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
@@ -290,12 +289,12 @@ export class PrometheusClient {
           res.on('data', (c: Buffer) => {
             wire += c.length;
             if (wire > maxBytes) {
-              req.destroy(fail(`response passes the ${maxBytes}-byte cap`));
+              req.destroy(fail(`response passes the ${maxBytes}-byte cap`, 'cap'));
               return;
             }
             chunks.push(c);
           });
-          res.on('error', (e) => reject(fail(`connection closed while reading the body (${e.message})`)));
+          res.on('error', (e) => reject(fail(`connection closed while reading the body (${e.message})`, 'unreachable')));
           res.on('end', () => {
             this.stats.requests++;
             this.stats.wireBytes += wire;
@@ -324,13 +323,13 @@ export class PrometheusClient {
           });
         },
       );
-      req.on('timeout', () => req.destroy(fail(`timed out after ${this.opts.timeoutMs / 1000}s`)));
+      req.on('timeout', () => req.destroy(fail(`timed out after ${this.opts.timeoutMs / 1000}s`, 'timeout')));
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e instanceof InputError) return reject(e);
-        if (e.code === 'ECONNREFUSED') return reject(fail('connection refused'));
-        if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return reject(fail(`host not found (${url.hostname})`));
-        if (/certificate|self.signed|SSL|TLS/i.test(e.message)) return reject(fail(`TLS failed (${e.code ?? e.message}); pass --insecure to skip verification`));
-        reject(fail(`request failed (${e.code ?? e.message})`));
+        if (e.code === 'ECONNREFUSED') return reject(fail('connection refused', 'unreachable'));
+        if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return reject(fail(`host not found (${url.hostname})`, 'unreachable'));
+        if (isTlsCode(e.code)) return reject(fail(`TLS certificate not trusted (${e.code}); --insecure skips verification`, 'tls'));
+        reject(fail(`request failed (${e.code ?? e.message})`, 'unreachable'));
       });
       if (method === 'POST') req.write(body);
       req.end();

@@ -13,7 +13,7 @@ export function textFromInput(input: Uint8Array | string, origin: string, maxByt
   if (typeof input === 'string') {
     // UTF-16 length ≤ UTF-8 length, so this only rejects inputs that are certainly past the cap.
     if (input.length > maxBytes) {
-      throw new InputError(origin, `input is at least ${input.length} bytes, past the ${maxBytes}-byte cap (raise --max-bytes if this is expected)`);
+      throw new InputError(origin, `input is at least ${input.length} bytes, past the ${maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap');
     }
     return input;
   }
