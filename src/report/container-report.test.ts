@@ -78,3 +78,15 @@ test('Markdown: the waterfall table, the limit, and a restart table with time, c
     assert.equal(cells[4], formatBytes(96 * 1024 * 1024));
   });
 });
+
+test('GOMEMLIMIT advice on the real recording states its GC CPU cost in numbers, with the measures it rests on', async () => {
+  const { findings } = await load();
+  const a = findings.advice.find((x) => x.id === 'container-gomemlimit')!;
+  const m = /GOMEMLIMIT=(\d+)MiB the heap goal falls from [\d.]+ MiB to [\d.]+ MiB: ~([\d.]+) GC cycles\/min instead of ([\d.]+), GC CPU ~[\d.]+% instead of [\d.]+%\./.exec(a.text);
+  assert.ok(m, a.text);
+  const now = Number(/^GC cycles now = ([\d.]+)\/min$/.exec(a.basedOn.find((b) => b.startsWith('GC cycles now'))!)![1]);
+  assert.ok(Math.abs(now - Number(m[3])) <= 0.5 + 0.01 * now, `${now} vs ${m[3]}`);
+  // A lower goal means more cycles at the same allocation rate.
+  assert.ok(Number(m[2]) > Number(m[3]));
+  for (const b of ['allocation rate = ', 'live heap = ', 'GC CPU (GCCPUFraction) = ']) assert.ok(a.basedOn.some((x) => x.startsWith(b)), b);
+});
