@@ -13,6 +13,7 @@ import { adviseFor } from './advice.js';
 import { goMapped, memoryBreakdown, nonGoBytes } from './breakdown.js';
 import { containerAdvice, containerFindings, TMPFS_GROWTH_CONFIDENCE } from './container.js';
 import type { GcCostInput } from './gc-cost.js';
+import { GC_ESTIMATE_CONFIDENCE_FACTOR } from './decision-rules.js';
 import { goroutineCulprits, heapCulprits } from './culprits.js';
 import { applyGoroutineProof, goroutineProof } from './goroutine-proof.js';
 import { offHeapPattern, refineHttpPatterns } from './patterns.js';
@@ -387,6 +388,9 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     verdict = 'off-heap-growth';
     confidence = TMPFS_GROWTH_CONFIDENCE;
   }
+
+  // GC cycles counted from a model (no GC counter) are fewer sure looks at the live heap than counted ones.
+  if (chosen.live.gcCyclesEstimated && (verdict === 'heap-leak' || verdict === 'no-leak')) confidence *= GC_ESTIMATE_CONFIDENCE_FACTOR;
 
   const observed = observedWindow(rec, analyses, chosen, workMetric);
   const rates = tidyRates(ratesOf(chosen));
