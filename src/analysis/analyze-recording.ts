@@ -12,6 +12,8 @@ import type { Recording, TimedGcCycle, TimedProfile } from '../model/recording.j
 import { adviseFor } from './advice.js';
 import { goMapped, memoryBreakdown, nonGoBytes } from './breakdown.js';
 import { containerAdvice, containerFindings, TMPFS_GROWTH_CONFIDENCE } from './container.js';
+import type { GcCostInput } from './gc-cost.js';
+import { GC_ESTIMATE_CONFIDENCE_FACTOR } from './decision-rules.js';
 import { goroutineCulprits, heapCulprits } from './culprits.js';
 import { applyGoroutineProof, goroutineProof } from './goroutine-proof.js';
 import { offHeapPattern, refineHttpPatterns } from './patterns.js';
@@ -387,6 +389,9 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     confidence = TMPFS_GROWTH_CONFIDENCE;
   }
 
+  // GC cycles counted from a model (no GC counter) are fewer sure looks at the live heap than counted ones.
+  if (chosen.live.gcCyclesEstimated && (verdict === 'heap-leak' || verdict === 'no-leak')) confidence *= GC_ESTIMATE_CONFIDENCE_FACTOR;
+
   const observed = observedWindow(rec, analyses, chosen, workMetric);
   const rates = tidyRates(ratesOf(chosen));
   const evidence: Evidence = {
@@ -429,7 +434,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   applyGoroutineProof(findings, goroutineProof(rec.goroutineLeakSnapshots ?? [], rec.goroutineSnapshots));
   if (rec.meta?.buildInfo) findings.buildInfo = rec.meta.buildInfo;
   findings.advice = adviseFor(findings, lastSample);
-  if (container) findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion));
+  if (container) findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion, gcMeasures(chosen.input, liveAt(lastSample))));
   findings.summary = summarize(findings);
   return findings;
 }
@@ -603,4 +608,37 @@ function recordingNotes(rec: Recording): string[] {
   if (gaps.length) out.push(`${gaps.length} gap${gaps.length > 1 ? 's' : ''} in the recording (target unreachable), longest ${Math.round(Math.max(...gaps.map((g) => g.durationMs ?? 0)) / 1000)} s`);
   for (const e of rec.events.filter((e) => e.kind === 'note')) out.push(e.detail);
   return out;
+}
+
+/**
+ * What the GC costs now, measured over one lifetime: allocation rate (TotalAlloc over time), GC cycles
+ * per second (NumGC, else gctrace), the runtime's non-heap memory, and the GC CPU share (gctrace's
+ * lifetime percent, else MemStats.GCCPUFraction). Absent numbers stay absent.
+ */
+function gcMeasures(seg: SegmentInput, liveHeap: number | undefined): Omit<GcCostInput, 'softLimit'> {
+  const withT = seg.samples.filter((s) => s.t !== undefined);
+  const rate = (pick: (s: MemorySample) => number | undefined): number | undefined => {
+    const xs = withT.filter((s) => pick(s) !== undefined);
+    if (xs.length < 2) return undefined;
+    const a = xs[0];
+    const b = xs[xs.length - 1];
+    const dt = (b.t! - a.t!) / 1000;
+    return dt > 0 ? (pick(b)! - pick(a)!) / dt : undefined;
+  };
+  const last = seg.samples[seg.samples.length - 1];
+  const cycles = seg.gcCycles;
+  const gctraceRate = cycles.length >= 2 && cycles[cycles.length - 1].atSeconds > cycles[0].atSeconds ? (cycles[cycles.length - 1].n - cycles[0].n) / (cycles[cycles.length - 1].atSeconds - cycles[0].atSeconds) : undefined;
+  const meta = last ? [last.stackSys ?? last.stackInuse, last.mspanSys, last.mcacheSys, last.buckHashSys, last.gcSys, last.otherSys] : [];
+  const lastCycle = cycles[cycles.length - 1];
+  // GCCPUFraction is exact; gctrace's percent is truncated to a whole number (0 says only "under 1%").
+  const gcCpu = last?.gcCpuFraction !== undefined ? { f: last.gcCpuFraction, src: 'GCCPUFraction' } : lastCycle && lastCycle.cpuPercent > 0 ? { f: lastCycle.cpuPercent / 100, src: 'gctrace' } : undefined;
+  return {
+    allocBytesPerSecond: rate((s) => s.totalAlloc),
+    liveHeap,
+    nonHeapGo: meta.some((m) => m !== undefined) ? meta.reduce<number>((a, m) => a + (m ?? 0), 0) : undefined,
+    gogcPercent: last?.gogcPercent,
+    gcCyclesPerSecond: rate((s) => s.numGC) ?? gctraceRate,
+    gcCpuFraction: gcCpu?.f,
+    gcCpuSource: gcCpu?.src,
+  };
 }

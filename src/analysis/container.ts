@@ -12,6 +12,7 @@
 import type { MemorySample } from '../model/memory.js';
 import type { ContainerFindings, RestartInfo } from './findings.js';
 import { containerWaterfall } from './breakdown.js';
+import { describeGcCost, estimateGcCost, type GcCostInput } from './gc-cost.js';
 
 const MiB = 1024 * 1024;
 
@@ -170,7 +171,13 @@ export function containerFindings(lifetime: MemorySample[], all: MemorySample[],
  * GOMEMLIMIT_SHARE of the container limit minus what is charged to the cgroup but not managed by the Go
  * runtime (anonymous memory outside Go, tmpfs, kernel memory), since GOMEMLIMIT only bounds Sys − HeapReleased.
  */
-export function containerAdvice(c: ContainerFindings, s: MemorySample | undefined, leaking: boolean, goVersion?: string): { id: string; text: string; basedOn: string[] }[] {
+export function containerAdvice(
+  c: ContainerFindings,
+  s: MemorySample | undefined,
+  leaking: boolean,
+  goVersion?: string,
+  gc?: Omit<GcCostInput, 'softLimit'>,
+): { id: string; text: string; basedOn: string[] }[] {
   const out: { id: string; text: string; basedOn: string[] }[] = [];
   const g = s?.cgroup;
   const limit = g?.limit ?? c.oomKills?.limit;
@@ -189,10 +196,22 @@ export function containerAdvice(c: ContainerFindings, s: MemorySample | undefine
     const softMiB = Math.floor(soft / MiB);
     const v = goVersion ? /go1\.(\d+)/.exec(goVersion) : null;
     const hasLimit = !v || Number(v[1]) >= 19;
+    // What it costs in GC CPU, from the measured allocation rate, live heap and GC CPU (gc-cost.ts).
+    const cost = estimateGcCost({ ...gc, softLimit: soft });
+    const costText = describeGcCost(cost, soft);
     const text = leaking
-      ? `GOMEMLIMIT cannot save a real leak: as the live heap nears a soft limit the GC runs nearly continuously (capped at ~50% CPU) and the kill comes anyway, later and slower. Fix the growth; a soft limit of GOMEMLIMIT=${softMiB}MiB only makes the end visible in GC CPU first.`
-      : `${hasLimit ? '' : 'GOMEMLIMIT needs Go 1.19+; '}Set GOMEMLIMIT=${softMiB}MiB: ${Math.round(GOMEMLIMIT_SHARE * 100)}% of the ${mib(limit)} container limit minus ${mib(notGo)} the cgroup is charged for that Go does not manage (non-Go anon, tmpfs, kernel). No released Go (through 1.27) derives GOMEMLIMIT from the cgroup limit, so without it the heap goal ignores the container. The cost: the GC runs more often as memory nears the soft limit — GC CPU rises as the live heap approaches it${goMappedNow !== undefined ? ` (Go-mapped now ${mib(goMappedNow)})` : ''}.`;
-    out.push({ id: 'container-gomemlimit', text, basedOn: [...basedOn, `not managed by Go = ${mib(notGo)}`, `GOMEMLIMIT = ${GOMEMLIMIT_SHARE} × limit − not managed by Go = ${mib(soft)}`] });
+      ? `GOMEMLIMIT cannot save a real leak: as the live heap nears a soft limit the GC runs nearly continuously (capped at ~50% CPU) and the kill comes anyway, later and slower. Fix the growth; a soft limit of GOMEMLIMIT=${softMiB}MiB only makes the end visible in GC CPU first. ${costText}`
+      : `${hasLimit ? '' : 'GOMEMLIMIT needs Go 1.19+; '}Set GOMEMLIMIT=${softMiB}MiB: ${Math.round(GOMEMLIMIT_SHARE * 100)}% of the ${mib(limit)} container limit minus ${mib(notGo)} the cgroup is charged for that Go does not manage (non-Go anon, tmpfs, kernel). No released Go (through 1.27) derives GOMEMLIMIT from the cgroup limit, so without it the heap goal ignores the container.${goMappedNow !== undefined ? ` (Go-mapped now ${mib(goMappedNow)}.)` : ''} The cost: ${costText}`;
+    const costBasis = [
+      gc?.allocBytesPerSecond !== undefined ? `allocation rate = ${mib(gc.allocBytesPerSecond * 60)}/min` : undefined,
+      gc?.liveHeap !== undefined ? `live heap = ${mib(gc.liveHeap)}` : undefined,
+      gc?.nonHeapGo !== undefined ? `Go non-heap (stacks, metadata) = ${mib(gc.nonHeapGo)}` : undefined,
+      cost.cyclesPerMinuteNow !== undefined ? `GC cycles now = ${cost.cyclesPerMinuteNow.toFixed(1)}/min` : undefined,
+      gc?.gcCpuFraction !== undefined ? `GC CPU (${gc.gcCpuSource ?? 'measured'}) = ${(gc.gcCpuFraction * 100).toFixed(1)}%` : undefined,
+      'GC cycles/s ≈ allocation rate / (heap goal − live heap); heap goal with the limit = min(live × (1 + GOGC/100), GOMEMLIMIT − Go non-heap)',
+      ...cost.assumptions.map((a) => `assumed: ${a}`),
+    ].filter((x): x is string => x !== undefined);
+    out.push({ id: 'container-gomemlimit', text, basedOn: [...basedOn, `not managed by Go = ${mib(notGo)}`, `GOMEMLIMIT = ${GOMEMLIMIT_SHARE} × limit − not managed by Go = ${mib(soft)}`, ...costBasis] });
   }
   return out;
 }

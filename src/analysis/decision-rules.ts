@@ -48,3 +48,22 @@ export const EARLY_LEAK_MIN_SECONDS = 45;
 export const EARLY_LEAK_TAIL_PACE = 0.7;
 /** And consistently: Kendall's τ this high means almost every later look is above every earlier one. */
 export const EARLY_LEAK_TAU = 0.8;
+
+// ---------------------------------------------------------------------------------------------------
+// GC cycles estimated without a GC counter (issue 9 class 7; gc-estimate.ts). Appended as one block:
+// the rules above belong to the verdict's own evidence.
+
+/**
+ * The heap goal's headroom (NextGC − live heap) is floored here when estimating cycles: the runtime's
+ * smallest goal is 4 MiB above nothing (GOGC=100), so a headroom under 1 MiB is a reading taken as the
+ * heap met its goal, and dividing by it would count one cycle as hundreds.
+ */
+export const GC_ESTIMATE_MIN_HEADROOM_BYTES = 1024 * 1024;
+/** Steps with allocation and a goal needed before an estimate stands for the GC count (fewer: no estimate). */
+export const GC_ESTIMATE_MIN_STEPS = 3;
+/**
+ * Confidence of a heap verdict (leak or no-leak) resting on estimated GC cycles is scaled by this: the
+ * looks at the live heap are counted from a model (alloc / headroom) within maybe ±20 %, not observed, so
+ * the verdict is kept but marked as somewhat less sure than the same data with the counter.
+ */
+export const GC_ESTIMATE_CONFIDENCE_FACTOR = 0.85;

@@ -45,6 +45,8 @@ export interface FleetInstanceVerdict {
   restarts: number;
   /** Memory rose in every lifetime that ended in a restart, to about the same peak. */
   oomCycle: boolean;
+  /** The pod's container (cAdvisor, kube-state-metrics), when joined: OOM kills in the window, the limit, the working set now and which layer grew. */
+  container?: { oomKills: number; limit?: number; workingSet?: number; growingLayer?: 'page-cache' | 'tmpfs' | 'kernel' | 'anon' };
   generation: MetricGeneration;
   missing: string[];
   points: number;
@@ -110,10 +112,19 @@ export function analyzeFleet(data: FleetData, opts: { topSuspects?: number } = {
   };
 }
 
-/** Leaks first (most confident, then fastest first), then inconclusive, then no-leak least sure first. */
+/**
+ * Leaks first (most confident, then fastest first), then inconclusive, then no-leak least sure first.
+ * Within inconclusive, a container the OOM killer ended comes first: the kills are facts, whatever the
+ * trend could not yet say. A working set near its limit ranks nothing higher by itself: page cache fills
+ * any limit and is reclaimed, not killed for.
+ */
 export function compareSuspicion(a: FleetInstanceVerdict, b: FleetInstanceVerdict): number {
   const o = ORDER[a.verdict] - ORDER[b.verdict];
   if (o !== 0) return o;
+  if (a.verdict === 'inconclusive') {
+    const k = (b.container?.oomKills ?? 0) - (a.container?.oomKills ?? 0);
+    if (k !== 0) return k;
+  }
   if (isLeak(a.verdict)) return b.confidence - a.confidence || (b.liveHeapBytesPerHour ?? 0) - (a.liveHeapBytesPerHour ?? 0);
   if (a.verdict === 'no-leak') return a.confidence - b.confidence;
   return b.confidence - a.confidence;
@@ -151,6 +162,9 @@ export function judgeInstance(inst: FleetInstance, workMetric?: string): FleetIn
     goMapped: last?.sys !== undefined ? last.sys - (last.heapReleased ?? 0) : undefined,
     restarts,
     oomCycle,
+    container: inst.container
+      ? { oomKills: inst.container.oomKills, limit: inst.container.limit, workingSet: last?.cgroup?.workingSet, growingLayer: f.container?.growingLayer }
+      : undefined,
     generation: inst.generation,
     missing: inst.missing,
     points: inst.samples.length,
@@ -188,8 +202,13 @@ function headline(v: FleetInstanceVerdict): string {
       parts.push(v.observeMore?.reason ?? 'not enough data');
       break;
   }
-  if (v.oomCycle) parts.push(`OOM-kill cycle (${v.restarts} restarts)`);
+  const c = v.container;
+  if (c?.oomKills) parts.push(`OOM-killed ${c.oomKills} time${c.oomKills > 1 ? 's' : ''}${c.limit !== undefined ? ` at its ${formatBytes(c.limit)} limit` : ''}`);
+  else if (v.oomCycle) parts.push(`OOM-kill cycle (${v.restarts} restarts)`);
   else if (v.restarts) parts.push(`${v.restarts} restart${v.restarts > 1 ? 's' : ''}`);
+  if (c?.growingLayer === 'page-cache' && !isLeak(v.verdict)) {
+    parts.push(`working set ${c.workingSet !== undefined ? `${formatBytes(c.workingSet)}${c.limit !== undefined ? ` of ${formatBytes(c.limit)}` : ''} ` : ''}grows with page cache: reclaimed under pressure, not a leak`);
+  } else if (c?.growingLayer === 'tmpfs') parts.push('tmpfs grows (real, not reclaimable)');
   return parts.join('; ');
 }
 

@@ -18,6 +18,7 @@ import type { GcCycle, MemorySample } from '../model/memory.js';
 import type { TimedGcCycle, TimedProfile } from '../model/recording.js';
 import type { LiveHeapSource, WorkAxis } from './findings.js';
 import { mad, median, quantile } from './robust-stats.js';
+import { estimateGcCycles } from './gc-estimate.js';
 
 export interface LivePoint {
   /** Unix ms when known. */
@@ -41,6 +42,8 @@ export interface LiveHeapSeries {
   gcFloors?: number[];
   /** Each point is one GC cycle's own value (not a block of polls): the points are the floors. */
   onePointPerGc?: boolean;
+  /** gcCycles is an estimate (no GC counter; bytes allocated over the heap goal's headroom, gc-estimate.ts). */
+  gcCyclesEstimated?: boolean;
   notes: string[];
 }
 
@@ -74,9 +77,21 @@ export function sampleWork(s: MemorySample, axis: WorkAxis): number | undefined 
 }
 
 export function liveHeapSeries(input: LiveHeapInput, axis: WorkAxis): LiveHeapSeries {
+  const counted = numGcSpan(input.samples);
+  // No GC counter (go_gc_duration_seconds relabeled away, issue 9 class 7): estimate the cycles rather
+  // than count none; the verdict's confidence is lowered for it (analyze-recording.ts).
+  const est = counted === undefined && input.gcCycles.length === 0 ? estimateGcCycles(input.samples) : undefined;
+  const r = liveHeapSeriesWith(input, axis, counted ?? (est ? Math.floor(est.cycles) : undefined));
+  if (est) {
+    r.gcCyclesEstimated = true;
+    r.notes.push(`no GC cycle counter (NumGC, go_gc_duration_seconds_count): ~${Math.floor(est.cycles)} GC cycles estimated from bytes allocated over the heap goal's headroom (NextGC − live heap) across ${est.steps} steps`);
+  }
+  return r;
+}
+
+function liveHeapSeriesWith(input: LiveHeapInput, axis: WorkAxis, gcSpan: number | undefined): LiveHeapSeries {
   const { samples, gcCycles, heapProfiles } = input;
   const notes: string[] = [];
-  const gcSpan = numGcSpan(samples);
 
   const exact = samples.map((s, order) => ({ s, order })).filter(({ s }) => s.liveHeap !== undefined);
   if (exact.length >= 2) {

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeRecording } from '../analysis/analyze-recording.js';
@@ -102,6 +102,8 @@ test('a leaking Go service in a 96 MiB cgroup, OOM-killed and restarted: watch f
     assert.equal(f.container?.oomKills?.count, restartEvents.filter((e) => e.cause === 'oom-kill').length);
     assert.equal(f.container?.oomKills?.limit, LIMIT);
     assert.ok(f.evidence.reasons.some((r) => /^killed by the OOM killer \d+ times, every ~\d+ s at ~\d+ MiB \(limit 96 MiB\)$/.test(r)));
+    // How src/report/testdata/oom-recording was made: this run's recording, kept on request.
+    if (process.env.HEAPSIGHT_KEEP_OOM_RECORDING) cpSync(dir, process.env.HEAPSIGHT_KEEP_OOM_RECORDING, { recursive: true });
   } finally {
     stopping = true;
     await current?.kill();

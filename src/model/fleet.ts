@@ -19,6 +19,8 @@ export interface FleetInstance {
   rawSamples?: number;
   /** Set when this instance was re-read at a finer step than the fleet's (it restarts often). */
   stepSeconds?: number;
+  /** The pod's container over the window (cAdvisor and kube-state-metrics), when joined. */
+  container?: { oomKills: number; restarts?: number; limit?: number };
   /** Quantities no series was found for (e.g. "rss"). */
   missing: string[];
 }

@@ -84,6 +84,8 @@ export interface MemorySample {
  */
 export interface CgroupMemory {
   version: 1 | 2;
+  /** 'cadvisor': from Prometheus's container_memory_* series, not the cgroup's files (version is then nominal). */
+  source?: 'cadvisor';
   /** memory.current (v2) / memory.usage_in_bytes (v1): everything charged to the group. */
   usage: number;
   /** memory.max / memory.limit_in_bytes; undefined when there is no limit. */

@@ -9,6 +9,8 @@
 import type { Culprit, Findings, Verdict } from '../analysis/findings.js';
 import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPercent } from '../analysis/units.js';
 import type { Recording } from '../model/recording.js';
+import { containerView } from './container-view.js';
+import { limitText } from './terminal.js';
 
 export interface MarkdownInput {
   findings: Findings;
@@ -150,6 +152,27 @@ export function renderMarkdownReport(input: MarkdownInput): string {
   for (const reason of f.evidence.reasons) out.push(`- ${mdText(reason)}`);
   out.push('');
 
+  const cv = containerView(f);
+  if (cv) {
+    out.push(`## ${mdText(cv.heading)}`, '');
+    const lim = limitText(cv);
+    if (lim) out.push(`**${mdText(lim[0].toUpperCase() + lim.slice(1))}.**${cv.growingLayer ? ` Growing layer: ${mdText(cv.growingLayer)}.` : ''}`, '');
+    if (cv.layers.length) {
+      out.push(row(['layer', 'bytes', cv.limit !== undefined ? 'of the limit' : 'of usage', 'since start']), row(['---', '---:', '---:', '---:']));
+      // Non-breaking spaces keep the nesting visible: GitHub trims cell whitespace.
+      for (const l of cv.layers) out.push(row([`${'\u00a0\u00a0'.repeat(l.depth)}${l.depth ? '↳ ' : ''}${mdText(l.label)}`, formatBytes(l.bytes), formatPercent(l.share), l.delta !== undefined ? formatBytesDelta(l.delta) : '']));
+      out.push('');
+    }
+    if (cv.oomSummary) out.push(`**${mdText(cv.oomSummary[0].toUpperCase() + cv.oomSummary.slice(1))}.**`, '');
+    if (cv.restarts.length) {
+      out.push(row(['#', 'time (UTC)', 'cause', 'memory before', 'limit', 'detail']), row(['---:', '---', '---', '---:', '---:', '---']));
+      cv.restarts.forEach((r, i) =>
+        out.push(row([String(i + 1), r.t !== undefined ? new Date(r.t).toISOString().replace('T', ' ').slice(0, 23) : '', r.cause, r.memoryBefore !== undefined ? `${formatBytes(r.memoryBefore)} (${mdText(r.memoryWhat!)})` : '', r.limit !== undefined ? formatBytes(r.limit) : '', mdText(r.reason)])),
+      );
+      out.push('');
+    }
+  }
+
   out.push('## Advice', '');
   if (!f.advice.length) out.push('No advice.', '');
   f.advice.forEach((a, i) => {
@@ -158,7 +181,7 @@ export function renderMarkdownReport(input: MarkdownInput): string {
   });
   out.push('');
 
-  const notes = [...f.notes, ...(b?.notes ?? []), ...f.restarts.map((x) => `restart: ${x.reason}`)];
+  const notes = [...f.notes, ...(b?.notes ?? [])];
   if (notes.length) {
     out.push('## Notes', '');
     for (const n of notes) out.push(`- ${mdText(n)}`);

@@ -7,6 +7,7 @@
 
 import type { Culprit, Findings, Verdict } from '../analysis/findings.js';
 import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPercent } from '../analysis/units.js';
+import { containerView, type ContainerView, type RestartRow } from './container-view.js';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -65,6 +66,45 @@ function culpritLine(c: Culprit, i: number): string {
   return `  ${i + 1}. ${c.function}  ${where}\n     ${delta}${rate}, ${formatPercent(g.share)} of the growth, rose in ${formatPercent(g.monotonicity)} of steps — ${extra}`;
 }
 
+/** What was charged (else peak RSS) just before a restart, against the limit. */
+export function memoryBeforeText(r: RestartRow): string {
+  if (r.memoryBefore === undefined) return '';
+  return `${r.memoryWhat} before: ${formatBytes(r.memoryBefore)}${r.limit !== undefined ? ` of a ${formatBytes(r.limit)} limit` : ''}`;
+}
+
+/** Limit, headroom and time to the limit in one line (empty without a limit). */
+export function limitText(v: ContainerView): string {
+  if (v.limit === undefined) return '';
+  const parts = [`limit ${formatBytes(v.limit)}`];
+  if (v.headroom !== undefined) parts.push(`headroom ${formatBytes(v.headroom)}`);
+  if (v.secondsToLimit !== undefined) parts.push(`limit reached in ~${formatDuration(v.secondsToLimit)} at the measured rate`);
+  return parts.join(', ');
+}
+
+function containerLines(v: ContainerView, width: number, bold: (s: string) => string): string[] {
+  const out: string[] = [];
+  const lim = limitText(v);
+  out.push(bold(v.heading) + (lim ? `: ${lim}` : ''));
+  if (v.layers.length) {
+    const labelWidth = Math.max(...v.layers.map((l) => 2 * l.depth + l.label.length));
+    for (const l of v.layers) {
+      const label = `${'  '.repeat(l.depth)}${l.label}`.padEnd(labelWidth);
+      const delta = l.delta !== undefined ? `  ${formatBytesDelta(l.delta).padStart(11)} since start` : '';
+      out.push(`  ${label}  ${formatBytes(l.bytes).padStart(10)}  ${formatPercent(l.share).padStart(4)}${delta}`);
+    }
+    if (v.limit !== undefined) out.push(`  (shares are of the ${formatBytes(v.limit)} limit${v.growingLayer ? `; growing layer: ${v.growingLayer}` : ''})`);
+    else if (v.growingLayer) out.push(`  (growing layer: ${v.growingLayer})`);
+  }
+  if (v.oomSummary) out.push(wrap(v.oomSummary, width, '    ').replace(/^ {4}/, '  • '));
+  for (const r of v.restarts) {
+    // An OOM kill's reason already says what was charged at the last sample.
+    const mem = /charged/.test(r.reason) ? '' : memoryBeforeText(r);
+    // One line each, unwrapped: a restart is a record people grep for.
+    out.push(`  restart${r.t !== undefined ? ` at ${new Date(r.t).toISOString()}` : ''}: ${r.reason}${mem ? ` (${mem})` : ''}`);
+  }
+  return out;
+}
+
 export function renderTerminal(f: Findings, opts: TerminalOptions = {}): string {
   const width = opts.width ?? 100;
   const paint = (s: string, ...styles: Style[]) => (opts.color ? `\u001b[${styles.map((x) => CODES[x]).join(';')}m${s}\u001b[0m` : s);
@@ -81,9 +121,6 @@ export function renderTerminal(f: Findings, opts: TerminalOptions = {}): string 
     out.push(`  live heap ${sparkline(f.liveHeap.series)}  ${formatBytes(f.liveHeap.first!)} → ${formatBytes(f.liveHeap.last!)}  (${f.liveHeap.points} points)`);
   }
   if (f.pattern) out.push(`  pattern: ${f.pattern}`);
-  for (const r of f.restarts) {
-    out.push(`  restart${r.t !== undefined ? ` at ${new Date(r.t).toISOString()}` : ''}: ${r.reason}${r.peakRssBefore !== undefined ? ` (peak RSS before: ${formatBytes(r.peakRssBefore)})` : ''}`);
-  }
 
   const culprits = f.culprits.slice(0, opts.maxCulprits ?? 5);
   if (culprits.length) {
@@ -107,6 +144,9 @@ export function renderTerminal(f: Findings, opts: TerminalOptions = {}): string 
     }
     for (const n of b.notes) out.push(paint(wrap(`note: ${n}`, width, '  '), 'dim'));
   }
+
+  const cv = containerView(f);
+  if (cv) out.push('', ...containerLines(cv, width, (x) => paint(x, 'bold')));
 
   if (f.advice.length) {
     out.push('', paint('Advice', 'bold'));

@@ -11,11 +11,21 @@
 // <group-by labels>)`. `or` keeps the first alternative's series per label set and adds the others'
 // only for label sets it lacks, so a fleet mixing client_golang versions is answered per instance in
 // one request, and a name the server has never seen is left out of the query altogether.
+//
+// Containers (Kubernetes): when the Go series carry the pod's labels (JOIN_LABELS, by default namespace,
+// pod and container, which a kubernetes_sd relabeling of __meta_kubernetes_namespace,
+// __meta_kubernetes_pod_name and __meta_kubernetes_pod_container_name gives them), cAdvisor's
+// container_memory_{working_set_bytes,rss,cache,usage_bytes} and container_spec_memory_limit_bytes, and
+// kube-state-metrics' kube_pod_container_status_restarts_total and
+// kube_pod_container_status_last_terminated_reason{reason="OOMKilled"} are read on the same step grid
+// and joined to the Go instance on those labels, as a cgroup reading per sample (the analysis then sees
+// page cache, the limit and OOM kills as it does for a local target). Those series carry the scraping
+// kubelet's or kube-state-metrics' job and instance, never the service's, so only the join labels match.
 
 import type { FleetData, FleetInstance, MetricGeneration } from '../model/fleet.js';
-import type { MemorySample } from '../model/memory.js';
+import type { CgroupMemory, MemorySample } from '../model/memory.js';
 import { InputError } from './input-error.js';
-import { instanceMatcher, labelKey, PrometheusClient, selectorFor, type MatrixSeries, type SplittableQuery, type VectorSample } from './prometheus-api.js';
+import { instanceMatcher, labelKey, PrometheusClient, regexEscape, selectorFor, type MatrixSeries, type SplittableQuery, type VectorSample } from './prometheus-api.js';
 
 export interface FleetReadOptions {
   /** Label matchers without braces (parseSelector output). */
@@ -27,14 +37,19 @@ export interface FleetReadOptions {
   stepSeconds?: number;
   groupBy: string[];
   workMetric?: string;
+  /** Labels joining the Go series to the pod's container series (default JOIN_LABELS); those the Go series lack are dropped. */
+  joinLabels?: string[];
 }
+
+/** The pod's identity as cAdvisor and kube-state-metrics label it; Go series get them by relabeling. */
+export const JOIN_LABELS = ['namespace', 'pod', 'container'];
 
 /** Points per instance series that auto-step aims for: enough for robust trends, few enough to stay small. */
 export const AUTO_POINTS = 150;
 /** Fewer steps per process lifetime than this, and an instance is re-read at a finer step. */
 export const MIN_STEPS_PER_LIFETIME = 12;
 
-type Quantity = 'heapAlloc' | 'liveHeap' | 'totalAlloc' | 'numGC' | 'goroutines' | 'rss' | 'sys' | 'heapReleased' | 'start' | 'work';
+type Quantity = 'heapAlloc' | 'liveHeap' | 'totalAlloc' | 'numGC' | 'nextGC' | 'goroutines' | 'rss' | 'sys' | 'heapReleased' | 'start' | 'work';
 
 interface QuantityDef {
   q: Quantity;
@@ -50,6 +65,8 @@ const QUANTITIES: QuantityDef[] = [
   { q: 'liveHeap', names: ['go_gc_heap_live_bytes'], fn: 'min_over_time', agg: 'min' },
   { q: 'totalAlloc', names: ['go_memstats_alloc_bytes_total', 'go_gc_heap_allocs_bytes_total'], fn: 'instant', agg: 'max' },
   { q: 'numGC', names: ['go_gc_duration_seconds_count', 'go_gc_cycles_total_gc_cycles_total'], fn: 'instant', agg: 'max' },
+  // The heap goal: with the GC counter dropped, cycles are estimated from bytes allocated over its headroom.
+  { q: 'nextGC', names: ['go_memstats_next_gc_bytes', 'go_gc_heap_goal_bytes'], fn: 'instant', agg: 'max' },
   { q: 'goroutines', names: ['go_goroutines', 'go_sched_goroutines_goroutines'], fn: 'min_over_time', agg: 'min' },
   { q: 'rss', names: ['process_resident_memory_bytes'], fn: 'instant', agg: 'max' },
   { q: 'sys', names: ['go_memstats_sys_bytes', 'go_memory_classes_total_bytes'], fn: 'instant', agg: 'max' },
@@ -75,8 +92,6 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
   const end = Math.floor(opts.end);
   const start = end - opts.rangeSeconds;
   const range = `${opts.rangeSeconds}s`;
-  const idLabels = unique(['job', 'instance', ...opts.groupBy]);
-  const by = `by (${idLabels.join(', ')})`;
 
   if (opts.workMetric !== undefined && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(opts.workMetric)) {
     throw new InputError('--work-metric', `expected a Prometheus metric name, got ${JSON.stringify(opts.workMetric)}`);
@@ -94,6 +109,9 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
   }
   const labelNames = new Set(await client.labels([selectorFor(goroutineNames[0], sel)], start, end));
   for (const g of opts.groupBy) if (!labelNames.has(g)) notes.push(`--group-by label "${g}" is not on any series; instances are not grouped by it`);
+  const joinLabels = (opts.joinLabels ?? JOIN_LABELS).filter((l) => labelNames.has(l));
+  const idLabels = unique(['job', 'instance', ...opts.groupBy, ...joinLabels]);
+  const by = `by (${idLabels.join(', ')})`;
 
   // The instances, from the goroutine series (one per instance, exported by every client_golang).
   const series = await client.series(goroutineNames.map((n) => selectorFor(n, sel)), start, end);
@@ -237,6 +255,11 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
     }
     notes.push(`${wanted.length} instance${wanted.length > 1 ? 's' : ''} restarting more often than every ${MIN_STEPS_PER_LIFETIME} steps of ${step} s re-read at a ${fine} s step`);
   }
+  if (joinLabels.includes('pod')) await joinContainers(client, out, { joinLabels, start, end, step, notes });
+  else if ((opts.joinLabels ?? JOIN_LABELS).length) {
+    const cad = await client.labelValues('__name__', ['{__name__="container_memory_working_set_bytes"}'], start, end);
+    if (cad.length) notes.push(`container series (cAdvisor) exist, but the Go series carry no "pod" label to join them on: relabel __meta_kubernetes_pod_name to pod (and namespace, container) in the scrape config, or name the labels with --join-labels`);
+  }
   out.sort((a, b) => labelKey(a.labels).localeCompare(labelKey(b.labels)));
   const instancesOut: FleetInstance[] = out.map(({ key: _k, ...rest }) => rest);
 
@@ -306,4 +329,144 @@ function median(v: number[]): number {
   if (!v.length) return 0;
   const s = [...v].sort((a, b) => a - b);
   return s[s.length >> 1];
+}
+
+const CONTAINER_NAMES = {
+  workingSet: 'container_memory_working_set_bytes',
+  rss: 'container_memory_rss',
+  cache: 'container_memory_cache',
+  usage: 'container_memory_usage_bytes',
+  limit: 'container_spec_memory_limit_bytes',
+  restarts: 'kube_pod_container_status_restarts_total',
+  oomReason: 'kube_pod_container_status_last_terminated_reason',
+} as const;
+type ContainerQuantity = keyof typeof CONTAINER_NAMES;
+
+/**
+ * Read the pods' container series at the fleet's step and attach them to each Go instance with the same
+ * join labels: one cgroup reading per Go sample (the latest container step at or before it, so an
+ * instance re-read at a finer step still gets one), with the OOM kills counted so far. cAdvisor's
+ * pod-level (container="") and pause (container="POD") series are left out.
+ */
+async function joinContainers(
+  client: PrometheusClient,
+  instances: (FleetInstance & { key: string })[],
+  o: { joinLabels: string[]; start: number; end: number; step: number; notes: string[] },
+): Promise<void> {
+  const { joinLabels, start, end, step, notes } = o;
+  const present = new Set(await client.labelValues('__name__', [`{__name__=~"${Object.values(CONTAINER_NAMES).join('|')}"}`], start, end));
+  if (!present.has(CONTAINER_NAMES.workingSet) && !present.has(CONTAINER_NAMES.rss)) {
+    notes.push(`the Go series carry ${joinLabels.join(', ')} but no cAdvisor series (container_memory_working_set_bytes, container_memory_rss) were found: no container view`);
+    return;
+  }
+  const key = (m: Record<string, string>) => JSON.stringify(joinLabels.map((l) => m[l] ?? ''));
+  const wanted = new Map(instances.map((i) => [key(i.labels), i]));
+  // Only the namespaces of the fleet, when namespace is a join label: the rest of the cluster stays on the server.
+  const namespaces = joinLabels.includes('namespace') ? unique(instances.map((i) => i.labels.namespace).filter((v): v is string => !!v)) : [];
+  const nsMatch = namespaces.length ? `namespace=~${JSON.stringify(namespaces.map(regexEscape).join('|'))}` : '';
+  const containerMatch = joinLabels.includes('container') ? 'container!="",container!="POD"' : '';
+  const by = `by (${joinLabels.join(', ')})`;
+  const qs = (Object.keys(CONTAINER_NAMES) as ContainerQuantity[])
+    .filter((q) => present.has(CONTAINER_NAMES[q]))
+    .map((q) => {
+      const extra = q === 'oomReason' ? 'reason="OOMKilled"' : '';
+      return { q, query: { name: `container ${q}`, expr: () => `max ${by} (${selectorFor(CONTAINER_NAMES[q], containerMatch, nsMatch, extra)})` } satisfies SplittableQuery };
+    });
+  const matrices = await Promise.all(qs.map((x) => client.queryRange(x.query, start, end, step)));
+  type Row = Partial<Record<ContainerQuantity, number>>;
+  const rows = new Map<string, Map<number, Row>>();
+  qs.forEach((x, i) => {
+    for (const s of matrices[i]) {
+      const k = key(s.metric);
+      if (!wanted.has(k)) continue;
+      let byT = rows.get(k);
+      if (!byT) rows.set(k, (byT = new Map()));
+      for (const [t, v] of s.values) {
+        const r = byT.get(t) ?? {};
+        r[x.q] = v;
+        byT.set(t, r);
+      }
+    }
+  });
+  let joined = 0;
+  for (const [k, inst] of wanted) {
+    const byT = rows.get(k);
+    if (!byT) {
+      inst.missing.push('container');
+      continue;
+    }
+    joined++;
+    const times = [...byT.keys()].sort((a, b) => a - b);
+    // OOM kills: restarts counted while the last termination was OOMKilled, each placed at the Go
+    // series' own restart nearest to it (the Go samples may be finer than the container steps), so
+    // that the analysis sees the kill count rise exactly across the restart it caused.
+    const restartIdx: number[] = [];
+    for (let i = 1; i < inst.samples.length; i++) {
+      const p = inst.samples[i - 1];
+      const c = inst.samples[i];
+      const startMoved = p.processStartSeconds !== undefined && c.processStartSeconds !== undefined && Math.abs(c.processStartSeconds - p.processStartSeconds) > 1;
+      const allocBack = p.totalAlloc !== undefined && c.totalAlloc !== undefined && c.totalAlloc < p.totalAlloc;
+      if (startMoved || allocBack) restartIdx.push(i);
+    }
+    const killsAt = new Map<number, number>();
+    const used = new Set<number>();
+    let kills = 0;
+    let prevRestarts: number | undefined;
+    let prevT: number | undefined;
+    for (const t of times) {
+      const r = byT.get(t)!;
+      if (r.restarts === undefined) continue;
+      if (prevRestarts !== undefined && prevT !== undefined && r.restarts > prevRestarts && r.oomReason === 1) {
+        const d = r.restarts - prevRestarts;
+        kills += d;
+        const lo = (prevT - step) * 1000;
+        const hi = (t + step) * 1000;
+        const at = restartIdx.find((i) => !used.has(i) && inst.samples[i].t! > lo && inst.samples[i].t! <= hi) ?? inst.samples.findIndex((x) => x.t! >= t * 1000);
+        if (at >= 0) {
+          used.add(at);
+          killsAt.set(at, (killsAt.get(at) ?? 0) + d);
+        }
+      }
+      prevRestarts = r.restarts;
+      prevT = t;
+    }
+    const countKills = present.has(CONTAINER_NAMES.restarts);
+    let j = 0;
+    let soFar = 0;
+    inst.samples.forEach((s, i) => {
+      soFar += killsAt.get(i) ?? 0;
+      const ts = s.t! / 1000;
+      while (j + 1 < times.length && times[j + 1] <= ts) j++;
+      if (times[j] > ts || ts - times[j] > 2 * step) return;
+      const cg = cgroupFromContainer(byT.get(times[j])!, countKills ? soFar : undefined);
+      if (cg) s.cgroup = cg;
+    });
+    const lastRow = byT.get(times[times.length - 1])!;
+    inst.container = { oomKills: kills, restarts: prevRestarts, limit: lastRow.limit && lastRow.limit > 0 ? lastRow.limit : undefined };
+  }
+  notes.push(`container series joined on ${joinLabels.join(', ')}: ${joined} of ${wanted.size} instances${present.has(CONTAINER_NAMES.restarts) ? '' : '; no kube-state-metrics restart counter, so OOM kills are not counted'}`);
+}
+
+/**
+ * A cgroup reading from cAdvisor's numbers. container_memory_rss is the cgroup's anon, _cache its page
+ * cache (file, tmpfs included), and the working set is usage − inactive_file, so inactive_file is usage
+ * − working set; without container_memory_usage_bytes the usage is taken as anon + page cache.
+ */
+function cgroupFromContainer(r: Partial<Record<ContainerQuantity, number>>, oomKills: number | undefined): CgroupMemory | undefined {
+  const usage = r.usage ?? (r.rss !== undefined && r.cache !== undefined ? r.rss + r.cache : r.workingSet);
+  if (usage === undefined) return undefined;
+  const inactive = r.workingSet !== undefined && r.cache !== undefined ? Math.min(r.cache, Math.max(0, usage - r.workingSet)) : undefined;
+  return {
+    version: 2,
+    source: 'cadvisor',
+    usage,
+    // cAdvisor reports 0 for a container without a limit.
+    limit: r.limit && r.limit > 0 ? r.limit : undefined,
+    anon: r.rss,
+    file: r.cache,
+    inactiveFile: inactive,
+    activeFile: inactive !== undefined && r.cache !== undefined ? r.cache - inactive : undefined,
+    workingSet: r.workingSet,
+    oomKills,
+  };
 }

@@ -5,6 +5,13 @@
 // HeapAlloc over the live heap, and the kind decides what the live heap, goroutines, the runtime's
 // mappings and RSS do (leak per request, goroutine leak, OOM-kill cycle, retained spans after bursts,
 // cgo memory outside the Go heap, deploy restarts, a cache that plateaus, steady). The expected verdict of an instance is its kind's.
+// With `cluster`, the fleet is a Kubernetes cluster instead: Go series relabeled with namespace/pod/
+// container, cAdvisor's container_memory_* and container_spec_memory_limit_bytes per container (plus the
+// pod-level container="" series cAdvisor also exports), and kube-state-metrics' restart counter and
+// last-terminated reason; its kinds are OOM-killed leakers (killed when the container reaches its limit),
+// page-cache growers (heap flat, page cache of written files growing until the kernel reclaims it at the
+// limit) and healthy pods. With `dropGcCycles`, the GC cycle counters are left out, as a relabeling rule
+// that drops go_gc_duration_seconds does (issue 9 class 7).
 //
 // The non-obvious decision: one OpenMetrics file per 2-hour block window. Debian's promtool 2.42 has
 // no --max-block-duration and re-parses the whole input once per 2 h block, so a single file costs
@@ -19,7 +26,7 @@ import type { Verdict } from '../analysis/findings.js';
 import { promtool } from './prometheus-server.js';
 import { repoRoot } from './toolchain.js';
 
-export type SyntheticKind = 'leak' | 'goroutine-leak' | 'oom-cycle' | 'off-heap' | 'retaining' | 'restarting' | 'plateau' | 'steady';
+export type SyntheticKind = 'leak' | 'goroutine-leak' | 'oom-cycle' | 'off-heap' | 'retaining' | 'restarting' | 'plateau' | 'steady' | 'oom-killed' | 'page-cache';
 
 export interface FleetSpec {
   instances: number;
@@ -28,6 +35,19 @@ export interface FleetSpec {
   /** Unix seconds, a multiple of 7200 (block alignment). */
   endUnix: number;
   seed: number;
+  /** A Kubernetes cluster (CLUSTER_MIX, pod labels, cAdvisor and kube-state-metrics series). */
+  cluster?: boolean;
+  /** No GC cycle counter (go_gc_duration_seconds_count, go_gc_cycles_total_gc_cycles_total). */
+  dropGcCycles?: boolean;
+}
+
+export interface KubernetesPlacement {
+  namespace: string;
+  pod: string;
+  container: string;
+  node: string;
+  /** container_spec_memory_limit_bytes. */
+  limit: number;
 }
 
 export interface SyntheticInstance {
@@ -39,6 +59,7 @@ export interface SyntheticInstance {
   generation: 'memstats' | 'runtime-metrics';
   /** Some services run without the process collector: no RSS, no start time. */
   processMetrics: boolean;
+  k8s?: KubernetesPlacement;
 }
 
 /** A fixed mix per 20 instances: 9 leakers of four kinds, 11 non-leakers of four. */
@@ -48,12 +69,16 @@ const MIX: SyntheticKind[] = [
   'plateau', 'plateau', 'plateau', 'steady', 'steady',
 ];
 
+/** Per 10 pods of a cluster: 3 OOM-killed leakers, 3 page-cache growers, 4 healthy (one a plateauing cache). */
+const CLUSTER_MIX: SyntheticKind[] = ['oom-killed', 'page-cache', 'steady', 'oom-killed', 'page-cache', 'steady', 'plateau', 'oom-killed', 'page-cache', 'steady'];
+
 export const DEFAULT_END_UNIX = 1_767_225_600; // 2026-01-01T00:00:00Z, a multiple of 7200
 
 export function expectedVerdict(kind: SyntheticKind): Verdict {
   switch (kind) {
     case 'leak':
     case 'oom-cycle':
+    case 'oom-killed':
       return 'heap-leak';
     case 'goroutine-leak':
       return 'goroutine-leak';
@@ -68,8 +93,17 @@ export function fleetInstances(spec: FleetSpec): SyntheticInstance[] {
   const rnd = mulberry32(spec.seed);
   const out: SyntheticInstance[] = [];
   for (let i = 0; i < spec.instances; i++) {
-    const kind = MIX[i % MIX.length];
+    const kind = spec.cluster ? CLUSTER_MIX[i % CLUSTER_MIX.length] : MIX[i % MIX.length];
     const leaker = expectedVerdict(kind) !== 'no-leak';
+    const k8s: KubernetesPlacement | undefined = spec.cluster
+      ? {
+          namespace: i % 2 === 0 ? 'shop' : 'search',
+          pod: `svc${i % 4}-5d8f9c7b4-${Math.floor(rnd() * 36 ** 5).toString(36).padStart(5, '0')}`,
+          container: 'app',
+          node: `node-${i % 5}`,
+          limit: (kind === 'steady' || kind === 'plateau' ? 768 : 512) * MiB,
+        }
+      : undefined;
     out.push({
       job: i % 3 === 0 ? 'checkout' : 'api',
       instance: `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}:${8080 + Math.floor(rnd() * 3)}`,
@@ -77,7 +111,8 @@ export function fleetInstances(spec: FleetSpec): SyntheticInstance[] {
       kind,
       generation: i % 2 === 0 ? 'memstats' : 'runtime-metrics',
       // Off-heap growth is only visible in RSS: such an instance always has the process collector.
-      processMetrics: i % 7 !== 3 || kind === 'off-heap',
+      processMetrics: spec.cluster ? true : i % 7 !== 3 || kind === 'off-heap',
+      k8s,
     });
   }
   return out;
@@ -115,6 +150,12 @@ interface SimState {
   offHeapPerRequest: number;
   nextRestart: number;
   cacheBytes: number;
+  /** The container's page cache now, bytes, and how fast a page-cache grower adds to it (bytes/s). */
+  pageCache: number;
+  pageCacheRate: number;
+  /** kube-state-metrics: container restarts, and whether the last one was an OOM kill. */
+  restartsTotal: number;
+  lastOomKilled: boolean;
 }
 
 /** One scrape's values, by logical quantity. */
@@ -129,15 +170,27 @@ interface Scrape {
   rss: number;
   start: number;
   requests: number;
+  nextGc: number;
+  /** cAdvisor and kube-state-metrics, cluster only. */
+  pageCache: number;
+  workingSet: number;
+  restartsTotal: number;
+  lastOomKilled: boolean;
 }
 
 const ALLOC_PER_REQUEST = 16 * 1024;
+/** Page cache of a container that writes nothing much: its binary and a few files. */
+const BASE_PAGE_CACHE = 12 * MiB;
+/** Share of the page cache on the active LRU (counted in the working set); the rest is inactive_file. */
+const ACTIVE_FILE_SHARE = 0.85;
+/** Kernel memory charged to a container (page tables, sockets): usage = anon + page cache + this. */
+const KERNEL_BYTES = 4 * MiB;
 
 function initState(inst: SyntheticInstance, idx: number, spec: FleetSpec, t0: number): SimState {
   const rnd = mulberry32(spec.seed * 7919 + idx * 104729 + 1);
   const baseRps = 30 + 40 * rnd();
   // Leak rates in MiB per hour at the mean traffic, varied per instance.
-  const leakMiBPerHour = inst.kind === 'oom-cycle' ? 40 + 20 * rnd() : 20 + 20 * rnd();
+  const leakMiBPerHour = inst.kind === 'oom-cycle' || inst.kind === 'oom-killed' ? 40 + 20 * rnd() : 20 + 20 * rnd();
   return {
     rnd,
     processStart: t0 - 3600 - Math.floor(rnd() * 86400),
@@ -150,11 +203,16 @@ function initState(inst: SyntheticInstance, idx: number, spec: FleetSpec, t0: nu
     baseRps,
     phase: rnd(),
     baseHeap: (30 + 30 * rnd()) * MiB,
-    leakPerRequest: inst.kind === 'leak' || inst.kind === 'oom-cycle' ? (leakMiBPerHour * MiB) / (baseRps * 3600) : 0,
+    leakPerRequest: inst.kind === 'leak' || inst.kind === 'oom-cycle' || inst.kind === 'oom-killed' ? (leakMiBPerHour * MiB) / (baseRps * 3600) : 0,
     goroutineLeakPerRequest: inst.kind === 'goroutine-leak' ? (200 + 200 * rnd()) / (baseRps * 3600) : 0,
     offHeapPerRequest: inst.kind === 'off-heap' ? ((15 + 10 * rnd()) * MiB) / (baseRps * 3600) : 0,
     nextRestart: inst.kind === 'restarting' ? t0 + 6 * 3600 + rnd() * 6 * 3600 : Number.POSITIVE_INFINITY,
     cacheBytes: (150 + 100 * rnd()) * MiB,
+    pageCache: BASE_PAGE_CACHE,
+    // 25–45 MiB/h of files written (logs, a spool): the limit is reached within the window.
+    pageCacheRate: inst.kind === 'page-cache' ? ((25 + 20 * rnd()) * MiB) / 3600 : 0,
+    restartsTotal: 0,
+    lastOomKilled: false,
   };
 }
 
@@ -209,6 +267,23 @@ function step(inst: SyntheticInstance, s: SimState, t: number, dt: number, t0: n
   const rss = sys - s.released + 9 * MiB + r() * MiB + s.offHeapPerRequest * s.requests;
 
   if (inst.kind === 'oom-cycle' && rss > s.baseHeap * 2 + 700 * MiB) restart(s, t);
+  const k8s = inst.k8s;
+  if (k8s) {
+    // Page cache: a grower adds what it writes until anon + cache reach the limit, where the kernel
+    // reclaims it instead of killing anyone; the others keep a small, wobbling cache.
+    if (inst.kind === 'page-cache') s.pageCache = Math.min(s.pageCache + s.pageCacheRate * dt, Math.max(BASE_PAGE_CACHE, 0.97 * k8s.limit - rss - KERNEL_BYTES));
+    else s.pageCache = BASE_PAGE_CACHE + 4 * MiB * r();
+  }
+  const pageCache = s.pageCache;
+  const workingSet = rss + ACTIVE_FILE_SHARE * pageCache + KERNEL_BYTES;
+  // The kernel's OOM killer ends the container when what it cannot reclaim reaches the limit; the
+  // kubelet restarts it in the same pod, and kube-state-metrics counts it.
+  if (k8s && inst.kind === 'oom-killed' && rss + KERNEL_BYTES >= k8s.limit) {
+    restart(s, t);
+    s.restartsTotal++;
+    s.lastOomKilled = true;
+    s.pageCache = BASE_PAGE_CACHE;
+  }
   return {
     heapAlloc,
     live: live - inflight * 0.5,
@@ -220,16 +295,31 @@ function step(inst: SyntheticInstance, s: SimState, t: number, dt: number, t0: n
     rss,
     start: s.processStart,
     requests: Math.floor(s.requests),
+    // GOGC=100: the next GC when the heap reaches twice what the last one left live.
+    nextGc: 2 * live,
+    pageCache,
+    workingSet,
+    restartsTotal: s.restartsTotal,
+    lastOomKilled: s.lastOomKilled,
   };
 }
 
 interface SeriesDef {
   name: string;
-  value: (x: Scrape) => number;
+  /** Labels other than the instance's own (cAdvisor's and kube-state-metrics' series). */
+  labels?: string;
+  /** Undefined: no sample at this scrape (a series that does not exist yet). */
+  value: (x: Scrape) => number | undefined;
 }
 
-function seriesFor(inst: SyntheticInstance): SeriesDef[] {
-  const defs: SeriesDef[] =
+/** The Go series' labels: job, instance, version, and in a cluster the pod's as relabeling adds them. */
+function goLabels(x: SyntheticInstance): string {
+  const k = x.k8s;
+  return `{job="${k ? 'app' : x.job}",instance="${x.instance}",version="${x.version}"${k ? `,namespace="${k.namespace}",pod="${k.pod}",container="${k.container}"` : ''}}`;
+}
+
+function seriesFor(inst: SyntheticInstance, spec: FleetSpec): SeriesDef[] {
+  let defs: SeriesDef[] =
     inst.generation === 'memstats'
       ? [
           { name: 'go_memstats_heap_alloc_bytes', value: (x) => x.heapAlloc },
@@ -238,6 +328,7 @@ function seriesFor(inst: SyntheticInstance): SeriesDef[] {
           { name: 'go_memstats_heap_released_bytes', value: (x) => x.released },
           { name: 'go_goroutines', value: (x) => x.goroutines },
           { name: 'go_gc_duration_seconds_count', value: (x) => x.numGc },
+          { name: 'go_memstats_next_gc_bytes', value: (x) => x.nextGc },
         ]
       : [
           { name: 'go_memory_classes_heap_objects_bytes', value: (x) => x.heapAlloc },
@@ -247,11 +338,30 @@ function seriesFor(inst: SyntheticInstance): SeriesDef[] {
           { name: 'go_gc_heap_live_bytes', value: (x) => x.live },
           { name: 'go_sched_goroutines_goroutines', value: (x) => x.goroutines },
           { name: 'go_gc_cycles_total_gc_cycles_total', value: (x) => x.numGc },
+          { name: 'go_gc_heap_goal_bytes', value: (x) => x.nextGc },
         ];
+  if (spec.dropGcCycles) defs = defs.filter((d) => d.name !== 'go_gc_duration_seconds_count' && d.name !== 'go_gc_cycles_total_gc_cycles_total');
   if (inst.processMetrics) {
     defs.push({ name: 'process_resident_memory_bytes', value: (x) => x.rss }, { name: 'process_start_time_seconds', value: (x) => x.start });
   }
   defs.push({ name: 'http_requests_total', value: (x) => x.requests });
+  const k = inst.k8s;
+  if (k) {
+    const pod = `namespace="${k.namespace}",pod="${k.pod}"`;
+    const cadvisor = `{job="kubelet",instance="${k.node}",${pod},container="${k.container}"}`;
+    const ksm = `{job="kube-state-metrics",instance="10.0.0.9:8080",${pod},container="${k.container}"}`;
+    defs.push(
+      { name: 'container_memory_working_set_bytes', labels: cadvisor, value: (x) => x.workingSet },
+      // cAdvisor also exports the pod's own cgroup (container=""), the sum over its containers.
+      { name: 'container_memory_working_set_bytes', labels: `{job="kubelet",instance="${k.node}",${pod},container=""}`, value: (x) => x.workingSet + 1 * MiB },
+      { name: 'container_memory_rss', labels: cadvisor, value: (x) => x.rss },
+      { name: 'container_memory_cache', labels: cadvisor, value: (x) => x.pageCache },
+      { name: 'container_spec_memory_limit_bytes', labels: cadvisor, value: () => k.limit },
+      { name: 'kube_pod_container_status_restarts_total', labels: ksm, value: (x) => x.restartsTotal },
+      // The series exists once the container has terminated; 1 while its last termination was OOMKilled.
+      { name: 'kube_pod_container_status_last_terminated_reason', labels: `{job="kube-state-metrics",instance="10.0.0.9:8080",${pod},container="${k.container}",reason="OOMKilled"}`, value: (x) => (x.lastOomKilled ? 1 : undefined) },
+    );
+  }
   return defs;
 }
 
@@ -268,8 +378,8 @@ export function* fleetOpenMetricsWindows(spec: FleetSpec, dir: string): Generato
   const insts = fleetInstances(spec);
   const t0 = spec.endUnix - spec.days * 86400;
   const states = insts.map((inst, i) => initState(inst, i, spec, t0));
-  const defs = insts.map(seriesFor);
-  const labels = insts.map((x) => `{job="${x.job}",instance="${x.instance}",version="${x.version}"}`);
+  const defs = insts.map((x) => seriesFor(x, spec));
+  const labels = insts.map(goLabels);
   const perWindow = BLOCK_SECONDS / spec.scrapeSeconds;
   for (let w = t0; w < spec.endUnix; w += BLOCK_SECONDS) {
     // Simulate the window for every instance, then write family by family.
@@ -284,11 +394,14 @@ export function* fleetOpenMetricsWindows(spec: FleetSpec, dir: string): Generato
     try {
       for (const name of [...names].sort()) {
         for (let i = 0; i < insts.length; i++) {
-          const def = defs[i].find((d) => d.name === name);
-          if (!def) continue;
-          const parts: string[] = [];
-          for (let k = 0; k < perWindow; k++) parts.push(`${name}${labels[i]} ${Math.round(def.value(scrapes[i][k]))} ${w + k * spec.scrapeSeconds}\n`);
-          writeSync(fd, parts.join(''));
+          for (const def of defs[i].filter((d) => d.name === name)) {
+            const parts: string[] = [];
+            for (let k = 0; k < perWindow; k++) {
+              const v = def.value(scrapes[i][k]);
+              if (v !== undefined) parts.push(`${name}${def.labels ?? labels[i]} ${Math.round(v)} ${w + k * spec.scrapeSeconds}\n`);
+            }
+            if (parts.length) writeSync(fd, parts.join(''));
+          }
         }
       }
       writeSync(fd, '# EOF\n');

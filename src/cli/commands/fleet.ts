@@ -26,6 +26,7 @@ export interface FleetFlags {
   timeout: string;
   insecure?: boolean;
   workMetric?: string;
+  joinLabels?: string;
   top: string;
 }
 
@@ -74,6 +75,8 @@ export async function runFleet(flags: FleetFlags): Promise<void> {
   const end = flags.end ? parseTime('--end', flags.end) : Date.now() / 1000;
   const groupBy = (flags.groupBy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const g of groupBy) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(g)) throw new UsageError(`--group-by expects label names separated by commas, got ${JSON.stringify(g)}`);
+  const joinLabels = flags.joinLabels === undefined ? undefined : flags.joinLabels.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const l of joinLabels ?? []) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(l)) throw new UsageError(`--join-labels expects label names separated by commas, got ${JSON.stringify(l)}`);
   const top = Number(flags.top);
   if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top expects a whole number, got ${JSON.stringify(flags.top)}`);
 
@@ -85,7 +88,7 @@ export async function runFleet(flags: FleetFlags): Promise<void> {
     timeoutMs: parseSpan('--timeout', flags.timeout) * 1000,
     insecure: flags.insecure,
   });
-  const data = await readFleet(client, { selector: parseSelector(flags.selector), end, rangeSeconds, stepSeconds, groupBy, workMetric: flags.workMetric });
+  const data = await readFleet(client, { selector: parseSelector(flags.selector), end, rangeSeconds, stepSeconds, groupBy, workMetric: flags.workMetric, joinLabels });
   const findings = analyzeFleet(data, { topSuspects: top });
   if (flags.md) {
     const { renderFleetMarkdown } = await import('../../report/fleet-markdown.js');
@@ -123,6 +126,7 @@ export function registerFleet(program: Command): void {
     .option('--timeout <duration>', 'per-request timeout', '60s')
     .option('--insecure', 'do not verify TLS certificates')
     .option('--work-metric <name>', 'request counter to normalise growth by (default: bytes allocated)')
+    .option('--join-labels <labels>', 'labels joining Go series to the pod\'s cAdvisor/kube-state-metrics series (default namespace,pod,container; "" to turn off)')
     .option('--top <n>', 'print watch/pprof commands for this many top suspects', '5')
     .action(async (flags: FleetFlags) => {
       await runFleet(flags);

@@ -13,6 +13,7 @@ import { isRuntimeFrame } from '../../analysis/user-frame.js';
 import type { Frame } from '../../model/frame.js';
 import type { MemorySample } from '../../model/memory.js';
 import type { Recording, TimedProfile } from '../../model/recording.js';
+import { containerView, type ContainerView } from '../container-view.js';
 
 export interface ReportInput {
   findings: Findings;
@@ -73,6 +74,8 @@ export interface ReportData {
   goroutines: Num[];
   gc: { numGC: Num[]; heapGoal: Num[] };
   liveHeap: { x: number[]; bytes: number[]; source?: string; trend?: { x0: number; x1: number; y0: number; y1: number }; plateau?: number };
+  /** The container section (waterfall, limit, restarts) and the cgroup's series per charted sample. */
+  container?: ContainerView & { series?: { usage: Num[]; workingSet: Num[]; pageCache: Num[]; anon: Num[]; limit: Num[] } };
   markers: { gc: number[]; restarts: { x: number; reason: string }[]; gaps: { x: number; seconds: number; detail: string }[] };
   /** Seconds since t0 of each heap profile (culprit sparklines are one value per profile). */
   heapProfileX: number[];
@@ -377,10 +380,29 @@ export function buildReportData(input: ReportInput, opts: { live?: boolean; now?
     goroutines,
     gc,
     liveHeap,
+    container: containerData(findings, kept.map((i) => samples[i])),
     markers: { gc: gcMarks.length > 3000 ? [] : gcMarks, restarts, gaps },
     heapProfileX: culpritProfiles.map((p, i) => x(p.t, i)),
     flame,
     goroutineGroups: goroutineGroups(rec, (t) => x(t)),
     sampleCount: samples.length,
+  };
+}
+
+/** The container view plus the cgroup's layers per charted sample (null where a sample has no reading). */
+function containerData(findings: Findings, samples: MemorySample[]): ReportData['container'] {
+  const v = containerView(findings);
+  if (!v) return undefined;
+  if (!samples.some((s) => s.cgroup)) return v;
+  const col = (pick: (g: NonNullable<MemorySample['cgroup']>) => number | undefined): Num[] => samples.map((s) => (s.cgroup ? pick(s.cgroup) ?? null : null));
+  return {
+    ...v,
+    series: {
+      usage: col((g) => g.usage),
+      workingSet: col((g) => g.workingSet),
+      pageCache: col((g) => (g.activeFile !== undefined && g.inactiveFile !== undefined ? g.activeFile + g.inactiveFile : g.file !== undefined ? g.file - (g.shmem ?? 0) : undefined)),
+      anon: col((g) => g.anon),
+      limit: col((g) => g.limit),
+    },
   };
 }

@@ -234,3 +234,34 @@ test('every recording bundled with the examples opens as a clean report showing 
     }
   }
 });
+
+test('report of a real OOM-kill recording: the container waterfall, the limit, each kill and the cgroup chart', async () => {
+  const rec = await readRecordingDir(join(repoRoot, 'src/report/testdata/oom-recording'));
+  const findings = analyzeRecording(rec);
+  const kills = rec.events.filter((e) => e.kind === 'restart' && e.cause === 'oom-kill');
+  assert.ok(kills.length >= 2);
+  const o = await openReport('oom', renderHtmlReport({ findings, recording: rec }));
+  try {
+    assertClean(o);
+    await assertChartsDrawn(o, ['chart-memory', 'chart-container']);
+    assert.match((await o.page.textContent('#container h2'))!, /^Container \(cgroup v1\)$/);
+    assert.match((await o.page.textContent('#container .intro'))!, /^limit 96\.0 MiB · headroom [\d.]+ (KiB|MiB)/);
+    const layers = await o.page.locator('#container tr.layer').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-layer')));
+    assert.deepEqual(layers, findings.container!.waterfall!.layers.map((l) => l.id));
+    assert.equal(layers[0], 'cgroup-usage');
+    assert.equal(layers.at(-1), 'live-heap');
+    const rows = await o.page.locator('#container tr.restart-row[data-cause="OOM kill"]').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td as { textContent: string | null }).textContent)));
+    assert.equal(rows.length, kills.length);
+    rows.forEach((cells, i) => {
+      assert.match(cells[0]!, /^\d\d:\d\d:\d\d\.\d{3} UTC$/);
+      assert.match(cells[2]!, /^[\d.]+ MiB \(cgroup usage\)$/);
+      assert.equal(cells[3], '96.0 MiB');
+      assert.match(cells[4]!, /killed by the OOM killer/);
+      assert.equal(Date.parse(`${new Date(findings.restarts[i].t!).toISOString().slice(0, 11)}${cells[0]!.replace(' UTC', '')}Z`), findings.restarts[i].t);
+    });
+    assert.match((await o.page.textContent('#container .oom-summary'))!, /^Killed by the OOM killer \d+ times/);
+    await o.page.locator('#container').screenshot({ path: join(artifacts, 'report-oom-container.png') });
+  } finally {
+    await o.page.close();
+  }
+});

@@ -222,7 +222,6 @@ var HeapsightReport = (function () {
     var f = d.findings;
     var list = h('ul', { class: 'reasons' }, f.evidence.reasons.map(function (r) { return h('li', null, r); }));
     var extra = [];
-    if (f.restarts.length) extra.push(h('h3', null, 'Restarts'), h('ul', null, f.restarts.map(function (r) { return h('li', null, (r.t ? new Date(r.t).toISOString().slice(11, 19) + ' UTC — ' : '') + r.reason + (r.peakRssBefore ? ' (peak RSS before: ' + fmtBytes(r.peakRssBefore) + ')' : '')); })));
     var notes = f.notes.concat(f.breakdown ? f.breakdown.notes : []);
     if (notes.length) extra.push(h('h3', null, 'Notes'), h('ul', { class: 'notes' }, notes.map(function (n) { return h('li', null, n); })));
     return section('evidence', 'Evidence', null, [list].concat(extra));
@@ -240,6 +239,31 @@ var HeapsightReport = (function () {
     if (b.heapReleased !== undefined) head.push('released to the OS ' + fmtBytes(b.heapReleased));
     return section('breakdown', 'Where the memory is now', head.join(' · ') + (b.t ? ' — at ' + new Date(b.t).toISOString().slice(11, 19) + ' UTC' : ''),
       h('table', { class: 'breakdown' }, [h('thead', null, h('tr', null, [h('th', null, 'part'), h('th', { class: 'num' }, 'bytes'), h('th', null, 'share'), h('th', { class: 'num' }, 'since start')])), h('tbody', null, rows)]));
+  }
+
+  function containerSection(d) {
+    var c = d.container;
+    if (!c) return null;
+    var intro = [];
+    if (c.limit !== undefined) intro.push('limit ' + fmtBytes(c.limit));
+    if (c.headroom !== undefined) intro.push('headroom ' + fmtBytes(c.headroom));
+    if (c.secondsToLimit !== undefined) intro.push('limit reached in ~' + fmtDur(c.secondsToLimit) + ' at the measured rate');
+    if (c.growingLayer) intro.push('growing layer: ' + c.growingLayer);
+    var body = [];
+    if (c.layers.length) {
+      var rows = c.layers.map(function (l) {
+        return h('tr', { class: 'layer', 'data-layer': l.id }, [h('td', { title: l.detail, style: 'padding-left:' + (0.5 + 1.25 * l.depth) + 'em' }, (l.depth ? '↳ ' : '') + l.label), h('td', { class: 'num' }, fmtBytes(l.bytes)), h('td', null, shareBar(l.share)), h('td', { class: 'num muted' }, l.delta !== undefined ? fmtBytesDelta(l.delta) : '')]);
+      });
+      body.push(h('table', { class: 'breakdown waterfall' }, [h('thead', null, h('tr', null, [h('th', null, 'layer'), h('th', { class: 'num' }, 'bytes'), h('th', null, c.limit !== undefined ? 'of the limit' : 'of usage'), h('th', { class: 'num' }, 'since start')])), h('tbody', null, rows)]));
+    }
+    if (c.oomSummary) body.push(h('p', { class: 'oom-summary' }, c.oomSummary.charAt(0).toUpperCase() + c.oomSummary.slice(1) + '.'));
+    if (c.restarts.length) {
+      var rrows = c.restarts.map(function (r) {
+        return h('tr', { class: 'restart-row', 'data-cause': r.cause }, [h('td', null, r.t ? new Date(r.t).toISOString().slice(11, 23) + ' UTC' : '–'), h('td', null, r.cause), h('td', { class: 'num' }, r.memoryBefore !== undefined ? fmtBytes(r.memoryBefore) + ' (' + r.memoryWhat + ')' : '–'), h('td', { class: 'num' }, r.limit !== undefined ? fmtBytes(r.limit) : '–'), h('td', null, r.reason)]);
+      });
+      body.push(h('h3', null, 'Restarts'), h('table', { class: 'restarts' }, [h('thead', null, h('tr', null, [h('th', null, 'time'), h('th', null, 'cause'), h('th', { class: 'num' }, 'memory before'), h('th', { class: 'num' }, 'limit'), h('th', null, 'detail')])), h('tbody', null, rrows)]));
+    }
+    return section('container', c.heading, intro.join(' · '), body);
   }
 
   function goroutineSection(d) {
@@ -511,6 +535,20 @@ var HeapsightReport = (function () {
         },
       });
     }
+    // (e) the container: what the cgroup is charged with against its limit.
+    var cs = d.container && d.container.series;
+    if (cs && cs.usage.some(function (v) { return v !== null; })) {
+      var keys = [['usage', 'charged to the cgroup', '#0f172a'], ['workingSet', 'working set', '#dc2626'], ['anon', 'anonymous', '#c2410c'], ['pageCache', 'page cache', '#0891b2'], ['limit', 'limit', '#7f1d1d']].filter(function (k) { return cs[k[0]].some(function (v) { return v !== null; }); });
+      specs.push({
+        id: 'chart-container', title: 'Container (cgroup) memory', caption: 'What the cgroup is charged with, the working set the kubelet and kubectl top show, its anonymous memory and page cache, and the limit (solid dark red) at which the OOM killer acts. Red dashed lines mark restarts.',
+        data: function () { return alignX(d, d.x, keys.map(function (k) { return cs[k[0]]; }), toWork); },
+        opts: function (w) {
+          var o = baseOpts(d, 'container', w, toWork);
+          keys.forEach(function (k) { o.series.push({ label: k[1], stroke: k[2], width: k[0] === 'limit' ? 2.5 : 2, dash: k[0] === 'pageCache' ? [4, 3] : undefined, points: { show: false }, value: legendVal(fmtBytes) }); });
+          return o;
+        },
+      });
+    }
     return specs;
   }
 
@@ -562,6 +600,7 @@ var HeapsightReport = (function () {
       flameSection(d),
       goroutineSection(d),
       breakdownSection(d),
+      containerSection(d),
       adviceSection(d),
       h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · ' + (d.live ? 'live page' : 'self-contained report: no network access needed')),
     ]);
@@ -578,7 +617,7 @@ var HeapsightReport = (function () {
     var app = document.getElementById('app');
     var keep = document.getElementById('charts');
     var scrollY = window.scrollY;
-    var sections = [header(d), banner(d), keep, evidenceSection(d), culpritsSection(d), flameSection(d), goroutineSection(d), breakdownSection(d), adviceSection(d), h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · live page')];
+    var sections = [header(d), banner(d), keep, evidenceSection(d), culpritsSection(d), flameSection(d), goroutineSection(d), breakdownSection(d), containerSection(d), adviceSection(d), h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · live page')];
     Array.prototype.slice.call(app.childNodes).forEach(function (n) { if (n !== keep) app.removeChild(n); });
     sections.forEach(function (s) { if (s) app.appendChild(s); });
     drawCharts(d, state.grid, false);
