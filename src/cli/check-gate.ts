@@ -37,41 +37,6 @@ export interface GateResult {
   cases: JunitCase[];
 }
 
-const UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  k: 1024,
-  m: 1024 ** 2,
-  g: 1024 ** 3,
-};
-const PER: Record<string, number> = { s: 1 / 60, sec: 1 / 60, second: 1 / 60, m: 1, min: 1, minute: 1, h: 60, hour: 60 };
-
-function perMinute(flag: string, text: string, per: string | undefined): number {
-  const p = PER[(per ?? 'min').toLowerCase()];
-  if (p === undefined) throw new UsageError(`${flag}: unknown time unit "/${per}" in ${JSON.stringify(text)}; use /s, /min or /h`);
-  return p;
-}
-
-/** `1MiB/min`, `512KiB/min`, `10MB/h`, `2.5MiB` (per minute) → bytes per minute. */
-export function parseByteRate(flag: string, text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*(?:\/\s*([a-z]+))?\s*$/i.exec(text);
-  const unit = m ? (m[2] || 'b').toLowerCase() : '';
-  if (!m || UNITS[unit] === undefined) throw new UsageError(`${flag} expects a rate like 1MiB/min, 512KiB/min or 10MB/h, got ${JSON.stringify(text)}`);
-  return (Number(m[1]) * UNITS[unit]) / perMinute(flag, text, m[3]);
-}
-
-/** `100/min`, `5/s`, `20` (per minute) → goroutines per minute. */
-export function parseCountRate(flag: string, text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*([a-z]+))?\s*$/i.exec(text);
-  if (!m) throw new UsageError(`${flag} expects a rate like 100/min or 5/s, got ${JSON.stringify(text)}`);
-  return Number(m[1]) / perMinute(flag, text, m[2]);
-}
-
 function bytesRate(v: number | undefined): string {
   return v === undefined ? 'not measured' : `${v < 0 ? '-' : ''}${formatBytes(Math.abs(v))}/min`;
 }

@@ -5,36 +5,12 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../sources/input-error.js';
-import { fetchBytes, isUrl, parseHeaderFlag, redactUrl } from '../sources/http.js';
+import { fetchBytes, isUrl, redactUrl } from '../sources/http.js';
+import { parseByteSize, parseDuration, parseHeaders } from './flags.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_TIMEOUT = '30s';
 export const DEFAULT_MAX_BYTES = '1GiB';
-
-/** "30s", "500ms", "2m", or a bare number of seconds. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`${flag} expects a duration like 30s, 500ms or 2m, got ${JSON.stringify(text)}`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
-  if (ms <= 0) throw new UsageError(`${flag} must be positive`);
-  return Math.round(ms);
-}
-
-/** "512MB", "1GiB", "100k", or a bare number of bytes. kB/MB/GB are powers of 1024, as pprof prints them. */
-export function parseByteSize(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`${flag} expects a size like 512MB or 1GiB, got ${JSON.stringify(text)}`);
-  const pow = ['', 'k', 'm', 'g', 't'].indexOf(m[2].toLowerCase());
-  const n = Math.floor(Number(m[1]) * 1024 ** pow);
-  if (n <= 0) throw new UsageError(`${flag} must be positive`);
-  return n;
-}
-
-export function collectHeader(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 export interface InputOptions {
   timeout: string;
@@ -49,22 +25,9 @@ export interface LoadedInput {
   maxBytes: number;
 }
 
-export function parseHeaders(flags: string[] | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const f of flags ?? []) {
-    try {
-      const { name, value } = parseHeaderFlag(f);
-      headers[name] = value;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  }
-  return headers;
-}
-
 export async function loadInput(arg: string, opts: InputOptions): Promise<LoadedInput> {
-  const maxBytes = parseByteSize(opts.maxBytes, '--max-bytes');
-  const timeoutMs = parseDuration(opts.timeout, '--timeout');
+  const maxBytes = parseByteSize('--max-bytes', opts.maxBytes);
+  const timeoutMs = parseDuration('--timeout', opts.timeout);
   const headers = parseHeaders(opts.header);
   if (isUrl(arg)) {
     const { bytes } = await fetchBytes(arg, { timeoutMs, headers, maxBytes, accept: 'application/octet-stream, */*' });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { fetchBytes, parseHeaderFlag, redactUrl } from './http.js';
+import { fetchBytes, redactUrl } from './http.js';
 import { InputError, isOutage } from './input-error.js';
 
 const SECRET = 'Bearer SECRET123';
@@ -135,12 +135,6 @@ test('connection refused is one line', async () => {
   probe.close();
   await once(probe, 'close');
   await assert.rejects(fetchBytes(`http://127.0.0.1:${free}/`, { timeoutMs: 5000, maxBytes: 10 }), /: connection refused$/);
-});
-
-test('parseHeaderFlag', () => {
-  assert.deepEqual(parseHeaderFlag('Authorization: Bearer x:y'), { name: 'Authorization', value: 'Bearer x:y' });
-  assert.throws(() => parseHeaderFlag('no colon here SECRET'), (e: unknown) => !(e as Error).message.includes('SECRET'));
-  assert.throws(() => parseHeaderFlag('Bad Name: v'), /--header expects 'Name: value'/);
 });
 
 test('every failure carries a kind that callers switch on, and isOutage reads it', async (t) => {

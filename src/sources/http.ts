@@ -32,16 +32,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Parse a `--header 'Name: value'` flag. Throws a message that names the header, never its value. */
-export function parseHeaderFlag(flag: string): { name: string; value: string } {
-  const colon = flag.indexOf(':');
-  const name = colon < 0 ? '' : flag.slice(0, colon).trim();
-  if (colon < 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-    throw new Error(`--header expects 'Name: value'${name ? ` (header ${JSON.stringify(name)})` : ''}`);
-  }
-  return { name, value: flag.slice(colon + 1).trim() };
-}
-
 function scrub(message: string, secrets: string[]): string {
   let out = message;
   for (const s of secrets) if (s.length > 0) out = out.split(s).join('[redacted]');

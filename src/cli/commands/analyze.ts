@@ -2,7 +2,7 @@
 // goroutine dumps, /debug/vars or /metrics snapshots, gctrace logs, /proc files, samples.jsonl — in
 // any mix. Heavy modules are imported inside the action to keep start-up fast for other commands.
 import type { Command } from 'commander';
-import { parseByteSize } from '../profile-input.js';
+import { parseByteSize } from '../flags.js';
 import { readingInput } from '../report-error.js';
 
 export interface AnalyzeCommandOptions {
@@ -41,7 +41,7 @@ export function registerAnalyze(program: Command): void {
         import('../../report/json.js'),
         import('../../report/terminal.js'),
       ]);
-      const rec = await loadInputs(paths, { workMetric: opts.workMetric, maxHeldBytes: opts.maxBytes === undefined ? undefined : parseByteSize(opts.maxBytes, '--max-bytes') });
+      const rec = await loadInputs(paths, { workMetric: opts.workMetric, maxHeldBytes: opts.maxBytes === undefined ? undefined : parseByteSize('--max-bytes', opts.maxBytes) });
       const findings = await readingInput(paths.join(' '), () => analyzeRecording(rec, { workMetric: opts.workMetric }), 'analysing');
       if (opts.html || opts.md) {
         const { writeReportFiles } = await import('../../report/write-reports.js');

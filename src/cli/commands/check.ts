@@ -15,6 +15,7 @@ import { tmpdir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT_INPUT, EXIT_LEAK } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
+import { checkUrl, parseByteRate, parseConfidence, parseCount, parseCountRate, parseDuration, parseHeaders, requestOptions } from '../flags.js';
 
 interface CheckFlags {
   url?: string;
@@ -80,8 +81,7 @@ async function waitUntilAnswering(
 }
 
 async function runCheck(flags: CheckFlags): Promise<number> {
-  const { parseDuration, parseConfidence, parseHeaders, checkUrl } = await import('./watch.js');
-  const { parseByteRate, parseCountRate, gate, culpritLine } = await import('../check-gate.js');
+  const { gate, culpritLine } = await import('../check-gate.js');
   const { redactUrl } = await import('../../sources/http.js');
 
   if (!flags.url) throw new UsageError('check needs --url URL (the service to watch; with --run, where it will listen)');
@@ -91,9 +91,8 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
   const timeoutMs = parseDuration('--timeout', flags.timeout);
   const startupTimeoutMs = parseDuration('--startup-timeout', flags.startupTimeout);
-  const confidence = parseConfidence(flags.confidence);
-  const dumpEvery = Number(flags.goroutineDumpEvery);
-  if (!Number.isInteger(dumpEvery) || dumpEvery < 0) throw new UsageError(`--goroutine-dump-every expects a whole number ≥ 0, got ${JSON.stringify(flags.goroutineDumpEvery)}`);
+  const confidence = parseConfidence('--confidence', flags.confidence);
+  const dumpEvery = parseCount('--goroutine-dump-every', flags.goroutineDumpEvery);
   const inconclusiveExit = Number(flags.inconclusiveExit);
   if (!/^\d+$/.test(flags.inconclusiveExit.trim()) || inconclusiveExit > 255) {
     throw new UsageError(`--inconclusive-exit expects an exit code 0..255, got ${JSON.stringify(flags.inconclusiveExit)}`);
@@ -102,7 +101,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     heapBytesPerMinute: flags.maxHeapGrowth !== undefined ? parseByteRate('--max-heap-growth', flags.maxHeapGrowth) : undefined,
     goroutinesPerMinute: flags.maxGoroutineGrowth !== undefined ? parseCountRate('--max-goroutine-growth', flags.maxGoroutineGrowth) : undefined,
   };
-  const headers = await parseHeaders(flags.header);
+  const headers = parseHeaders(flags.header);
   if (flags.insecure) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
   const junitPath = flags.junit ? resolve(flags.junit) : undefined;
 
@@ -273,8 +272,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
 }
 
 export function registerCheck(program: Command): void {
-  program
-    .command('check')
+  requestOptions(program.command('check'), { timeout: '10s', timeoutHelp: 'per-request timeout for samples' })
     .description('CI gate: (start the service and load,) watch, and exit 0 no leak / 1 leak / 3 inconclusive / 4 target unreadable')
     .option('--url <url>', 'base URL of the service (with --run: where it will listen)')
     .option('--run <cmd>', 'shell command that starts the service; run in its own process group and stopped at the end')
@@ -286,13 +284,10 @@ export function registerCheck(program: Command): void {
     .option('--max-goroutine-growth <rate>', 'allowance for a goroutine-leak verdict, e.g. 10/min: slower growth passes')
     .option('--junit <file>', 'write a JUnit XML report (test cases: verdict, heap growth, goroutine growth)')
     .option('--inconclusive-exit <code>', 'exit code when the verdict is inconclusive', '3')
-    .option('--header <header>', "HTTP header 'Name: value' sent with every request (repeatable; never recorded)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--insecure', 'do not verify TLS certificates')
     .option('--out <dir>', 'recording directory (default: a new temporary directory)')
     .option('--interval <duration>', 'time between samples', '5s')
     .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
     .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
-    .option('--timeout <duration>', 'per-request timeout for samples', '10s')
     .option('--startup-timeout <duration>', 'how long --run may take until the URL answers', '60s')
     .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter)')
     .option('--html <file>', 'write a self-contained HTML report')

@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../usage-error.js';
+import { parseHeaders, parseSeconds, parseTime, requestOptions } from '../flags.js';
 
 export interface FleetFlags {
   prometheus?: string;
@@ -30,48 +31,21 @@ export interface FleetFlags {
   top: string;
 }
 
-/** `90s`, `30m`, `6h`, `7d`, `2w` or bare seconds → seconds. */
-export function parseSpan(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`${flag} expects a duration like 90s, 30m, 6h, 7d or 2w, got ${JSON.stringify(text)}`);
-  const mult = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd' | 'w'];
-  const v = Number(m[1]) * mult;
-  if (!(v > 0)) throw new UsageError(`${flag} must be positive, got ${JSON.stringify(text)}`);
-  return v;
-}
-
-/** RFC 3339 or Unix seconds → Unix seconds. */
-export function parseTime(flag: string, text: string): number {
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new UsageError(`${flag} expects RFC 3339 time (2026-01-01T00:00:00Z) or Unix seconds, got ${JSON.stringify(text)}`);
-  return ms / 1000;
-}
-
 export async function runFleet(flags: FleetFlags): Promise<void> {
   if (!flags.prometheus) throw new UsageError('fleet needs --prometheus URL (Prometheus, Thanos Query or Mimir)');
-  const [{ PrometheusClient, parseSelector }, { readFleet }, { analyzeFleet }, { parseHeaderFlag }] = await Promise.all([
+  const [{ PrometheusClient, parseSelector }, { readFleet }, { analyzeFleet }] = await Promise.all([
     import('../../sources/prometheus-api.js'),
     import('../../sources/prometheus-fleet.js'),
     import('../../analysis/fleet.js'),
-    import('../../sources/http.js'),
   ]);
-  const headers: Record<string, string> = {};
-  for (const h of flags.header) {
-    try {
-      const { name, value } = parseHeaderFlag(h);
-      headers[name] = value;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  }
+  const headers = parseHeaders(flags.header);
   let bearerToken: string | undefined;
   if (flags.bearerTokenEnv) {
     bearerToken = process.env[flags.bearerTokenEnv];
     if (!bearerToken) throw new UsageError(`--bearer-token-env ${flags.bearerTokenEnv}: that environment variable is empty or unset`);
   }
-  const rangeSeconds = Math.round(parseSpan('--range', flags.range));
-  const stepSeconds = flags.step === 'auto' ? undefined : Math.max(1, Math.round(parseSpan('--step', flags.step)));
+  const rangeSeconds = Math.round(parseSeconds('--range', flags.range));
+  const stepSeconds = flags.step === 'auto' ? undefined : Math.max(1, Math.round(parseSeconds('--step', flags.step)));
   const end = flags.end ? parseTime('--end', flags.end) : Date.now() / 1000;
   const groupBy = (flags.groupBy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const g of groupBy) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(g)) throw new UsageError(`--group-by expects label names separated by commas, got ${JSON.stringify(g)}`);
@@ -85,7 +59,7 @@ export async function runFleet(flags: FleetFlags): Promise<void> {
     pathPrefix: flags.pathPrefix,
     headers,
     bearerToken,
-    timeoutMs: parseSpan('--timeout', flags.timeout) * 1000,
+    timeoutMs: parseSeconds('--timeout', flags.timeout) * 1000,
     insecure: flags.insecure,
   });
   const data = await readFleet(client, { selector: parseSelector(flags.selector), end, rangeSeconds, stepSeconds, groupBy, workMetric: flags.workMetric, joinLabels });
@@ -108,8 +82,7 @@ export async function runFleet(flags: FleetFlags): Promise<void> {
 }
 
 export function registerFleet(program: Command): void {
-  program
-    .command('fleet')
+  requestOptions(program.command('fleet'), { timeout: '60s' })
     .description('rank every Go instance in Prometheus, Thanos or Mimir by leak likelihood (server-side PromQL)')
     .option('--prometheus <url>', 'Prometheus-compatible server, e.g. http://prometheus:9090')
     .option('--selector <matchers>', 'label matchers choosing the services, e.g. \'{job="api"}\'')
@@ -120,11 +93,8 @@ export function registerFleet(program: Command): void {
     .option('--json', 'print the fleet findings as JSON (schema heapsight-fleet/1)')
     .option('--md <file>', 'also write a Markdown report to FILE')
     .option('--html <file>', 'also write a self-contained HTML report to FILE')
-    .option('--header <header>', "HTTP header 'Name: value' (repeatable; never printed)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--bearer-token-env <var>', 'send "Authorization: Bearer $VAR"')
     .option('--path-prefix <path>', 'API path prefix (e.g. /prometheus for Mimir, or a --web.route-prefix)')
-    .option('--timeout <duration>', 'per-request timeout', '60s')
-    .option('--insecure', 'do not verify TLS certificates')
     .option('--work-metric <name>', 'request counter to normalise growth by (default: bytes allocated)')
     .option('--join-labels <labels>', 'labels joining Go series to the pod\'s cAdvisor/kube-state-metrics series (default namespace,pod,container; "" to turn off)')
     .option('--top <n>', 'print watch/pprof commands for this many top suspects', '5')

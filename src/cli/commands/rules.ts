@@ -5,7 +5,7 @@
 
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { parseSpan } from './fleet.js';
+import { parseSeconds } from '../flags.js';
 
 interface RulesFlags {
   selector?: string;
@@ -20,9 +20,9 @@ export async function runRules(flags: RulesFlags): Promise<void> {
   const [{ generateRules }, { parseSelector }] = await Promise.all([import('../../analysis/alert-rules.js'), import('../../sources/prometheus-api.js')]);
   const text = generateRules({
     selector: parseSelector(flags.selector),
-    windowSeconds: Math.round(parseSpan('--window', flags.window)),
-    envelopeSeconds: Math.round(parseSpan('--envelope', flags.envelope)),
-    forSeconds: Math.round(parseSpan('--for', flags.for)),
+    windowSeconds: Math.round(parseSeconds('--window', flags.window)),
+    envelopeSeconds: Math.round(parseSeconds('--envelope', flags.envelope)),
+    forSeconds: Math.round(parseSeconds('--for', flags.for)),
     severity: flags.severity,
   });
   if (flags.out) writeFileSync(flags.out, text);

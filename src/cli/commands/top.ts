@@ -1,7 +1,8 @@
 // `heapsight top PROFILE`: the functions holding (or allocating) the most, as `go tool pprof -top`
 // prints them, from a file or a URL. Heavy modules are imported inside the action to keep start-up fast.
 import type { Command } from 'commander';
-import { collectHeader, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from '../profile-input.js';
+import { requestOptions } from '../flags.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from '../profile-input.js';
 import { UsageError } from '../usage-error.js';
 import { readingInput } from '../report-error.js';
 
@@ -24,13 +25,11 @@ export function nodesOption(opts: TopOptions): number | undefined {
 }
 
 export function addProfileOptions(cmd: Command): Command {
-  return cmd
+  return requestOptions(cmd, { timeout: DEFAULT_TIMEOUT, timeoutHelp: 'HTTP timeout for URL inputs', insecure: false })
     .option('--sample-index <type>', 'sample type by name (inuse_space, inuse_objects, alloc_space, alloc_objects, …) or number; default as pprof: default_sample_type, else the last')
     .option('--nodes <n>', 'rows to show (default 80 in the terminal, all with --json; 0 = all)')
     .option('--cum', 'sort by cumulative value')
     .option('--json', 'JSON with exact integers')
-    .option('--header <header>', "HTTP header for URL inputs, 'Name: value' (repeatable)", collectHeader)
-    .option('--timeout <duration>', 'HTTP timeout for URL inputs', DEFAULT_TIMEOUT)
     .option('--max-bytes <size>', 'cap on download and inflated size', DEFAULT_MAX_BYTES);
 }
 

@@ -7,7 +7,7 @@
 // tooling reads one schema; the recording's path goes to stderr with the progress.
 
 import type { Command } from 'commander';
-import { basename } from 'node:path';
+import { checkUrl, parseConfidence, parseCount, parseDuration, parseHeaders, parseOptionalDuration, requestOptions } from '../flags.js';
 import { UsageError } from '../usage-error.js';
 
 interface WatchFlags {
@@ -37,53 +37,11 @@ interface WatchFlags {
   gctraceLog?: string;
 }
 
-/** `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds → milliseconds. */
-export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`${flag} expects a duration like 500ms, 5s, 2m or 1h, got ${JSON.stringify(text)}`);
-  const n = Number(m[1]);
-  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  if (!(ms >= 1)) throw new UsageError(`${flag} must be at least 1ms, got ${JSON.stringify(text)}`);
-  return Math.round(ms);
-}
-
 export function defaultOutDir(target: string): string {
   const u = new URL(target);
   const host = `${u.hostname}${u.port ? `-${u.port}` : ''}`.replace(/[^A-Za-z0-9.-]/g, '_');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
   return `heapsight-${host}-${stamp}`;
-}
-
-export function checkUrl(flag: string, value: string | undefined): void {
-  if (value === undefined) return;
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new UsageError(`${flag} expects an http(s) URL, got ${JSON.stringify(basename(value))}`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${flag} expects an http(s) URL, got ${u.protocol}`);
-}
-
-/** Header flags → a header map; a malformed flag is a usage error whose message never holds the value. */
-export async function parseHeaders(flags: string[]): Promise<Record<string, string>> {
-  const { parseHeaderFlag } = await import('../../sources/http.js');
-  const headers: Record<string, string> = {};
-  for (const h of flags) {
-    try {
-      const { name, value } = parseHeaderFlag(h);
-      headers[name] = value;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  }
-  return headers;
-}
-
-export function parseConfidence(text: string): number {
-  const c = Number(text);
-  if (!/^\s*\d*\.?\d+\s*$/.test(text) || !(c >= 0 && c <= 1)) throw new UsageError(`--confidence expects a number from 0 to 1, got ${JSON.stringify(text)}`);
-  return c;
 }
 
 async function runWatch(url: string | undefined, flags: WatchFlags): Promise<void> {
@@ -97,17 +55,16 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
   const intervalMs = parseDuration('--interval', flags.interval);
   const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
   const timeoutMs = parseDuration('--timeout', flags.timeout);
-  const goroutineLeakIntervalMs = /^(0|none)$/.test(flags.goroutineleakInterval.trim()) ? 0 : parseDuration('--goroutineleak-interval', flags.goroutineleakInterval);
-  const durationMs = /^(0|none)$/.test(flags.duration.trim()) ? undefined : parseDuration('--duration', flags.duration);
-  const confidence = parseConfidence(flags.confidence);
-  const dumpEvery = Number(flags.goroutineDumpEvery);
-  if (!Number.isInteger(dumpEvery) || dumpEvery < 0) throw new UsageError(`--goroutine-dump-every expects a whole number ≥ 0, got ${JSON.stringify(flags.goroutineDumpEvery)}`);
+  const goroutineLeakIntervalMs = parseOptionalDuration('--goroutineleak-interval', flags.goroutineleakInterval) ?? 0;
+  const durationMs = parseOptionalDuration('--duration', flags.duration);
+  const confidence = parseConfidence('--confidence', flags.confidence);
+  const dumpEvery = parseCount('--goroutine-dump-every', flags.goroutineDumpEvery);
   let pid: number | undefined;
   if (flags.pid !== undefined) {
     pid = Number(flags.pid);
     if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`--pid expects a process id, got ${JSON.stringify(flags.pid)}`);
   }
-  const headers = await parseHeaders(flags.header);
+  const headers = parseHeaders(flags.header);
   if (flags.insecure) {
     // fetch() (undici) takes its TLS default from this variable; Node prints a warning saying so, which is fair.
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -176,8 +133,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
 }
 
 export function registerWatch(program: Command): void {
-  program
-    .command('watch')
+  requestOptions(program.command('watch'), { timeout: '10s', timeoutHelp: 'per-request timeout for samples' })
     .description('poll a running Go service and record its memory over time (writes a recording directory)')
     .argument('[url]', 'base URL of the service, e.g. http://127.0.0.1:6060')
     .option('--vars <url>', 'explicit /debug/vars URL')
@@ -188,13 +144,10 @@ export function registerWatch(program: Command): void {
     .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
     .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
     .option('--goroutineleak-interval <duration>', "time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)", '5m')
-    .option('--timeout <duration>', 'per-request timeout for samples', '10s')
     .option('--duration <duration>', 'stop after this long (default 5m; 0 or "none": until Ctrl-C)', '5m')
     .option('--until-verdict', 'stop as soon as the running verdict is confident (see --confidence)')
     .option('--confidence <0..1>', 'confidence a verdict needs, twice in a row, for --until-verdict to stop', '0.8')
     .option('--out <dir>', 'recording directory (default heapsight-<host>-<time>/)')
-    .option('--header <header>', "HTTP header 'Name: value' sent with every request (repeatable; never recorded)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--insecure', 'do not verify TLS certificates')
     .option('--profile-gc', 'fetch heap profiles with ?gc=1 (forces a GC in the target each profile round)')
     .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter), e.g. requests served')
     .option('--json', 'print the `analyze --json` document on stdout at the end; progress goes to stderr')
