@@ -35,6 +35,7 @@ export interface WatchSessionOptions {
   durationLabel?: string;
   out: string;
   headers: Record<string, string>;
+  insecure?: boolean;
   profileGc?: boolean;
   workMetric?: string;
   note?: string;
@@ -108,6 +109,7 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     timeoutMs: o.timeoutMs,
     profileTimeoutMs: Math.max(o.timeoutMs, 60_000),
     headers: o.headers,
+    insecure: o.insecure,
     profileGc: o.profileGc,
     workMetric: o.workMetric,
     writer,

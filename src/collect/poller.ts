@@ -53,6 +53,8 @@ export interface PollerOptions {
   profileTimeoutMs?: number;
   /** Sent with every request; never recorded, printed or put in a message. */
   headers?: Record<string, string>;
+  /** Do not verify the target's TLS certificate (--insecure), for this poller's requests only. */
+  insecure?: boolean;
   /** Fraction of the interval by which each wait varies (0.1 = ±10%), so many watchers don't beat in step. */
   jitter?: number;
   profileGc?: boolean;
@@ -252,21 +254,10 @@ export class Poller extends EventEmitter {
    */
   inFlight = 0;
 
-  /**
-   * fetch() asks for gzip by default, and client_golang's /metrics handler then builds a gzip writer
-   * (~1 MiB of allocation in the target) for every scrape; on loopback or a LAN uncompressed text is
-   * cheaper for both sides. The user's own Accept-Encoding, if any, wins.
-   */
-  private get requestHeaders(): Record<string, string> {
-    const h = this.opts.headers ?? {};
-    if (Object.keys(h).some((k) => k.toLowerCase() === 'accept-encoding')) return h;
-    return { ...h, 'Accept-Encoding': 'identity' };
-  }
-
   private async fetch(url: string, timeoutMs: number, maxBytes: number, accept?: string) {
     this.inFlight++;
     try {
-      return await fetchBytes(url, { timeoutMs, maxBytes, headers: this.requestHeaders, accept });
+      return await fetchBytes(url, { timeoutMs, maxBytes, headers: this.opts.headers, accept, insecure: this.opts.insecure });
     } finally {
       this.inFlight--;
     }

@@ -1,9 +1,14 @@
-// Fetch a profile or metrics page over HTTP with the limits a CLI needs: a timeout covering the whole
-// exchange, a byte cap enforced while downloading (the connection is aborted, nothing past the cap is
-// buffered), and one-line InputErrors. The non-obvious decision: header values (tokens) and URL
+// The one HTTP core: profiles, metrics pages and the Prometheus API all go through request(), with the
+// limits a CLI needs: a timeout covering the whole exchange (redirects included), a byte cap enforced
+// while downloading (the connection is aborted, nothing past the cap is buffered) and again on a gzip
+// body's inflated size, TLS verification chosen per request (--insecure), and one-line InputErrors
+// with a kind. Built on node:http/https rather than fetch(), whose TLS options are process-wide. The non-obvious decision: header values (tokens) and URL
 // credentials never reach a message. Messages are built from the credential-free URL, and every message
 // is also scrubbed of header values in case a server echoes them in its body.
 
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { gunzipSync } from 'node:zlib';
 import { InputError, describeBytes, type InputErrorKind } from './input-error.js';
 
 export interface FetchOptions {
@@ -11,6 +16,31 @@ export interface FetchOptions {
   headers?: Record<string, string>;
   maxBytes: number;
   accept?: string;
+  /** Do not verify the server's TLS certificate (this request only). */
+  insecure?: boolean;
+}
+
+export interface RequestOptions extends FetchOptions {
+  method?: 'GET' | 'POST';
+  body?: string;
+  /** Ask for and inflate a gzip Content-Encoding (under the same cap). */
+  acceptGzip?: boolean;
+  /** How far a non-2xx body is read (default 4 KiB: enough to describe it). */
+  errorBodyBytes?: number;
+  /** More strings that must never appear in a message (tokens the caller put in headers itself). */
+  secrets?: string[];
+  /** What messages call the URL (default: the URL without credentials). */
+  origin?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  contentType: string;
+  /** The body (inflated when acceptGzip and the server gzipped it). */
+  bytes: Uint8Array;
+  /** Bytes received on the wire. */
+  wireBytes: number;
 }
 
 export interface FetchResult {
@@ -42,10 +72,13 @@ function formatDuration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-export async function fetchBytes(url: string, opts: FetchOptions): Promise<FetchResult> {
+/**
+ * One HTTP exchange with the limits every caller needs. Failures are InputErrors with a kind; a non-2xx
+ * answer is returned (its body read at most `errorBodyBytes` far), not thrown: fetchBytes and the
+ * Prometheus client each say what a status means to them.
+ */
+export async function request(url: string, opts: RequestOptions): Promise<HttpResponse> {
   const origin = redactUrl(url);
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  const secrets = Object.values(headers);
   let target: URL;
   try {
     target = new URL(url);
@@ -55,79 +88,141 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Fetch
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     throw new InputError(origin, `expected an http(s) URL, got ${target.protocol}`, 'argument');
   }
-  // fetch() refuses URLs with credentials; turn them into Basic auth as curl does.
+  const { headers, secrets } = withCredentials(target, opts.headers ?? {});
+  secrets.push(...(opts.secrets ?? []));
+  if (opts.accept && !hasHeader(headers, 'accept')) headers.Accept = opts.accept;
+  if (opts.acceptGzip && !hasHeader(headers, 'accept-encoding')) headers['Accept-Encoding'] = 'gzip';
+  if (opts.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(opts.body));
+  const fail = (message: string, kind: InputErrorKind, status?: number): InputError => new InputError(opts.origin ?? origin, scrub(message, secrets), kind, status);
+
+  const deadline = Date.now() + opts.timeoutMs;
+  for (let hop = 0; ; hop++) {
+    const res = await exchange(target, headers, opts, deadline, fail);
+    const location = res.location;
+    // Redirects are followed for GET, as fetch() does: a pprof endpoint behind a proxy often answers 301/302.
+    if (location === undefined || (opts.method ?? 'GET') !== 'GET') return res.response;
+    if (hop === MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects`, 'http-status', res.response.status);
+    const next = new URL(location, target);
+    // Credentials go to the origin they were given for, never to another one.
+    if (next.origin !== target.origin) for (const h of Object.keys(headers)) if (h.toLowerCase() === 'authorization') delete headers[h];
+    target = next;
+  }
+}
+
+const MAX_REDIRECTS = 5;
+
+function hasHeader(headers: Record<string, string>, lower: string): boolean {
+  return Object.keys(headers).some((h) => h.toLowerCase() === lower);
+}
+
+/** URL credentials (user:password@) become Basic auth, as curl does; the header values become secrets. */
+function withCredentials(target: URL, given: Record<string, string>): { headers: Record<string, string>; secrets: string[] } {
+  const headers = { ...given };
+  const secrets = Object.values(headers);
   if (target.username || target.password) {
     const basic = Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64');
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.Authorization = `Basic ${basic}`;
+    if (!hasHeader(headers, 'authorization')) headers.Authorization = `Basic ${basic}`;
     secrets.push(basic, decodeURIComponent(target.password), target.password);
     target.username = '';
     target.password = '';
   }
-  if (opts.accept && !Object.keys(headers).some((h) => h.toLowerCase() === 'accept')) headers.Accept = opts.accept;
-  const fail = (message: string, kind: InputErrorKind, status?: number): InputError => new InputError(origin, scrub(message, secrets), kind, status);
+  return { headers, secrets };
+}
 
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, opts.timeoutMs);
-  try {
-    let res: Response;
-    try {
-      res = await fetch(target, { headers, signal: controller.signal, redirect: 'follow' });
-    } catch (err) {
-      if (timedOut) throw fail(`timed out after ${formatDuration(opts.timeoutMs)}`, 'timeout');
-      const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-      const code = cause?.code;
-      if (code === 'ECONNREFUSED') throw fail('connection refused', 'unreachable');
-      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw fail(`host not found (${target.hostname})`, 'unreachable');
-      if (isTlsCode(code)) throw fail(`TLS certificate not trusted (${code}); --insecure skips verification`, 'tls');
-      throw fail(`request failed (${code ?? cause?.message ?? (err as Error).message})`, 'unreachable');
-    }
-    const contentType = res.headers.get('content-type') ?? '';
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (res.ok && Number.isFinite(declared) && declared > opts.maxBytes) {
-      controller.abort();
-      throw fail(`response is ${declared} bytes, past the ${opts.maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap');
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    // Non-2xx bodies are read only far enough to describe them.
-    const limit = res.ok ? opts.maxBytes : Math.min(opts.maxBytes, 4096);
-    if (res.body) {
-      const reader = res.body.getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          total += value.length;
-          if (total > limit) {
-            if (!res.ok) {
-              chunks.push(value);
-              break;
-            }
-            throw fail(`response passes the ${opts.maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap');
-          }
-          chunks.push(value);
-        }
-      } catch (err) {
-        if (err instanceof InputError) throw err;
-        if (timedOut) throw fail(`timed out after ${formatDuration(opts.timeoutMs)}`, 'timeout');
-        throw fail(`connection closed while reading the body after ${total} bytes`, 'unreachable');
-      } finally {
-        controller.abort();
+function exchange(
+  target: URL,
+  headers: Record<string, string>,
+  opts: RequestOptions,
+  deadline: number,
+  fail: (message: string, kind: InputErrorKind, status?: number) => InputError,
+): Promise<{ response: HttpResponse; location?: string }> {
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const timeoutMs = Math.max(1, deadline - Date.now());
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let ended = false;
+    const done = (err: InputError | undefined, value?: { response: HttpResponse; location?: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Stop a download that is cut short (a cap, a truncated error body, a timeout); a finished one
+      // keeps its connection for the next request.
+      if (!ended) req.destroy();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const req = send(target, { method: opts.method ?? 'GET', headers, rejectUnauthorized: !opts.insecure }, (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const ok = status >= 200 && status < 300;
+      const location = status >= 300 && status < 400 && status !== 304 ? res.headers.location : undefined;
+      if (location !== undefined) {
+        ended = true;
+        res.resume();
+        done(undefined, { response: { status, statusText: res.statusMessage ?? '', contentType: '', bytes: new Uint8Array(0), wireBytes: 0 }, location });
+        return;
       }
-    }
-    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    if (!res.ok) {
-      const body = bytes.length ? `, body: ${describeBytes(bytes)}` : '';
-      throw fail(`expected HTTP 200, got HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${body}`, 'http-status', res.status);
-    }
-    return { bytes, contentType, status: res.status };
-  } finally {
-    clearTimeout(timer);
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (ok && Number.isFinite(declared) && declared > opts.maxBytes) {
+        done(fail(`response is ${declared} bytes, past the ${opts.maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap'));
+        return;
+      }
+      // Non-2xx bodies are read only far enough to describe them.
+      const limit = ok ? opts.maxBytes : Math.min(opts.maxBytes, opts.errorBodyBytes ?? 4096);
+      const chunks: Buffer[] = [];
+      let total = 0;
+      res.on('data', (c: Buffer) => {
+        if (settled) return;
+        total += c.length;
+        if (total > limit) {
+          if (ok) done(fail(`response passes the ${opts.maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap'));
+          else finish(c);
+          return;
+        }
+        chunks.push(c);
+      });
+      const finish = (last?: Buffer) => {
+        if (last) chunks.push(last);
+        let bytes: Uint8Array = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        if (opts.acceptGzip && res.headers['content-encoding'] === 'gzip') {
+          try {
+            bytes = gunzipSync(bytes, { maxOutputLength: opts.maxBytes });
+          } catch {
+            done(fail(`gzip body could not be inflated (${total} bytes) or passes the ${opts.maxBytes}-byte cap`, 'cap'));
+            return;
+          }
+        }
+        done(undefined, { response: { status, statusText: res.statusMessage ?? '', contentType: String(res.headers['content-type'] ?? ''), bytes, wireBytes: total } });
+      };
+      res.on('end', () => {
+        ended = true;
+        finish();
+      });
+      res.on('error', () => done(fail(`connection closed while reading the body after ${total} bytes`, 'unreachable')));
+      res.on('aborted', () => done(fail(`connection closed while reading the body after ${total} bytes`, 'unreachable')));
+    });
+    const timer = setTimeout(() => done(fail(`timed out after ${formatDuration(opts.timeoutMs)}`, 'timeout')), timeoutMs);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      const code = e.code;
+      if (code === 'ECONNREFUSED') done(fail('connection refused', 'unreachable'));
+      else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') done(fail(`host not found (${target.hostname})`, 'unreachable'));
+      else if (isTlsCode(code)) done(fail(`TLS certificate not trusted (${code}); --insecure skips verification`, 'tls'));
+      else if (code === 'ECONNRESET' && settled === false) done(fail('connection closed by the server', 'unreachable'));
+      else done(fail(`request failed (${code ?? e.message})`, 'unreachable'));
+    });
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+/** GET a profile or metrics page: the bytes of a 2xx answer; any other status is an 'http-status' InputError. */
+export async function fetchBytes(url: string, opts: FetchOptions): Promise<FetchResult> {
+  const res = await request(url, { ...opts, method: 'GET' });
+  if (res.status < 200 || res.status >= 300) {
+    const body = res.bytes.length ? `, body: ${describeBytes(res.bytes)}` : '';
+    const secrets = Object.values(opts.headers ?? {});
+    throw new InputError(redactUrl(url), scrub(`expected HTTP 200, got HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${body}`, secrets), 'http-status', res.status);
   }
+  return { bytes: res.bytes, contentType: res.contentType, status: res.status };
 }
 
 /** Node's (OpenSSL's) codes for a certificate it does not trust. */

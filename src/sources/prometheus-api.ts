@@ -12,11 +12,8 @@
 // out on a big fan-out often answers a smaller one; warnings that persist are kept and reported. Every
 // split is recorded in `stats.splits` so the report can say what happened.
 
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { gunzipSync } from 'node:zlib';
-import { isTlsCode, redactUrl } from './http.js';
-import { describeBytes, InputError, type InputErrorKind } from './input-error.js';
+import { redactUrl, request } from './http.js';
+import { describeBytes, InputError } from './input-error.js';
 
 export interface PrometheusApiOptions {
   /** Base URL of the server, e.g. http://prometheus:9090 or https://thanos.example/ (may include a path). */
@@ -266,74 +263,40 @@ export class PrometheusClient {
     return out;
   }
 
-  private exchange(endpoint: string, form: URLSearchParams, method: 'GET' | 'POST'): Promise<{ data: unknown; warnings: string[] }> {
+  private async exchange(endpoint: string, form: URLSearchParams, method: 'GET' | 'POST'): Promise<{ data: unknown; warnings: string[] }> {
     const url = new URL(`${this.base.pathname.replace(/\/$/, '')}/api/v1/${endpoint}`, this.base);
     const body = form.toString();
     if (method === 'GET') url.search = body;
     const origin = redactUrl(`${url.origin}${url.pathname}`);
-    const fail = (msg: string, kind: InputErrorKind = 'format') => new InputError(origin, this.scrub(msg), kind);
-    const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Encoding': 'gzip', ...this.headers };
-    if (method === 'POST') {
-      headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      headers['Content-Length'] = String(Buffer.byteLength(body));
-    }
+    const fail = (msg: string) => new InputError(origin, this.scrub(msg));
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.headers };
+    if (method === 'POST') headers['Content-Type'] = 'application/x-www-form-urlencoded';
     const maxBytes = this.opts.maxBytes ?? 512 * 1024 * 1024;
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(
-        url,
-        { method, headers, timeout: this.opts.timeoutMs, rejectUnauthorized: !this.opts.insecure },
-        (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let wire = 0;
-          res.on('data', (c: Buffer) => {
-            wire += c.length;
-            if (wire > maxBytes) {
-              req.destroy(fail(`response passes the ${maxBytes}-byte cap`, 'cap'));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on('error', (e) => reject(fail(`connection closed while reading the body (${e.message})`, 'unreachable')));
-          res.on('end', () => {
-            this.stats.requests++;
-            this.stats.wireBytes += wire;
-            let bytes: Buffer = Buffer.concat(chunks);
-            try {
-              if (res.headers['content-encoding'] === 'gzip') bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
-            } catch {
-              reject(fail(`gzip body could not be inflated (${wire} bytes) or passes the ${maxBytes}-byte cap`));
-              return;
-            }
-            this.stats.bodyBytes += bytes.length;
-            let json: { status?: string; data?: unknown; errorType?: string; error?: string; warnings?: string[] };
-            try {
-              json = JSON.parse(bytes.toString('utf8'));
-            } catch {
-              reject(fail(`expected a Prometheus API JSON answer, got HTTP ${res.statusCode} with ${describeBytes(bytes)}`));
-              return;
-            }
-            if (json.status === 'success') {
-              resolve({ data: json.data, warnings: json.warnings ?? [] });
-            } else if (json.status === 'error') {
-              reject(new PrometheusApiError(origin, res.statusCode ?? 0, json.errorType ?? 'error', this.scrub(json.error ?? 'no message')));
-            } else {
-              reject(fail(`expected a Prometheus API JSON answer with "status", got HTTP ${res.statusCode}`));
-            }
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(fail(`timed out after ${this.opts.timeoutMs / 1000}s`, 'timeout')));
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        if (e instanceof InputError) return reject(e);
-        if (e.code === 'ECONNREFUSED') return reject(fail('connection refused', 'unreachable'));
-        if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return reject(fail(`host not found (${url.hostname})`, 'unreachable'));
-        if (isTlsCode(e.code)) return reject(fail(`TLS certificate not trusted (${e.code}); --insecure skips verification`, 'tls'));
-        reject(fail(`request failed (${e.code ?? e.message})`, 'unreachable'));
-      });
-      if (method === 'POST') req.write(body);
-      req.end();
+    const res = await request(url.toString(), {
+      method,
+      headers,
+      body: method === 'POST' ? body : undefined,
+      timeoutMs: this.opts.timeoutMs,
+      maxBytes,
+      insecure: this.opts.insecure,
+      acceptGzip: true,
+      // An error answer's JSON says why (errorType, error): read it whole.
+      errorBodyBytes: maxBytes,
+      secrets: this.secrets,
+      origin,
     });
+    this.stats.requests++;
+    this.stats.wireBytes += res.wireBytes;
+    this.stats.bodyBytes += res.bytes.length;
+    let json: { status?: string; data?: unknown; errorType?: string; error?: string; warnings?: string[] };
+    try {
+      json = JSON.parse(Buffer.from(res.bytes).toString('utf8'));
+    } catch {
+      throw fail(`expected a Prometheus API JSON answer, got HTTP ${res.status} with ${describeBytes(res.bytes)}`);
+    }
+    if (json.status === 'success') return { data: json.data, warnings: json.warnings ?? [] };
+    if (json.status === 'error') throw new PrometheusApiError(origin, res.status, json.errorType ?? 'error', this.scrub(json.error ?? 'no message'));
+    throw fail(`expected a Prometheus API JSON answer with "status", got HTTP ${res.status}`);
   }
 }
 

@@ -58,22 +58,23 @@ const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGT
 async function waitUntilAnswering(
   url: string,
   headers: Record<string, string>,
+  insecure: boolean,
   deadlineMs: number,
   gone: () => string | undefined,
   cancelled: AbortSignal,
 ): Promise<void> {
+  const [{ request }, { InputError }] = await Promise.all([import('../../sources/http.js'), import('../../sources/input-error.js')]);
   let last = 'no answer yet';
   for (;;) {
     const why = gone();
     if (why) throw new Error(why);
     if (cancelled.aborted) throw new Error(String(cancelled.reason));
     try {
-      const res = await fetch(url, { headers, signal: AbortSignal.any([AbortSignal.timeout(2000), cancelled]) });
-      await res.body?.cancel();
+      await request(url, { headers, insecure, timeoutMs: 2000, maxBytes: 64 * 1024, errorBodyBytes: 0 });
       return;
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      last = cause?.code ?? cause?.message ?? (err as Error).name;
+      if (!(err instanceof InputError)) throw err;
+      last = err.problem;
     }
     if (Date.now() > deadlineMs) throw new Error(`did not answer within the startup timeout (${last})`);
     await new Promise((r) => setTimeout(r, 200));
@@ -102,7 +103,6 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     goroutinesPerMinute: flags.maxGoroutineGrowth !== undefined ? parseCountRate('--max-goroutine-growth', flags.maxGoroutineGrowth) : undefined,
   };
   const headers = parseHeaders(flags.header);
-  if (flags.insecure) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
   const junitPath = flags.junit ? resolve(flags.junit) : undefined;
 
   if (flags.out && existsSync(flags.out) && readdirSync(flags.out).length > 0) {
@@ -165,7 +165,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
       say(`started service (process group ${service.pid}): ${flags.run}\n  output: ${service.logFile}`);
       const svc = service;
       try {
-        await waitUntilAnswering(url, headers, Date.now() + startupTimeoutMs, () => {
+        await waitUntilAnswering(url, headers, flags.insecure === true, Date.now() + startupTimeoutMs, () => {
           if (!svc.hasExited) return undefined;
           return `the service exited before answering at ${shown}; its last output:\n${svc.tail()}`;
         }, cancel.signal);
@@ -209,6 +209,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
         durationLabel: flags.duration,
         out,
         headers,
+        insecure: flags.insecure === true,
         workMetric: flags.workMetric,
         note: 'heapsight check',
         untilVerdict: flags.untilVerdict,

@@ -164,7 +164,7 @@ test('bad flags are usage errors', async (t) => {
   const w = watch(['http://127.0.0.1:1', '--interval', 'soon'], t);
   const { code } = await w.exited;
   assert.equal(code, 2);
-  assert.match(w.stderr(), /--interval expects a duration like 500ms, 5s, 2m or 1h, got "soon"/);
+  assert.match(w.stderr(), /--interval expects a duration like 500ms, 30s, 2m, 1h or 7d, got "soon"/);
 });
 
 test('--insecure accepts a self-signed certificate; without it the refusal says why', async (t) => {

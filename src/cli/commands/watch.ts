@@ -65,10 +65,6 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
     if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`--pid expects a process id, got ${JSON.stringify(flags.pid)}`);
   }
   const headers = parseHeaders(flags.header);
-  if (flags.insecure) {
-    // fetch() (undici) takes its TLS default from this variable; Node prints a warning saying so, which is fair.
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-  }
 
   const target = (url ?? flags.vars ?? flags.metrics ?? flags.pprof)!;
   const out = flags.out ?? defaultOutDir(target);
@@ -100,6 +96,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
     durationLabel: flags.duration,
     out,
     headers,
+    insecure: flags.insecure === true,
     profileGc: flags.profileGc,
     workMetric: flags.workMetric,
     untilVerdict: flags.untilVerdict,
