@@ -15,7 +15,7 @@ import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPerce
 
 const MiB = 1024 * 1024;
 
-export function adviseFor(f: Findings, last: MemorySample | undefined): Advice[] {
+export function adviseFor(f: Findings, last: MemorySample | undefined, first?: MemorySample): Advice[] {
   const out: Advice[] = [];
   const v = parseGoVersion(f.goVersion);
   const goLabel = f.goVersion ? `go version = ${f.goVersion}` : 'go version = unknown';
@@ -226,6 +226,6 @@ export function adviseFor(f: Findings, last: MemorySample | undefined): Advice[]
     });
   }
   // What the binary's build says (ticker collection by its Go version and go line, -race, GOMAXPROCS).
-  out.push(...buildAdvice(f));
+  out.push(...buildAdvice(f, first, last));
   return out;
 }

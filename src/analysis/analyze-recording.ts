@@ -428,7 +428,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   // What the runtime proved outranks what the trends suggest (goroutine-proof.ts).
   applyGoroutineProof(findings, goroutineProof(rec.goroutineLeakSnapshots ?? [], rec.goroutineSnapshots));
   if (rec.meta?.buildInfo) findings.buildInfo = rec.meta.buildInfo;
-  findings.advice = adviseFor(findings, lastSample);
+  findings.advice = adviseFor(findings, lastSample, firstSample);
   if (container) findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion));
   findings.summary = summarize(findings);
   return findings;
