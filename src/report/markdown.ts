@@ -9,6 +9,7 @@
 import type { Culprit, Findings, Verdict } from '../analysis/findings.js';
 import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPercent } from '../analysis/units.js';
 import type { Recording } from '../model/recording.js';
+import { buildInfoRows, proofSites } from './build-and-proof.js';
 
 export interface MarkdownInput {
   findings: Findings;
@@ -146,6 +147,16 @@ export function renderMarkdownReport(input: MarkdownInput): string {
     out.push('```', '', '</details>', '');
   }
 
+  if (f.provenGoroutineLeaks) {
+    out.push(`## Goroutines proven leaked by the runtime (${formatCount(f.provenGoroutineLeaks.total)})`, '');
+    for (const site of proofSites(f.provenGoroutineLeaks)) {
+      out.push(`- ${mdCode(site.head)}${site.startedBy ? `<br>${mdCode(site.startedBy)}` : ''}`, '');
+      out.push('  <details><summary>Stack</summary>', '', '  ```text');
+      for (const fr of site.stack) out.push(`  ${fr}`.replace(/^(\s*)```/gm, '$1\u200b```'));
+      out.push('  ```', '', '  </details>', '');
+    }
+  }
+
   out.push('## Evidence', '');
   for (const reason of f.evidence.reasons) out.push(`- ${mdText(reason)}`);
   out.push('');
@@ -157,6 +168,13 @@ export function renderMarkdownReport(input: MarkdownInput): string {
     out.push(`${i + 1}. ${mdText(a.text)}${basis}`);
   });
   out.push('');
+
+  if (f.buildInfo) {
+    out.push('## Build', '');
+    out.push(row(['', '']), row(['---', '---']));
+    for (const r of buildInfoRows(f.buildInfo)) out.push(row([mdText(r.label), mdCode(r.value, true)]));
+    out.push('');
+  }
 
   const notes = [...f.notes, ...(b?.notes ?? []), ...f.restarts.map((x) => `restart: ${x.reason}`)];
   if (notes.length) {

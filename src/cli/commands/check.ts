@@ -15,6 +15,7 @@ import { tmpdir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT_INPUT, EXIT_LEAK } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
+import { addPollingOptions } from '../polling-options.js';
 
 interface CheckFlags {
   url?: string;
@@ -33,6 +34,7 @@ interface CheckFlags {
   interval: string;
   profileInterval: string;
   goroutineDumpEvery: string;
+  goroutineleakInterval: string;
   timeout: string;
   startupTimeout: string;
   workMetric?: string;
@@ -80,7 +82,7 @@ async function waitUntilAnswering(
 }
 
 async function runCheck(flags: CheckFlags): Promise<number> {
-  const { parseDuration, parseConfidence, parseHeaders, checkUrl } = await import('./watch.js');
+  const { parseDuration, parseConfidence, parseHeaders, checkUrl, parseGoroutineLeakInterval } = await import('./watch.js');
   const { parseByteRate, parseCountRate, gate, culpritLine } = await import('../check-gate.js');
   const { redactUrl } = await import('../../sources/http.js');
 
@@ -90,6 +92,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   const intervalMs = parseDuration('--interval', flags.interval);
   const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
   const timeoutMs = parseDuration('--timeout', flags.timeout);
+  const goroutineLeakIntervalMs = parseGoroutineLeakInterval(flags.goroutineleakInterval);
   const startupTimeoutMs = parseDuration('--startup-timeout', flags.startupTimeout);
   const confidence = parseConfidence(flags.confidence);
   const dumpEvery = Number(flags.goroutineDumpEvery);
@@ -204,6 +207,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
         url,
         intervalMs,
         profileIntervalMs,
+        goroutineLeakIntervalMs,
         goroutineDebug2Every: dumpEvery,
         timeoutMs,
         durationMs,
@@ -273,7 +277,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
 }
 
 export function registerCheck(program: Command): void {
-  program
+  const check = program
     .command('check')
     .description('CI gate: (start the service and load,) watch, and exit 0 no leak / 1 leak / 3 inconclusive / 4 target unreadable')
     .option('--url <url>', 'base URL of the service (with --run: where it will listen)')
@@ -288,11 +292,8 @@ export function registerCheck(program: Command): void {
     .option('--inconclusive-exit <code>', 'exit code when the verdict is inconclusive', '3')
     .option('--header <header>', "HTTP header 'Name: value' sent with every request (repeatable; never recorded)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--insecure', 'do not verify TLS certificates')
-    .option('--out <dir>', 'recording directory (default: a new temporary directory)')
-    .option('--interval <duration>', 'time between samples', '5s')
-    .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
-    .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
-    .option('--timeout <duration>', 'per-request timeout for samples', '10s')
+    .option('--out <dir>', 'recording directory (default: a new temporary directory)');
+  addPollingOptions(check)
     .option('--startup-timeout <duration>', 'how long --run may take until the URL answers', '60s')
     .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter)')
     .option('--html <file>', 'write a self-contained HTML report')

@@ -7,6 +7,7 @@
 // tooling reads one schema; the recording's path goes to stderr with the progress.
 
 import type { Command } from 'commander';
+import { addPollingOptions } from '../polling-options.js';
 import { basename } from 'node:path';
 import { UsageError } from '../usage-error.js';
 
@@ -97,7 +98,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
   const intervalMs = parseDuration('--interval', flags.interval);
   const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
   const timeoutMs = parseDuration('--timeout', flags.timeout);
-  const goroutineLeakIntervalMs = /^(0|none)$/.test(flags.goroutineleakInterval.trim()) ? 0 : parseDuration('--goroutineleak-interval', flags.goroutineleakInterval);
+  const goroutineLeakIntervalMs = parseGoroutineLeakInterval(flags.goroutineleakInterval);
   const durationMs = /^(0|none)$/.test(flags.duration.trim()) ? undefined : parseDuration('--duration', flags.duration);
   const confidence = parseConfidence(flags.confidence);
   const dumpEvery = Number(flags.goroutineDumpEvery);
@@ -175,20 +176,21 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
   if (outcome.requestsInFlight > 0) process.exit(process.exitCode ?? 0);
 }
 
+/** --goroutineleak-interval: a duration, or 0/none for only the profiles at start and end. */
+export function parseGoroutineLeakInterval(value: string): number {
+  return /^(0|none)$/.test(value.trim()) ? 0 : parseDuration('--goroutineleak-interval', value);
+}
+
 export function registerWatch(program: Command): void {
-  program
+  const watch = program
     .command('watch')
     .description('poll a running Go service and record its memory over time (writes a recording directory)')
     .argument('[url]', 'base URL of the service, e.g. http://127.0.0.1:6060')
     .option('--vars <url>', 'explicit /debug/vars URL')
     .option('--metrics <url>', 'explicit Prometheus /metrics URL')
     .option('--pprof <url>', 'explicit pprof base URL (…/debug/pprof)')
-    .option('--pid <n>', 'local process id to read /proc for (found from the port for loopback targets)')
-    .option('--interval <duration>', 'time between samples', '5s')
-    .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
-    .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
-    .option('--goroutineleak-interval <duration>', "time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)", '5m')
-    .option('--timeout <duration>', 'per-request timeout for samples', '10s')
+    .option('--pid <n>', 'local process id to read /proc for (found from the port for loopback targets)');
+  addPollingOptions(watch)
     .option('--duration <duration>', 'stop after this long (default 5m; 0 or "none": until Ctrl-C)', '5m')
     .option('--until-verdict', 'stop as soon as the running verdict is confident (see --confidence)')
     .option('--confidence <0..1>', 'confidence a verdict needs, twice in a row, for --until-verdict to stop', '0.8')

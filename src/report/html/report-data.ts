@@ -13,6 +13,7 @@ import { isRuntimeFrame } from '../../analysis/user-frame.js';
 import type { Frame } from '../../model/frame.js';
 import type { MemorySample } from '../../model/memory.js';
 import type { Recording, TimedProfile } from '../../model/recording.js';
+import { buildInfoRows, proofSites, type ProofSiteText, type ReportRow } from '../build-and-proof.js';
 
 export interface ReportInput {
   findings: Findings;
@@ -80,6 +81,10 @@ export interface ReportData {
   goroutineGroups?: { x: number[]; groups: GoroutineGroupRow[] };
   /** Samples in the recording before thinning. */
   sampleCount: number;
+  /** The target binary's build info as the other reports show it (build-and-proof.ts). */
+  build?: ReportRow[];
+  /** Goroutines the runtime proved leaked, as text rows (findings.provenGoroutineLeaks has the numbers). */
+  proven?: { total: number; sites: ProofSiteText[] };
 }
 
 export const MAX_POINTS = 1200;
@@ -382,5 +387,7 @@ export function buildReportData(input: ReportInput, opts: { live?: boolean; now?
     flame,
     goroutineGroups: goroutineGroups(rec, (t) => x(t)),
     sampleCount: samples.length,
+    build: findings.buildInfo ? buildInfoRows(findings.buildInfo) : undefined,
+    proven: findings.provenGoroutineLeaks ? { total: findings.provenGoroutineLeaks.total, sites: proofSites(findings.provenGoroutineLeaks) } : undefined,
   };
 }
