@@ -64,6 +64,8 @@ test('Go 1.27, 50 goroutines leaked at start: watch --duration 60s --json says g
   assert.deepEqual([proof.sites[0].startedBy.function, proof.sites[0].startedBy.from], ['main.leakAtStart', 'created-by']);
   assert.match(f.summary, /proven by the Go runtime/);
   assert.match(f.evidence.reasons[0], /leak-detection GC proved 50 goroutines can never wake/);
+  // Their heap did not grow: no advice may say it does.
+  assert.ok(f.advice.every((a: { text: string }) => !/live heap itself is growing/.test(a.text)), JSON.stringify(f.advice.map((a: { id: string }) => a.id)));
   // The 50 never changed (the total moves only with the watcher's own connections): no rising trend
   // that the count-growth evidence could have found.
   const g = f.evidence.goroutines;
