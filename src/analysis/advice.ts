@@ -15,7 +15,7 @@ import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPerce
 
 const MiB = 1024 * 1024;
 
-export function adviseFor(f: Findings, last: MemorySample | undefined): Advice[] {
+export function adviseFor(f: Findings, last: MemorySample | undefined, first?: MemorySample): Advice[] {
   const out: Advice[] = [];
   const v = parseGoVersion(f.goVersion);
   const goLabel = f.goVersion ? `go version = ${f.goVersion}` : 'go version = unknown';
@@ -89,10 +89,14 @@ export function adviseFor(f: Findings, last: MemorySample | undefined): Advice[]
 
   // 3. GOMEMLIMIT: a ceiling for healthy services, never a fix for a leak.
   if (leak && lt) {
+    // A goroutine leak whose heap did not measurably rise (a proven leak of constant size) must not be
+    // told its live heap grows: what grows with it is what every further leaked goroutine holds.
+    const heapGrows = f.verdict === 'heap-leak' || f.evidence.heapHeldByGoroutines !== undefined;
+    const why = heapGrows ? 'the live heap itself is growing' : 'leaked goroutines and everything they reference stay live, so the heap grows with every one that leaks';
     out.push({
       id: 'gomemlimit-is-not-a-fix',
       text: atLeast(v, 19) || !v
-        ? `Do not rely on GOMEMLIMIT${v ? '' : ' (Go 1.19+)'} to contain this: the live heap itself is growing, so as it approaches the limit the GC runs almost continuously (up to its ~50% CPU cap) before memory runs out anyway — a GC death spiral. Fix the leak; a limit only buys time.`
+        ? `Do not rely on GOMEMLIMIT${v ? '' : ' (Go 1.19+)'} to contain this: ${why}, so as it approaches the limit the GC runs almost continuously (up to its ~50% CPU cap) before memory runs out anyway — a GC death spiral. Fix the leak; a limit only buys time.`
         : 'GOGC or a memory limit cannot contain a growing live heap; fix the leak.',
       basedOn: [`live heap = ${formatBytes(lt.baseline)} → ${formatBytes(lt.latest)}`, ...(f.evidence.rates.liveHeapBytesPerMinute !== undefined ? [`rate = ${formatBytesDelta(f.evidence.rates.liveHeapBytesPerMinute)}/min`] : []), goLabel],
     });
@@ -226,6 +230,6 @@ export function adviseFor(f: Findings, last: MemorySample | undefined): Advice[]
     });
   }
   // What the binary's build says (ticker collection by its Go version and go line, -race, GOMAXPROCS).
-  out.push(...buildAdvice(f));
+  out.push(...buildAdvice(f, first, last));
   return out;
 }

@@ -8,6 +8,7 @@
 
 import type { GoroutineSnapshot } from '../model/goroutines.js';
 import type { MemorySample } from '../model/memory.js';
+import type { BuildInfo } from '../model/buildinfo.js';
 import type { Recording, TimedGcCycle, TimedProfile } from '../model/recording.js';
 import { adviseFor } from './advice.js';
 import { goMapped, memoryBreakdown, nonGoBytes } from './breakdown.js';
@@ -38,6 +39,8 @@ import {
 export interface AnalyzeOptions {
   /** Name of the user's work counter (sample.work), e.g. requests served. */
   workMetric?: string;
+  /** Build info of the target's binary (analyze --binary), in place of the recording's own. */
+  buildInfo?: BuildInfo;
 }
 
 export interface SegmentInput {
@@ -353,8 +356,9 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   const judged = recordingVerdict(rec, opts);
   const { analyses, chosen, restarts, notes, oomCycle, workMetric } = judged;
   let { verdict, confidence } = judged;
+  const buildInfo = opts.buildInfo ?? rec.meta?.buildInfo;
   // The binary's build info knows the version when no sample does (expvar has none).
-  const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion ?? rec.meta?.buildInfo?.goVersion;
+  const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion ?? buildInfo?.goVersion;
   const heapProfilesForCulprits = chosen.input.heapProfiles.length >= 2 ? chosen.input.heapProfiles : rec.heapProfiles;
   const snapsForCulprits = chosen.input.goroutineSnapshots.length >= 2 ? chosen.input.goroutineSnapshots : rec.goroutineSnapshots;
   const gCulprits = goroutineCulprits(ordered(snapsForCulprits), { goVersion });
@@ -432,8 +436,8 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   };
   // What the runtime proved outranks what the trends suggest (goroutine-proof.ts).
   applyGoroutineProof(findings, goroutineProof(rec.goroutineLeakSnapshots ?? [], rec.goroutineSnapshots));
-  if (rec.meta?.buildInfo) findings.buildInfo = rec.meta.buildInfo;
-  findings.advice = adviseFor(findings, lastSample);
+  if (buildInfo) findings.buildInfo = buildInfo;
+  findings.advice = adviseFor(findings, lastSample, firstSample);
   if (container) findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion, gcMeasures(chosen.input, liveAt(lastSample))));
   findings.summary = summarize(findings);
   return findings;

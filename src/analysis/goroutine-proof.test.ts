@@ -57,3 +57,19 @@ test('enclosingFunction: closures name their definer, plain functions none', () 
   assert.equal(enclosingFunction('main.worker.gowrap1'), 'main.worker');
   assert.equal(enclosingFunction('main.worker'), undefined);
 });
+
+test('a proof that makes the verdict goroutine-leak puts goroutine culprits first, the proven site before the rest', async () => {
+  const { applyGoroutineProof } = await import('./goroutine-proof.js');
+  const c = (kind: 'heap' | 'goroutine', fn: string) => ({ kind, function: fn }) as unknown as import('./findings.js').Culprit;
+  const make = (verdict: string) =>
+    ({ verdict, confidence: 0.5, culprits: [c('heap', 'main.handleWork'), c('goroutine', 'main.other'), c('goroutine', 'main.leakSends.func1'), c('heap', 'main.b')], evidence: { reasons: [] } }) as unknown as import('./findings.js').Findings;
+  const f = make('inconclusive');
+  applyGoroutineProof(f, goroutineProof([proto()]));
+  assert.equal(f.verdict, 'goroutine-leak');
+  assert.deepEqual(f.culprits.map((x) => x.function), ['main.leakSends.func1', 'main.other', 'main.handleWork', 'main.b']);
+  // A heap leak keeps its verdict and its heap-first ranking; the proof is evidence beside it.
+  const h = make('heap-leak');
+  applyGoroutineProof(h, goroutineProof([proto()]));
+  assert.equal(h.verdict, 'heap-leak');
+  assert.deepEqual(h.culprits.map((x) => x.function), ['main.handleWork', 'main.other', 'main.leakSends.func1', 'main.b']);
+});

@@ -140,6 +140,11 @@ export function applyGoroutineProof(f: Findings, proof: GoroutineProof | undefin
     // The runtime's detector has no false positives by design (go.dev/blog/goroutine-leak-profiles).
     f.confidence = 1;
     f.observeMore = undefined;
+    // The culprits were ranked for the trend verdict (heap first unless it was goroutine-leak): a
+    // goroutine leak lists goroutine culprits first, the proven sites among them before the rest.
+    const proven = new Set(proof.sites.map((x) => x.function));
+    const rank = (c: Findings['culprits'][number]) => (c.kind !== 'goroutine' ? 2 : proven.has(c.function) ? 0 : 1);
+    f.culprits = f.culprits.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map((x) => x.c);
   }
   f.evidence.reasons.unshift(describeProof(proof));
 }

@@ -146,6 +146,15 @@ export function requestOptions(cmd: Command, opts: { timeout: string; timeoutHel
   return cmd;
 }
 
+/** The polling options watch and check share: sample, profile and goroutineleak pacing. */
+export function pollingOptions(cmd: Command): Command {
+  return cmd
+    .option('--interval <duration>', 'time between samples', '5s')
+    .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
+    .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
+    .option('--goroutineleak-interval <duration>', "time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)", '5m');
+}
+
 /** --json, --html FILE, --md FILE: the report outputs every analysing command offers. */
 export function reportOptions(cmd: Command, jsonHelp: string): Command {
   return cmd

@@ -207,11 +207,15 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     profiles++;
     liveRec.addProfile(p);
   });
+  // The header lists every missing endpoint with its cost; the events recording the same absence (an
+  // endpoint-missing event, or the goroutineleak note) are not printed a second time.
+  const saidAtDiscovery = (e: RecordingEvent) =>
+    e.kind === 'endpoint-missing' || (e.kind === 'note' && state.missing.some((path) => e.detail.startsWith(`${path}: `)));
   poller.on('event', (e: RecordingEvent) => {
     liveRec.addEvent(e);
     state.events.push(e);
     if (liveView) redraw();
-    else if (e.kind !== 'endpoint-missing') say(`[${clock(poller.elapsedMs).padStart(5)}] ${e.kind}: ${e.detail}`);
+    else if (!saidAtDiscovery(e)) say(`[${clock(poller.elapsedMs).padStart(5)}] ${e.kind}: ${e.detail}`);
   });
 
   const onSignal = (sig: NodeJS.Signals) => {

@@ -11,6 +11,7 @@ import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPerce
 import type { Recording } from '../model/recording.js';
 import { containerView } from './container-view.js';
 import { limitText } from './terminal.js';
+import { buildInfoRows, proofSites } from './build-and-proof.js';
 
 export interface MarkdownInput {
   findings: Findings;
@@ -148,6 +149,16 @@ export function renderMarkdownReport(input: MarkdownInput): string {
     out.push('```', '', '</details>', '');
   }
 
+  if (f.provenGoroutineLeaks) {
+    out.push(`## Goroutines proven leaked by the runtime (${formatCount(f.provenGoroutineLeaks.total)})`, '');
+    for (const site of proofSites(f.provenGoroutineLeaks)) {
+      out.push(`- ${mdCode(site.head)}${site.startedBy ? `<br>${mdCode(site.startedBy)}` : ''}`, '');
+      out.push('  <details><summary>Stack</summary>', '', '  ```text');
+      for (const fr of site.stack) out.push(`  ${fr}`.replace(/^(\s*)```/gm, '$1\u200b```'));
+      out.push('  ```', '', '  </details>', '');
+    }
+  }
+
   out.push('## Evidence', '');
   for (const reason of f.evidence.reasons) out.push(`- ${mdText(reason)}`);
   out.push('');
@@ -180,6 +191,13 @@ export function renderMarkdownReport(input: MarkdownInput): string {
     out.push(`${i + 1}. ${mdText(a.text)}${basis}`);
   });
   out.push('');
+
+  if (f.buildInfo) {
+    out.push('## Build', '');
+    out.push(row(['', '']), row(['---', '---']));
+    for (const r of buildInfoRows(f.buildInfo)) out.push(row([mdText(r.label), mdCode(r.value, true)]));
+    out.push('');
+  }
 
   const notes = [...f.notes, ...(b?.notes ?? [])];
   if (notes.length) {

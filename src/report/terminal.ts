@@ -8,6 +8,7 @@
 import type { Culprit, Findings, Verdict } from '../analysis/findings.js';
 import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPercent } from '../analysis/units.js';
 import { containerView, type ContainerView, type RestartRow } from './container-view.js';
+import { buildInfoRows, proofSites } from './build-and-proof.js';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -133,6 +134,16 @@ export function renderTerminal(f: Findings, opts: TerminalOptions = {}): string 
     if (f.culprits.length > culprits.length) out.push(paint(`  … ${f.culprits.length - culprits.length} more in --json`, 'dim'));
   }
 
+  if (f.provenGoroutineLeaks) {
+    out.push('', paint(`Goroutines proven leaked by the runtime: ${formatCount(f.provenGoroutineLeaks.total)}`, 'bold'));
+    for (const site of proofSites(f.provenGoroutineLeaks)) {
+      out.push(wrap(site.head, width, '    ').replace(/^ {4}/, '  • '));
+      if (site.startedBy) out.push(wrap(site.startedBy, width, '    '));
+      for (const fr of site.stack.slice(0, 8)) out.push(paint(`      ${fr}`, 'dim'));
+      if (site.stack.length > 8) out.push(paint(`      … ${site.stack.length - 8} more frames in --json`, 'dim'));
+    }
+  }
+
   const b = f.breakdown;
   if (b && b.parts.length) {
     const head = b.rss !== undefined ? `Memory now: RSS ${formatBytes(b.rss)}` : `Memory now: Go-mapped ${formatBytes(b.goMapped ?? 0)}`;
@@ -153,6 +164,17 @@ export function renderTerminal(f: Findings, opts: TerminalOptions = {}): string 
     for (const a of f.advice) {
       out.push(wrap(`${a.text}`, width, '    ').replace(/^ {4}/, '  • '));
       out.push(paint(wrap(`based on: ${a.basedOn.join('; ')}`, width, '    '), 'dim'));
+    }
+  }
+
+  if (f.buildInfo) {
+    out.push('', paint('Build', 'bold'));
+    const rows = buildInfoRows(f.buildInfo);
+    const w = Math.max(...rows.map((r) => r.label.length));
+    for (const r of rows) {
+      // The value wraps under itself, the label column kept clear.
+      const lines = wrap(r.value, width, ' '.repeat(w + 4)).split('\n');
+      out.push(`  ${r.label.padEnd(w)}  ${lines[0].trimStart()}`, ...lines.slice(1));
     }
   }
 

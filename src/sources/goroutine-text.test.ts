@@ -223,6 +223,9 @@ test('stripArgs keeps receivers, closures and type-parameter markers', () => {
   assert.equal(stripArgs('main.main'), undefined);
   assert.deepEqual(parseGoLabels('{"a":"1", "b\\tc":"\\u00e9\\303\\251"}'), { a: '1', 'b\tc': 'éé' });
   assert.equal(parseGoLabels('{"a":1}'), undefined);
+  // Go 1.27 traceback headers: bare where nothing needs quoting, quoted otherwise, ": " between.
+  assert.deepEqual(parseGoLabels('{role: selector, "a b": "x\\"y", path: /v1/x_y.z, empty: }'), { role: 'selector', 'a b': 'x"y', path: '/v1/x_y.z', empty: '' });
+  assert.equal(parseGoLabels('{role: sel ector}'), undefined);
 });
 
 test('debug=2: broken inputs are InputErrors that say what was found', async () => {

@@ -88,16 +88,27 @@ export function parseGoLabels(text: string): Record<string, string> | undefined 
     i++;
     return Buffer.from(bytes).toString('utf8');
   };
+  // Go 1.27's traceback headers print a key or value bare when it is only letters, digits, '.', '/'
+  // and '_' (runtime.tracebackStringNeedsQuoting; an empty one is bare too): `{role: selector}`.
+  // That form separates key and value by ": "; pprof's %q form by ":" alone, and quotes everything.
+  const tracebackForm = /^\{\s*(?:"(?:[^"\\]|\\.)*"|[A-Za-z0-9./_]*): /.test(s);
+  const readBareOrQuoted = (): string | undefined => {
+    if (s[i] === '"' || !tracebackForm) return readQuoted();
+    const m = /^[A-Za-z0-9./_]*/.exec(s.slice(i))![0];
+    i += m.length;
+    return m;
+  };
   skipSpace();
   while (i < s.length - 1) {
-    const k = readQuoted();
+    const k = readBareOrQuoted();
     if (k === undefined) return undefined;
     skipSpace();
     if (s[i] !== ':') return undefined;
     i++;
     skipSpace();
-    const v = readQuoted();
+    const v = readBareOrQuoted();
     if (v === undefined) return undefined;
+    if (i < s.length - 1 && s[i] !== ',' && s[i] !== ' ' && s[i] !== '\t') return undefined;
     out[k] = v;
     skipSpace();
     if (s[i] === ',') {
@@ -361,14 +372,17 @@ function labelsIn(text: string): Record<string, string> | undefined {
 
 /**
  * `goroutine 19 [chan receive (scan), 15 minutes, locked to thread]:`, also with the `gp=0x… m=…`
- * fields of GOTRACEBACK=system. Go 1.27 prints pprof labels in the header; their exact placement is
- * not verified here, so they are accepted inside the brackets or between `]` and the final colon, and
- * a label set that does not parse is dropped rather than failing the dump.
+ * fields of GOTRACEBACK=system. Go 1.27 (main module go 1.27+, tracebacklabels=1) prints pprof labels
+ * after the brackets, `goroutine 14 [select] {role: selector}:` (captured in testdata/go1.27/); labels
+ * inside the brackets are accepted too, and a label set that does not parse is dropped rather than
+ * failing the dump.
  */
 function parseHeader(line: string): Header | undefined {
   if (!line.endsWith(':') || !HEADER_START.test(line)) return undefined;
   const open = line.indexOf('[');
-  const close = line.lastIndexOf(']');
+  // A quoted label value may hold a ']': the state ends where the label set begins.
+  const labelStart = line.indexOf('] {');
+  const close = labelStart >= 0 ? labelStart : line.lastIndexOf(']');
   if (close < open) return undefined;
   const id = /^goroutine (\d+)/.exec(line)![1];
   let inside = line.slice(open + 1, close);

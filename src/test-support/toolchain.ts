@@ -3,8 +3,8 @@
 // a skipped check counted as a pass is a defect.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -114,24 +114,35 @@ export type ClientGolang = '1.14' | '1.21';
 
 export function buildGoProgram(
   dir: string,
-  opts: { cgo?: boolean; go?: GoVersion; clientGolang?: ClientGolang } = {},
+  opts: { cgo?: boolean; go?: GoVersion; clientGolang?: ClientGolang; goLine?: string } = {},
 ): string {
   const version = opts.go ?? '1.19';
   const gopath = opts.clientGolang === '1.21' ? requireClientGolangNew() : '/usr/share/gocode';
   const go = requireGo(version);
-  const src = resolve(repoRoot, dir);
+  let src = resolve(repoRoot, dir);
   mkdirSync(buildCacheDir, { recursive: true });
   const out = join(
     buildCacheDir,
-    dir.replace(/[\\/]/g, '__') + (version === '1.19' ? '' : `@go${version}`) + (opts.clientGolang === '1.21' ? '+cg1.21' : ''),
+    dir.replace(/[\\/]/g, '__') + (version === '1.19' ? '' : `@go${version}`) + (opts.clientGolang === '1.21' ? '+cg1.21' : '') + (opts.goLine ? `+mod${opts.goLine}` : ''),
   );
   if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(src)) return out;
-  const r = spawnSync(go, ['build', '-o', out, '.'], {
+  if (opts.goLine) {
+    // Module mode with a go line: what GODEBUG defaults (tracebacklabels, asynctimerchan, ...) follow.
+    // The package's .go files are copied next to a go.mod of their own; standard library imports only.
+    const modDir = join(repoRoot, '.cache', 'go-mod-src', basename(out));
+    rmSync(modDir, { recursive: true, force: true });
+    mkdirSync(modDir, { recursive: true });
+    for (const name of readdirSync(src)) if (name.endsWith('.go')) copyFileSync(join(src, name), join(modDir, name));
+    writeFileSync(join(modDir, 'go.mod'), `module heapsight.test/${basename(src)}\n\ngo ${opts.goLine}\n`);
+    src = modDir;
+  }
+  const r = spawnSync(go, ['build', '-buildvcs=false', '-o', out, '.'], {
     cwd: src,
     encoding: 'utf8',
     env: {
       ...process.env,
-      GO111MODULE: 'off',
+      GO111MODULE: opts.goLine ? 'on' : 'off',
+      GOPROXY: 'off',
       GOPATH: gopath,
       CGO_ENABLED: opts.cgo ? '1' : process.env.CGO_ENABLED ?? '1',
       GOCACHE: join(repoRoot, '.cache', version === '1.19' ? 'go-build-cache' : `go-build-cache-${version}`),

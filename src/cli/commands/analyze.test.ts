@@ -49,3 +49,50 @@ test('bad input: one line on stderr, exit 4; no paths: usage error, exit 2', asy
   const u = await heapsight(['analyze']);
   assert.equal(u.code, 2);
 });
+
+test('analyze --binary: the build info of a real binary joins a recording made elsewhere, and the ticker advice follows it', async (t) => {
+  const { buildGoProgram } = await import('../../test-support/toolchain.js');
+  const { mkdtempSync, rmSync, copyFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  // The bundled ticker-leak recording (Go 1.19, unstopped ticker per request) against each build of the program.
+  const rec = join(repoRoot, 'examples/ticker-leak/recording');
+  const advice = async (go: '1.19' | '1.27') => {
+    const bin = buildGoProgram('examples/ticker-leak', { go });
+    const r = await heapsight(['analyze', '--json', rec, '--binary', bin]);
+    assert.equal(r.code, 0, r.stderr);
+    const f = JSON.parse(r.stdout);
+    assert.equal(f.buildInfo.origin, bin);
+    assert.match(f.buildInfo.goVersion, new RegExp(`^go${go.replace('.', '\\.')}\\.`));
+    return f.advice.map((a: { id: string }) => a.id) as string[];
+  };
+  const [old, now] = await Promise.all([advice('1.19'), advice('1.27')]);
+  assert.ok(old.includes('ticker-never-collected'), old.join(','));
+  // The same growth under a runtime that collects unstopped tickers means they are still referenced.
+  assert.ok(now.includes('ticker-still-referenced') && !now.includes('ticker-never-collected'), now.join(','));
+
+  const text = await heapsight(['analyze', rec, '--binary', buildGoProgram('examples/ticker-leak', { go: '1.27' })]);
+  assert.match(text.stdout, /^Build\n  Go +go1\.27\.\d+$/m);
+
+  // Stripped of symbols a Go binary keeps its build info (go version -m reads it too); without the
+  // .go.buildinfo section, or not Go at all, it is one line naming the file, exit 4 (bad input), nothing on stdout.
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-binary-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const stripped = join(dir, 'stripped');
+  copyFileSync(buildGoProgram('examples/ticker-leak', { go: '1.27' }), stripped);
+  assert.equal(spawnSync('strip', ['-s', stripped]).status, 0);
+  const s = await heapsight(['analyze', '--json', rec, '--binary', stripped]);
+  assert.equal(s.code, 0, s.stderr);
+  assert.match(JSON.parse(s.stdout).buildInfo.goVersion, /^go1\.27\./);
+  const noSection = join(dir, 'no-buildinfo');
+  assert.equal(spawnSync('objcopy', ['--remove-section', '.go.buildinfo', stripped, noSection]).status, 0);
+  for (const [file, why] of [[noSection, /no \.go\.buildinfo section/], ['/bin/sh', /no \.go\.buildinfo section/], [join(rec, 'recording.json'), /not ELF/]] as const) {
+    const r = await heapsight(['analyze', rec, '--binary', file]);
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.ok(lines[0].includes(file), lines[0]);
+    assert.match(lines[0], why);
+  }
+});

@@ -12,6 +12,7 @@ export interface AnalyzeCommandOptions {
   html?: string;
   md?: string;
   maxBytes?: string;
+  binary?: string;
 }
 
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
@@ -33,6 +34,7 @@ export function registerAnalyze(program: Command): void {
     .option('--no-color', 'plain text even on a terminal')
     .option('--html <file>', 'also write a self-contained HTML report (charts, culprits, growth view; opens offline)')
     .option('--md <file>', 'also write a Markdown summary for tickets and pull requests')
+    .option('--binary <file>', "the target's executable, for inputs recorded elsewhere: its build info (Go version, go line's GODEBUG defaults, -race, dependencies) joins the report and the advice")
     .option('--max-bytes <size>', 'largest input read whole: profile, /debug/vars, /metrics, gctrace log, JSON lines ; default 48MiB (debug=2 dumps are streamed)')
     .action(async (paths: string[], opts: AnalyzeCommandOptions) => {
       const [{ loadInputs }, { analyzeRecording }, { renderJson }, { renderTerminal }] = await Promise.all([
@@ -41,8 +43,10 @@ export function registerAnalyze(program: Command): void {
         import('../../report/json.js'),
         import('../../report/terminal.js'),
       ]);
+      // Read first: a wrong --binary fails before any input is read.
+      const buildInfo = opts.binary !== undefined ? (await import('../../sources/buildinfo.js')).readBuildInfo(opts.binary) : undefined;
       const rec = await loadInputs(paths, { workMetric: opts.workMetric, maxHeldBytes: opts.maxBytes === undefined ? undefined : parseByteSize('--max-bytes', opts.maxBytes) });
-      const findings = await readingInput(paths.join(' '), () => analyzeRecording(rec, { workMetric: opts.workMetric }), 'analysing');
+      const findings = await readingInput(paths.join(' '), () => analyzeRecording(rec, { workMetric: opts.workMetric, buildInfo }), 'analysing');
       if (opts.html || opts.md) {
         const { writeReportFiles } = await import('../../report/write-reports.js');
         writeReportFiles({ findings, recording: rec }, { html: opts.html, md: opts.md });

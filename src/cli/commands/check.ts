@@ -15,7 +15,7 @@ import { tmpdir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT_INPUT, EXIT_LEAK } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
-import { checkUrl, parseByteRate, parseConfidence, parseCount, parseCountRate, parseDuration, parseHeaders, requestOptions } from '../flags.js';
+import { checkUrl, parseByteRate, parseConfidence, parseCount, parseCountRate, parseDuration, parseHeaders, parseOptionalDuration, pollingOptions, requestOptions } from '../flags.js';
 
 interface CheckFlags {
   url?: string;
@@ -34,6 +34,7 @@ interface CheckFlags {
   interval: string;
   profileInterval: string;
   goroutineDumpEvery: string;
+  goroutineleakInterval: string;
   timeout: string;
   startupTimeout: string;
   workMetric?: string;
@@ -91,6 +92,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   const intervalMs = parseDuration('--interval', flags.interval);
   const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
   const timeoutMs = parseDuration('--timeout', flags.timeout);
+  const goroutineLeakIntervalMs = parseOptionalDuration('--goroutineleak-interval', flags.goroutineleakInterval) ?? 0;
   const startupTimeoutMs = parseDuration('--startup-timeout', flags.startupTimeout);
   const confidence = parseConfidence('--confidence', flags.confidence);
   const dumpEvery = parseCount('--goroutine-dump-every', flags.goroutineDumpEvery);
@@ -203,6 +205,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
         url,
         intervalMs,
         profileIntervalMs,
+        goroutineLeakIntervalMs,
         goroutineDebug2Every: dumpEvery,
         timeoutMs,
         durationMs,
@@ -273,7 +276,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
 }
 
 export function registerCheck(program: Command): void {
-  requestOptions(program.command('check'), { timeout: '10s', timeoutHelp: 'per-request timeout for samples' })
+  pollingOptions(requestOptions(program.command('check'), { timeout: '10s', timeoutHelp: 'per-request timeout for samples' }))
     .description('CI gate: (start the service and load,) watch, and exit 0 no leak / 1 leak / 3 inconclusive / 4 target unreadable')
     .option('--url <url>', 'base URL of the service (with --run: where it will listen)')
     .option('--run <cmd>', 'shell command that starts the service; run in its own process group and stopped at the end')
@@ -286,9 +289,6 @@ export function registerCheck(program: Command): void {
     .option('--junit <file>', 'write a JUnit XML report (test cases: verdict, heap growth, goroutine growth)')
     .option('--inconclusive-exit <code>', 'exit code when the verdict is inconclusive', '3')
     .option('--out <dir>', 'recording directory (default: a new temporary directory)')
-    .option('--interval <duration>', 'time between samples', '5s')
-    .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
-    .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
     .option('--startup-timeout <duration>', 'how long --run may take until the URL answers', '60s')
     .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter)')
     .option('--html <file>', 'write a self-contained HTML report')

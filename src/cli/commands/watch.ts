@@ -7,7 +7,7 @@
 // tooling reads one schema; the recording's path goes to stderr with the progress.
 
 import type { Command } from 'commander';
-import { checkUrl, parseConfidence, parseCount, parseDuration, parseHeaders, parseOptionalDuration, requestOptions } from '../flags.js';
+import { checkUrl, parseConfidence, parseCount, parseDuration, parseHeaders, parseOptionalDuration, pollingOptions, requestOptions } from '../flags.js';
 import { UsageError } from '../usage-error.js';
 
 interface WatchFlags {
@@ -130,17 +130,13 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
 }
 
 export function registerWatch(program: Command): void {
-  requestOptions(program.command('watch'), { timeout: '10s', timeoutHelp: 'per-request timeout for samples' })
+  pollingOptions(requestOptions(program.command('watch'), { timeout: '10s', timeoutHelp: 'per-request timeout for samples' }))
     .description('poll a running Go service and record its memory over time (writes a recording directory)')
     .argument('[url]', 'base URL of the service, e.g. http://127.0.0.1:6060')
     .option('--vars <url>', 'explicit /debug/vars URL')
     .option('--metrics <url>', 'explicit Prometheus /metrics URL')
     .option('--pprof <url>', 'explicit pprof base URL (…/debug/pprof)')
     .option('--pid <n>', 'local process id to read /proc for (found from the port for loopback targets)')
-    .option('--interval <duration>', 'time between samples', '5s')
-    .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
-    .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
-    .option('--goroutineleak-interval <duration>', "time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)", '5m')
     .option('--duration <duration>', 'stop after this long (default 5m; 0 or "none": until Ctrl-C)', '5m')
     .option('--until-verdict', 'stop as soon as the running verdict is confident (see --confidence)')
     .option('--confidence <0..1>', 'confidence a verdict needs, twice in a row, for --until-verdict to stop', '0.8')

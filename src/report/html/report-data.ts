@@ -14,6 +14,7 @@ import type { Frame } from '../../model/frame.js';
 import type { MemorySample } from '../../model/memory.js';
 import type { Recording, TimedProfile } from '../../model/recording.js';
 import { containerView, type ContainerView } from '../container-view.js';
+import { buildInfoRows, proofSites, type ProofSiteText, type ReportRow } from '../build-and-proof.js';
 
 export interface ReportInput {
   findings: Findings;
@@ -83,6 +84,10 @@ export interface ReportData {
   goroutineGroups?: { x: number[]; groups: GoroutineGroupRow[] };
   /** Samples in the recording before thinning. */
   sampleCount: number;
+  /** The target binary's build info as the other reports show it (build-and-proof.ts). */
+  build?: ReportRow[];
+  /** Goroutines the runtime proved leaked, as text rows (findings.provenGoroutineLeaks has the numbers). */
+  proven?: { total: number; sites: ProofSiteText[] };
 }
 
 export const MAX_POINTS = 1200;
@@ -386,6 +391,8 @@ export function buildReportData(input: ReportInput, opts: { live?: boolean; now?
     flame,
     goroutineGroups: goroutineGroups(rec, (t) => x(t)),
     sampleCount: samples.length,
+    build: findings.buildInfo ? buildInfoRows(findings.buildInfo) : undefined,
+    proven: findings.provenGoroutineLeaks ? { total: findings.provenGoroutineLeaks.total, sites: proofSites(findings.provenGoroutineLeaks) } : undefined,
   };
 }
 

@@ -210,6 +210,27 @@ var HeapsightReport = (function () {
     return section('culprits', 'Culprits', 'Call sites whose in-use memory or goroutine count grew between profiles, ranked by slope × monotonicity. The sparkline is one point per profile.', table);
   }
 
+  function provenSection(d) {
+    if (!d.proven) return null;
+    var items = d.proven.sites.map(function (site) {
+      return h('li', { class: 'proven-site' }, [
+        h('details', null, [
+          h('summary', null, [h('code', { class: 'proven-head' }, site.head)]),
+          h('div', { class: 'muted' }, 'stack, leaf first:'),
+          h('ol', { class: 'stack' }, site.stack.map(function (fr) { return h('li', null, h('code', null, fr)); })),
+        ]),
+        site.startedBy ? h('p', { class: 'started-by' }, site.startedBy) : null,
+      ]);
+    });
+    return section('proven-leaks', 'Goroutines proven leaked by the runtime (' + fmtCount(d.proven.total) + ')', 'The Go runtime\'s leak-detection GC (goroutineleak profile) proved these goroutines can never wake: proof, not a trend.', h('ul', { class: 'proven-list' }, items));
+  }
+
+  function buildSection(d) {
+    if (!d.build) return null;
+    var rows = d.build.map(function (r) { return h('tr', null, [h('th', null, r.label), h('td', null, h('code', null, r.value))]); });
+    return section('build', 'Build', 'Read from the target binary\'s embedded build info (as go version -m prints it).', h('table', { class: 'build-info' }, h('tbody', null, rows)));
+  }
+
   function adviceSection(d) {
     var f = d.findings;
     var items = f.advice.map(function (a) {
@@ -597,11 +618,13 @@ var HeapsightReport = (function () {
       charts.el,
       evidenceSection(d),
       culpritsSection(d),
+      provenSection(d),
       flameSection(d),
       goroutineSection(d),
       breakdownSection(d),
       containerSection(d),
       adviceSection(d),
+      buildSection(d),
       h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · ' + (d.live ? 'live page' : 'self-contained report: no network access needed')),
     ]);
     state.charts.forEach(function (c) { c.u.destroy(); });
@@ -617,7 +640,7 @@ var HeapsightReport = (function () {
     var app = document.getElementById('app');
     var keep = document.getElementById('charts');
     var scrollY = window.scrollY;
-    var sections = [header(d), banner(d), keep, evidenceSection(d), culpritsSection(d), flameSection(d), goroutineSection(d), breakdownSection(d), containerSection(d), adviceSection(d), h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · live page')];
+    var sections = [header(d), banner(d), keep, evidenceSection(d), culpritsSection(d), provenSection(d), flameSection(d), goroutineSection(d), breakdownSection(d), containerSection(d), adviceSection(d), buildSection(d), h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · live page')];
     Array.prototype.slice.call(app.childNodes).forEach(function (n) { if (n !== keep) app.removeChild(n); });
     sections.forEach(function (s) { if (s) app.appendChild(s); });
     drawCharts(d, state.grid, false);
