@@ -7,7 +7,7 @@
 // The non-obvious decision: heap profiles are fetched WITHOUT ?gc=1 by default. gc=1 forces a full GC
 // in the target every profile round: extra CPU and pause on a big heap, and GCs the service would not
 // have run, which shortens the very retention we are trying to observe. Without it, inuse values are
-// "as of the last completed GC" (go-memory-facts §0.6): at most a GC cycle or two stale, and the
+// "as of the last completed GC" (the runtime's MemProfile doc: in-use counts are those of the most recently completed GC): at most a GC cycle or two stale, and the
 // runtime forces a GC at least every 2 minutes, which is small next to the minutes a trend needs.
 // `profileGc: true` (watch --profile-gc) opts into the forced GC for sharper single profiles.
 

@@ -485,7 +485,7 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     }
     g.count++;
     // A goroutine without ", N minutes" has waited less than a minute (or the GC has not stamped it
-    // yet, see go-memory-facts fact 7): count it as 0 so min/max span the whole group.
+    // yet: the annotation is set by a GC's mark phase, from the previous GC's end, see runtime/mgcmark.go): count it as 0 so min/max span the whole group.
     const minutes = hdr.minutes ?? 0;
     g.waitMinutesMin = g.waitMinutesMin === undefined ? minutes : Math.min(g.waitMinutesMin, minutes);
     g.waitMinutesMax = g.waitMinutesMax === undefined ? minutes : Math.max(g.waitMinutesMax, minutes);

@@ -41,7 +41,7 @@ test('smaps_rollup: MADV_FREE leaves released heap in RSS, visible as LazyFree',
   assert.equal(released.anonymous, 68876 * 1024);
   assert.equal(released.pss, 70148 * 1024);
   assert.equal(released.swap, 0);
-  // go-memory-facts fact 4: with GODEBUG=madvdontneed=0 RSS stays, LazyFree holds the released heap.
+  // With GODEBUG=madvdontneed=0 (MADV_FREE) RSS stays, and LazyFree holds the released heap.
   assert.ok(status.rss! >= 64 * MiB);
   assert.ok(released.lazyFree! >= 64 * MiB);
   assert.equal(held.lazyFree, 0);

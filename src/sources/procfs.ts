@@ -1,6 +1,6 @@
 // Readers for Linux /proc/<pid>/status and /proc/<pid>/smaps_rollup: the process's view of memory
 // (RSS split into anon/file/shmem, peak RSS, swap, MADV_FREE'd pages not yet reclaimed), which the Go
-// runtime's own numbers do not include (cgo mallocs, mmaps, LazyFree; go-memory-facts 1.3).
+// runtime's own numbers do not include (cgo mallocs, mmaps, LazyFree; runtime/metrics doc: /memory/classes/total excludes memory mapped by cgo or syscall).
 //
 // The non-obvious decision: both files are parsed by key, never by position, because the field set
 // varies by kernel (LazyFree is absent on older kernels). A missing field stays undefined instead of 0

@@ -145,7 +145,7 @@ func allParked() bool {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
-	gcs := flag.Bool("gc", false, "run GCs before and after parking so that debug=2 shows \", N minutes\" after a minute (see go-memory-facts fact 7)")
+	gcs := flag.Bool("gc", false, "run GCs before and after parking so that debug=2 shows \", N minutes\" after a minute (the GC sets the wait time: runtime/mgcmark.go)")
 	flag.Parse()
 
 	if *gcs {

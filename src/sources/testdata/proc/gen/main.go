@@ -1,6 +1,6 @@
 // Command gen holds a known amount of touched Go heap (or releases it to the OS) and then waits for
 // SIGTERM, so that /proc/<pid>/status and smaps_rollup can be read at a known state. With
-// GODEBUG=madvdontneed=0 the released heap stays in RSS and shows as LazyFree (go-memory-facts 1.3).
+// GODEBUG=madvdontneed=0 the released heap stays in RSS and shows as LazyFree in smaps_rollup (MADV_FREE pages stay resident until the kernel reclaims them).
 // It prints one line, READY, once the state is reached.
 package main
 
