@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeRecording } from './analyze-recording.js';
-import { simulatedRecording, type ServiceModel } from './simulated-service.js';
+import { simulatedRecording, type ServiceModel } from '../test-support/simulated-service.js';
 
 const MiB = 1024 * 1024;
 // A flat 20 MiB heap with a heavy sawtooth and a runtime that keeps most freed memory.

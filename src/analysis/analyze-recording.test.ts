@@ -8,7 +8,7 @@ import { emptyRecording, type Recording } from '../model/recording.js';
 import type { MemorySample } from '../model/memory.js';
 import { analyzeRecording } from './analyze-recording.js';
 import type { Findings } from './findings.js';
-import { simulatedRecording, simulateSamples, type ServiceModel } from './simulated-service.js';
+import { simulatedRecording, simulateSamples, type ServiceModel } from '../test-support/simulated-service.js';
 
 const MiB = 1024 * 1024;
 const LEAKS = new Set(['heap-leak', 'goroutine-leak', 'off-heap-growth']);

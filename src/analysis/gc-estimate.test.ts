@@ -7,7 +7,7 @@ import { emptyRecording } from '../model/recording.js';
 import { analyzeRecording } from './analyze-recording.js';
 import { GC_ESTIMATE_CONFIDENCE_FACTOR, GC_ESTIMATE_MIN_HEADROOM_BYTES, GC_ESTIMATE_MIN_STEPS } from './decision-rules.js';
 import { estimateGcCycles } from './gc-estimate.js';
-import { simulateSamples, type ServiceModel } from './simulated-service.js';
+import { simulateSamples, type ServiceModel } from '../test-support/simulated-service.js';
 
 const MiB = 1024 * 1024;
 const withoutCounter = (xs: MemorySample[]) => xs.map(({ numGC: _n, lastGCUnixNanos: _l, ...rest }) => rest);

@@ -9,7 +9,7 @@ import { repoRoot } from '../test-support/toolchain.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { liveHeapSeries, objectsAtGcPoints, profileTotal } from './live-heap.js';
 import { mannKendall } from './robust-stats.js';
-import { simulateSamples } from './simulated-service.js';
+import { simulateSamples } from '../test-support/simulated-service.js';
 
 const MiB = 1024 * 1024;
 const td = (p: string) => join(repoRoot, 'src/sources/testdata', p);

@@ -13,7 +13,7 @@ import { readRecordingDir } from '../sources/recording.js';
 import { buildGoProgram } from '../test-support/toolchain.js';
 import { Poller } from './poller.js';
 import { RecordingWriter } from './recording-writer.js';
-import { createMemoryCgroup, startInCgroup } from './test-cgroup.js';
+import { createMemoryCgroup, startInCgroup } from '../test-support/test-cgroup.js';
 
 const MiB = 1024 * 1024;
 /** Long enough for a no-leak verdict (verdict.ts MIN_SECONDS = 60) with a margin; well under 90 s. */

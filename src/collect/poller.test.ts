@@ -9,7 +9,7 @@ import { InputError } from '../sources/input-error.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { mergeSample, Poller, type ProfileFetched } from './poller.js';
 import { RecordingWriter } from './recording-writer.js';
-import { startTarget, waitForEvent, type RunningTarget } from './test-target.js';
+import { startTarget, waitForEvent, type RunningTarget } from '../test-support/test-target.js';
 
 // Fast cadence so that a test sees many rounds in a few seconds; a fixed jitter source keeps it repeatable.
 // Timeouts stay generous: the machine is shared, and a slow answer must not read as an outage.

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import MarkdownIt from 'markdown-it';
 import { analyzeRecording } from '../analysis/analyze-recording.js';
-import { HOSTILE, exampleRecording, hostileRecording } from './html/test-recordings.js';
+import { HOSTILE, exampleRecording, hostileRecording } from '../test-support/test-recordings.js';
 import { mdCode, mdText, renderMarkdownReport, sparkline } from './markdown.js';
 
 // html: true so that any raw HTML our output let through would show up as html_inline/html_block tokens.

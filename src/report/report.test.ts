@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { analyzeRecording } from '../analysis/analyze-recording.js';
-import { simulatedRecording } from '../analysis/simulated-service.js';
+import { simulatedRecording } from '../test-support/simulated-service.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { repoRoot } from '../test-support/toolchain.js';
 import { toJsonText, renderJson } from './json.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../test-support/toolchain.js';
 import { analyzeRecording } from '../analysis/analyze-recording.js';
 import { readRecordingDir } from '../sources/recording.js';
-import { exampleRecordingDir } from './html/test-recordings.js';
+import { exampleRecordingDir } from '../test-support/test-recordings.js';
 import { writeReportFiles } from './write-reports.js';
 
 function heapsight(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

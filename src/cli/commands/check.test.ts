@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { targetBinary } from '../../collect/test-target.js';
+import { targetBinary } from '../../test-support/test-target.js';
 import { groupAlive } from '../../collect/process-group.js';
 import { findListeningPid } from '../../collect/local-process.js';
 import { freePort, runCli } from '../../test-support/cli-run.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readRecordingDir } from '../../sources/recording.js';
-import { startTarget } from '../../collect/test-target.js';
+import { startTarget } from '../../test-support/test-target.js';
 import { repoRoot, requireTool } from '../../test-support/toolchain.js';
 
 // The CLI runs from source through tsx (no stale dist/ to rebuild first); stdout is a pipe, so the

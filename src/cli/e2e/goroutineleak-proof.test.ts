@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { buildGoProgram, requireGo, type GoVersion } from '../../test-support/toolchain.js';
 import { runCli } from '../../test-support/cli-run.js';
-import { launchChromium, watchPage } from '../../report/html/browser.js';
+import { launchChromium, watchPage } from '../../test-support/browser.js';
 
 const program = 'src/cli/e2e/testdata/leak-at-start';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { analyzeRecording } from '../../analysis/analyze-recording.js';
 import { buildReportData, heapDiffTree } from './report-data.js';
 import { jsonForScript, renderHtmlReport } from './render.js';
-import { exampleRecording, HOSTILE, hostileRecording, thirtyMinuteRecording } from './test-recordings.js';
+import { exampleRecording, HOSTILE, hostileRecording, thirtyMinuteRecording } from '../../test-support/test-recordings.js';
 
 test('jsonForScript leaves nothing that can end or open markup, and round-trips exactly', () => {
   const value = { a: '</script><script>alert(1)</script>', b: '<!-- x -->', c: 'a\u2028b\u2029c', d: 'x & y > z', big: 12345678901234567890n };

@@ -8,10 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { analyzeRecording } from '../../analysis/analyze-recording.js';
 import type { Findings } from '../../analysis/findings.js';
 import { repoRoot } from '../../test-support/toolchain.js';
-import { drawnCharts, launchChromium, watchPage, type OpenBrowser, type PageWatch } from './browser.js';
+import { drawnCharts, launchChromium, watchPage, type OpenBrowser, type PageWatch } from '../../test-support/browser.js';
 import { renderHtmlReport } from './render.js';
 import { readRecordingDir } from '../../sources/recording.js';
-import { bundledExampleRecordings, exampleRecording, HOSTILE, hostileRecording, thirtyMinuteRecording } from './test-recordings.js';
+import { bundledExampleRecordings, exampleRecording, HOSTILE, hostileRecording, thirtyMinuteRecording } from '../../test-support/test-recordings.js';
 
 const artifacts = join(repoRoot, 'test-artifacts');
 let chromium: OpenBrowser;

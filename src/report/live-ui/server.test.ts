@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { analyzeRecording } from '../../analysis/analyze-recording.js';
 import { LiveRecording } from '../../collect/live-recording.js';
 import { Poller, type ProfileFetched } from '../../collect/poller.js';
-import { startTarget } from '../../collect/test-target.js';
+import { startTarget } from '../../test-support/test-target.js';
 import type { MemorySample } from '../../model/memory.js';
 import { repoRoot } from '../../test-support/toolchain.js';
-import { drawnCharts, launchChromium, watchPage } from '../html/browser.js';
+import { drawnCharts, launchChromium, watchPage } from '../../test-support/browser.js';
 import { isLoopbackHost, startLiveUi } from './server.js';
 
 const artifacts = join(repoRoot, 'test-artifacts');

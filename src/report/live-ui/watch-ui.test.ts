@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../collect/test-target.js';
+import { startTarget } from '../../test-support/test-target.js';
 import { repoRoot } from '../../test-support/toolchain.js';
 
 /** The first `event: report` payload from the live page's SSE stream. */

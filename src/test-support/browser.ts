@@ -7,7 +7,7 @@
 // requests" means the page never even tried.
 
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { requireTool } from '../../test-support/toolchain.js';
+import { requireTool } from './toolchain.js';
 
 export const CHROMIUM_ARGS = [
   '--headless',

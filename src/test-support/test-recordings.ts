@@ -9,13 +9,13 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom, simulatedRecording } from '../../analysis/simulated-service.js';
-import type { GoroutineSnapshot } from '../../model/goroutines.js';
-import type { Recording, TimedProfile } from '../../model/recording.js';
-import { parsePprof } from '../../sources/pprof/decode.js';
-import { readRecordingDir } from '../../sources/recording.js';
-import { encodeProfile, type SynthProfile } from '../../test-support/pprof-writer.js';
-import { repoRoot } from '../../test-support/toolchain.js';
+import { seededRandom, simulatedRecording } from './simulated-service.js';
+import type { GoroutineSnapshot } from '../model/goroutines.js';
+import type { Recording, TimedProfile } from '../model/recording.js';
+import { parsePprof } from '../sources/pprof/decode.js';
+import { readRecordingDir } from '../sources/recording.js';
+import { encodeProfile, type SynthProfile } from './pprof-writer.js';
+import { repoRoot } from './toolchain.js';
 
 
 /** The bundled recording of examples/<name>, for the report tests. */

@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { buildGoProgram } from '../test-support/toolchain.js';
+import { buildGoProgram } from './toolchain.js';
 
 export interface RunningTarget {
   url: string;
