@@ -20,7 +20,7 @@ import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-
 import { maybeGunzip } from '../sources/gzip.js';
 import { describeBytes, InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
-import { parseProcStatus, parseSmapsRollup } from '../sources/procfs.js';
+import { mergeProcInto, parseProcStatus, parseSmapsRollup, procSample } from '../sources/procfs.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { isRecordingDir, readRecordingDir } from '../sources/recording.js';
 import { readSamplesJsonl } from '../sources/samples-jsonl.js';
@@ -74,13 +74,6 @@ function isProcOnly(s: MemorySample): boolean {
   return s.source === 'proc';
 }
 
-function mergeProc(into: MemorySample, proc: MemorySample): void {
-  for (const [k, v] of Object.entries(proc)) {
-    if (k === 'source' || k === 't' || v === undefined) continue;
-    const key = k as keyof MemorySample;
-    if (into[key] === undefined) (into as unknown as Record<string, unknown>)[key] = v;
-  }
-}
 
 export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promise<Recording> {
   const rec = emptyRecording();
@@ -89,12 +82,12 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
   let lastRuntime: MemorySample | undefined;
   const pushSample = (s: MemorySample) => {
     if (isProcOnly(s) && lastRuntime && lastRuntime.rss === undefined && (s.t === undefined || lastRuntime.t === undefined || s.t === lastRuntime.t)) {
-      mergeProc(lastRuntime, s);
+      mergeProcInto(lastRuntime, s);
       return;
     }
     if (isProcOnly(s) && lastRuntime && lastRuntime.rss !== undefined && lastRuntime.lazyFree === undefined && s.lazyFree !== undefined && s.t === undefined) {
       // status then smaps_rollup for the same snapshot: LazyFree joins the same sample.
-      mergeProc(lastRuntime, s);
+      mergeProcInto(lastRuntime, s);
       return;
     }
     rec.samples.push(s);
@@ -175,19 +168,11 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
           break;
         }
         case 'proc-status': {
-          const st = parseProcStatus(bytes(), path);
-          const s: MemorySample = { source: 'proc' };
-          for (const [k, v] of Object.entries(st)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
-          pushSample(s);
+          pushSample(procSample(parseProcStatus(bytes(), path), undefined));
           break;
         }
         case 'smaps-rollup': {
-          const r = parseSmapsRollup(bytes(), path);
-          const s: MemorySample = { source: 'proc' };
-          if (r.rss !== undefined) s.rss = r.rss;
-          if (r.lazyFree !== undefined) s.lazyFree = r.lazyFree;
-          if (r.swap !== undefined) s.swap = r.swap;
-          pushSample(s);
+          pushSample(procSample(undefined, parseSmapsRollup(bytes(), path)));
           break;
         }
         case 'heap-debug1':

@@ -20,7 +20,7 @@ import { fetchBytes, redactUrl } from '../sources/http.js';
 import { InputError, isOutage, type InputErrorKind } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
-import { readProcSample } from '../sources/procfs.js';
+import { mergeProcInto, readProcSample } from '../sources/procfs.js';
 import { readBuildInfo } from '../sources/buildinfo.js';
 import type { BuildInfo } from '../model/buildinfo.js';
 import { findListeningPid, isLoopbackHost, openTmpfsFiles, processIdentity, readTargetCgroup } from './local-process.js';
@@ -186,11 +186,7 @@ export function mergeSample(t: number, vars?: MemorySample, metrics?: MemorySamp
     for (const [k, v] of Object.entries(metrics)) if (o[k] === undefined && v !== undefined) o[k] = v;
     out.source = vars.source;
   }
-  if (proc) {
-    // /proc is read directly and is finer-grained than process_*; it wins for the fields it has.
-    const o = out as unknown as Record<string, unknown>;
-    for (const [k, v] of Object.entries(proc)) if (v !== undefined && k !== 'source' && k !== 't') o[k] = v;
-  }
+  if (proc) mergeProcInto(out, proc);
   return out;
 }
 

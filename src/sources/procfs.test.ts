@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { parseProcStatus, parseSmapsRollup, readProcSample } from './procfs.js';
+import { mergeProcInto, parseProcStatus, parseSmapsRollup, procSample, readProcSample } from './procfs.js';
 import { InputError } from './input-error.js';
 import { buildGoProgram, requireGo } from '../test-support/toolchain.js';
 
@@ -128,4 +128,18 @@ test('live: readProcSample sees a Go program\'s touched heap, and its release', 
   await free.stop();
 
   await assert.rejects(readProcSample(2 ** 22 + 12345), (e: unknown) => e instanceof InputError && /no process with pid/.test(e.message));
+});
+
+test('one /proc conversion: status fields, LazyFree from smaps_rollup, its Rss and Swap only where status has none', () => {
+  const status = { pid: 7, rss: 100, rssAnon: 60, swap: 0, threads: 5 };
+  const rollup = { rss: 104, lazyFree: 40, swap: 8 };
+  assert.deepEqual(procSample(status, rollup), { source: 'proc', pid: 7, rss: 100, rssAnon: 60, swap: 0, threads: 5, lazyFree: 40 });
+  assert.deepEqual(procSample(undefined, rollup), { source: 'proc', rss: 104, lazyFree: 40, swap: 8 });
+  assert.deepEqual(procSample(status, undefined), { source: 'proc', pid: 7, rss: 100, rssAnon: 60, swap: 0, threads: 5 });
+});
+
+test('/proc wins over the runtime view for the fields it has, live and offline alike', () => {
+  const sample = { t: 1, source: 'prometheus' as const, rss: 90, heapAlloc: 50 };
+  mergeProcInto(sample, { source: 'proc', t: 2, rss: 100, lazyFree: undefined, swap: 3 });
+  assert.deepEqual(sample, { t: 1, source: 'prometheus', rss: 100, heapAlloc: 50, swap: 3 });
 });

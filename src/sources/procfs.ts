@@ -178,15 +178,6 @@ export async function readProcSample(pid: number, procRoot = '/proc'): Promise<P
   }
   const t = Date.now();
   const status = parseProcStatus(statusText, statusPath);
-  const sample: Partial<MemorySample> = { t, source: 'proc', pid: status.pid ?? pid };
-  setIf(sample, 'rss', status.rss);
-  setIf(sample, 'rssAnon', status.rssAnon);
-  setIf(sample, 'rssFile', status.rssFile);
-  setIf(sample, 'rssShmem', status.rssShmem);
-  setIf(sample, 'vmSize', status.vmSize);
-  setIf(sample, 'vmHWM', status.vmHWM);
-  setIf(sample, 'swap', status.swap);
-  setIf(sample, 'threads', status.threads);
   const rollupPath = `${procRoot}/${pid}/smaps_rollup`;
   let rollupText: string | undefined;
   try {
@@ -194,9 +185,43 @@ export async function readProcSample(pid: number, procRoot = '/proc'): Promise<P
   } catch {
     rollupText = undefined;
   }
-  if (rollupText !== undefined) {
-    const rollup = parseSmapsRollup(rollupText, rollupPath);
+  const rollup = rollupText === undefined ? undefined : parseSmapsRollup(rollupText, rollupPath);
+  return { t, ...procSample(status, rollup), pid: status.pid ?? pid };
+}
+
+/**
+ * The one conversion from /proc readings to a sample's fields, for the live poller (readProcSample)
+ * and for saved files alike (`analyze status smaps_rollup`): everything status gives, LazyFree from
+ * smaps_rollup, and smaps_rollup's Rss and Swap only where status is missing (status's VmRSS is the
+ * number `top` shows; the two agree to a page).
+ */
+export function procSample(status: ProcStatus | undefined, rollup: SmapsRollup | undefined): Partial<MemorySample> & { source: 'proc' } {
+  const sample: Partial<MemorySample> & { source: 'proc' } = { source: 'proc' };
+  if (status) {
+    setIf(sample, 'pid', status.pid);
+    setIf(sample, 'rss', status.rss);
+    setIf(sample, 'rssAnon', status.rssAnon);
+    setIf(sample, 'rssFile', status.rssFile);
+    setIf(sample, 'rssShmem', status.rssShmem);
+    setIf(sample, 'vmSize', status.vmSize);
+    setIf(sample, 'vmHWM', status.vmHWM);
+    setIf(sample, 'swap', status.swap);
+    setIf(sample, 'threads', status.threads);
+  }
+  if (rollup) {
     setIf(sample, 'lazyFree', rollup.lazyFree);
+    if (sample.rss === undefined) setIf(sample, 'rss', rollup.rss);
+    if (sample.swap === undefined) setIf(sample, 'swap', rollup.swap);
   }
   return sample;
+}
+
+/**
+ * Put /proc's numbers into a sample that holds the runtime's: /proc is read directly and is
+ * finer-grained than the runtime's process_* series, so it wins for every field it has. The live
+ * poller and the offline loader both merge this way.
+ */
+export function mergeProcInto(into: Partial<MemorySample>, proc: Partial<MemorySample>): void {
+  const o = into as Record<string, unknown>;
+  for (const [k, v] of Object.entries(proc)) if (v !== undefined && k !== 'source' && k !== 't') o[k] = v;
 }
