@@ -525,12 +525,32 @@ function tidy(v: number | undefined): number | undefined {
   return Number(v.toPrecision(Math.abs(v) >= 1e4 ? Math.ceil(Math.log10(Math.abs(v))) : 4));
 }
 
+/**
+ * The public TrendStats of a trend, field by field: a field added to the internal Trend (fitted points,
+ * bounds the rules use) does not reach heapsight-findings/1 unless it is added here and to the type, and
+ * the type is what docs/analyze-json.md documents (src/report/json.test.ts holds the two together).
+ */
 function strip(t: Trend | undefined): TrendStats | undefined {
   if (!t) return undefined;
-  const { fitted: _f, xSpan: _x, seconds: _s, firstThirdRoseClearly: _c, growthUpper: _u, baseGrowth: _bg, baseGrowthUpper: _bu, ...stats } = t;
-  const out = { ...stats } as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(out)) if (typeof v === 'number' && k !== 'pRising') out[k] = tidy(v);
-  return out as unknown as TrendStats;
+  const out: TrendStats = {
+    points: t.points,
+    growth: tidy(t.growth)!,
+    baseline: tidy(t.baseline)!,
+    latest: tidy(t.latest)!,
+    relativeGrowth: tidy(t.relativeGrowth)!,
+    noise: tidy(t.noise)!,
+    tau: tidy(t.tau)!,
+    pRising: t.pRising,
+    plateau: t.plateau,
+    returnedToBaseline: t.returnedToBaseline,
+  };
+  if (t.slopePerWork !== undefined) out.slopePerWork = tidy(t.slopePerWork);
+  if (t.slopePerMinute !== undefined) out.slopePerMinute = tidy(t.slopePerMinute);
+  if (t.lastThirdSlopeRatio !== undefined) out.lastThirdSlopeRatio = tidy(t.lastThirdSlopeRatio);
+  if (t.floor !== undefined) out.floor = tidy(t.floor);
+  if (t.tracksTraffic !== undefined) out.tracksTraffic = t.tracksTraffic;
+  if (t.growsWithWork !== undefined) out.growsWithWork = t.growsWithWork;
+  return out;
 }
 
 function tidyRates(r: Rates): Rates {
