@@ -15,7 +15,7 @@ import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { buildGoProgram } from '../test-support/toolchain.js';
 import type { Culprit } from './findings.js';
-import { goroutineCulprits, heapCulprits } from './culprits.js';
+import { goroutineCulprits, heapCulprits, httpRequester } from './culprits.js';
 import { attributeHttpConnections, refineHttpPatterns } from './patterns.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -349,4 +349,27 @@ test('live: the generator still produces what the committed profiles show', () =
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('unclosed bodies at the default rate: the heap shows no growing site, yet the requester is found on the paths into net/http\'s client and names the connections', async () => {
+  const dir = join(testdata, 'body-524288');
+  const heapProfiles = loadHeap(dir);
+  const snaps = await loadGoroutineDebug2(dir);
+  const requester = httpRequester(heapProfiles, snaps);
+  assert.ok(requester, 'a requester');
+  assert.equal(requester.frame.function, 'main.fetchStatus');
+  assert.equal(requester.frame.line, marker('http.go', 'unclosed body'));
+  const goroutines = goroutineCulprits(snaps);
+  const r = attributeHttpConnections(heapCulprits(heapProfiles), goroutines, requester);
+  assert.equal(r.goroutines.length, 1);
+  const g = r.goroutines[0];
+  assert.equal(g.function, 'main.fetchStatus');
+  assert.equal(g.pattern, 'unclosed-response-body');
+  assert.match(g.attribution!, /readLoop/);
+  assert.ok(g.stack.some((f) => f.function === 'net/http.(*persistConn).readLoop'), 'the stdlib stack stays as the detail');
+  // Without a requester nothing is renamed.
+  assert.equal(attributeHttpConnections([], goroutines).goroutines[0].function.startsWith('net/http.'), true);
+  // A dial goroutine's stack (no own frame beyond the client frames) names no requester.
+  const dialOnly = snaps.map((s) => ({ ...s, groups: s.groups.filter((gr) => !gr.stack.some((f) => f.function.startsWith('main.'))) }));
+  assert.equal(httpRequester([], dialOnly), undefined);
 });
