@@ -358,7 +358,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   const snapsForCulprits = chosen.input.goroutineSnapshots.length >= 2 ? chosen.input.goroutineSnapshots : rec.goroutineSnapshots;
   // The program's own code: its main module when the build info is known (user-frame.ts isOwnFrame).
   const own = { mainModule: mainModuleOf(rec.meta?.buildInfo) };
-  const gCulprits = goroutineCulprits(ordered(snapsForCulprits), { goVersion });
+  const gCulprits = goroutineCulprits(ordered(snapsForCulprits), { goVersion, own });
   // Heap growth at net/http's connection buffers names the HTTP pattern only with the goroutines' help,
   // and connections are named after the program's function that makes the requests.
   const requester = httpRequester(ordered(heapProfilesForCulprits), ordered(snapsForCulprits), own);

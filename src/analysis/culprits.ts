@@ -57,6 +57,8 @@ export interface GoroutineCulpritOptions extends PatternOptions {
   /** Smallest growth in goroutines (default 3): a handful more can be ordinary concurrency. */
   minDelta?: number;
   limit?: number;
+  /** What is known about the program's own code, for naming goroutines whose stacks have none. */
+  own?: OwnCode;
 }
 
 const DEFAULT_RATE = 512 * 1024;
@@ -548,6 +550,7 @@ export function goroutineCulprits(snapshots: GoroutineSnapshot[], opts: Goroutin
     };
     if (site.state !== undefined) culprit.state = site.state;
     if (site.createdBy) culprit.createdBy = site.createdBy;
+    if (!isUserFrame(site.wait)) nameByCreator(culprit, site.group, opts.own ?? {});
     out.push(culprit);
   }
   // Patterns look at the whole set: a writeLoop pile-up is named after its readLoop sibling.
@@ -560,6 +563,26 @@ export function goroutineCulprits(snapshots: GoroutineSnapshot[], opts: Goroutin
   }
   out.sort((a, b) => b.score - a.score);
   return out.slice(0, opts.limit ?? 10);
+}
+
+/**
+ * Goroutines whose stacks are all Go's own are named after the program's code on the path that
+ * created them: the `created by` frame when it is the program's, else (Go 1.21+, `created by X in
+ * goroutine N`) the first own frame of the creating goroutine's stack when that goroutine is alive in
+ * the dump (an accept loop's `net/http.(*Server).Serve` under `main.serve`). Their stack stays as it is.
+ */
+function nameByCreator(c: Culprit, group: GoroutineGroup | undefined, own: OwnCode): void {
+  const first = (stack: Frame[]) => stack.find((f) => isOwnFrame(f, own)) ?? firstUserFrame(stack);
+  const by = c.createdBy && isUserFrame(c.createdBy) ? c.createdBy : undefined;
+  const up = group?.creatorCreatedBy && isUserFrame(group.creatorCreatedBy) ? group.creatorCreatedBy : undefined;
+  const via = by ? undefined : (group?.creatorStack && first(group.creatorStack)) ?? up;
+  const name = by ?? via;
+  if (!name) return;
+  const stdlib = c.function;
+  Object.assign(c, { function: name.function, file: name.file, line: name.line });
+  c.attribution = by
+    ? `The goroutines (${stdlib}) have no frame of the program's own code; named after ${name.function}, which started them`
+    : `The goroutines (${stdlib}) have no frame of the program's own code; they were created by ${c.createdBy?.function ?? 'a goroutine'} in a goroutine ${name === up ? 'started by' : 'whose stack reaches'} ${name.function}`;
 }
 
 /** Where the program itself calls net/http's client: the entry points of a request. */

@@ -293,7 +293,8 @@ export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[],
   );
   // A connection's readLoop and writeLoop are one leak: one culprit, with the readLoop's stack and
   // state (the one that tells the patterns apart) and both goroutines' counts.
-  const conn = goroutines.filter((g) => isHttpCulprit(g) && g.pattern === fromGoroutines && !isUserCulprit(g));
+  // (Judged by the stack, not the name: a goroutine culprit may already carry its creator's name.)
+  const conn = goroutines.filter((g) => isHttpCulprit(g) && g.pattern === fromGoroutines && !g.stack.some(isUserFrame));
   let named = goroutines;
   if (conn.length) {
     const base = conn.find((g) => readLoopPattern(g) !== undefined) ?? conn[0];
@@ -305,7 +306,7 @@ export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[],
   // in-process upstream): idle net/http.(*conn).serve goroutines with no own frame pile up with the
   // client's, and are the same leak.
   named = named.map((g) =>
-    !isUserCulprit(g) && g.stack.some((f) => f.function === SERVER_CONN) && !g.stack.some(isUserFrame)
+    g.stack.some((f) => f.function === SERVER_CONN) && !g.stack.some(isUserFrame)
       ? { ...g, ...name, pattern: fromGoroutines, fix, attribution: why(`Server connection goroutines (${SERVER_CONN}), the other end of the program's own client connections,`) }
       : g,
   );

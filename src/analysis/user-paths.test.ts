@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { loadInputs } from '../cli/load-inputs.js';
 import { buildGoProgram, goVersions } from '../test-support/toolchain.js';
 import { analyzeRecording } from './analyze-recording.js';
+import { goroutineCulprits } from './culprits.js';
+import { readGoroutineDebug2 } from '../sources/goroutine-text.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, 'testdata/gen/userpaths/main.go');
@@ -52,6 +54,22 @@ for (const go of goVersions) {
       assert.equal(goroutines[0].pattern, 'unclosed-response-body');
       // Heap culprits too: none left named after a net/http function.
       assert.ok(f.culprits.filter((c) => c.kind === 'heap').every((c) => !c.function.startsWith('net/http.')), f.culprits.map((c) => c.function).join(' '));
+    }
+  });
+
+  test(`Go ${go}: goroutines with only Go's frames are named after their creator chain where the dump gives one`, async (t) => {
+    const dir = run(go, 'fetch', t);
+    const snaps = await Promise.all(files(dir, 'goroutine2-').map((f) => readGoroutineDebug2(readFileSync(f), f)));
+    const serve = goroutineCulprits(snaps).find((c) => c.stack.some((f) => f.function === 'net/http.(*conn).serve'));
+    assert.ok(serve, 'the in-process server\'s connections grow');
+    if (go === '1.19') {
+      // `created by net/http.(*Server).Serve` without `in goroutine N`: no chain to follow.
+      assert.equal(serve.function, 'net/http.(*conn).serve');
+    } else {
+      // `created by net/http.(*Server).Serve in goroutine N`; goroutine N (the accept loop, all
+      // net/http) was created by main.startUpstream.
+      assert.equal(serve.function, 'main.startUpstream');
+      assert.match(serve.attribution ?? '', /started by main\.startUpstream/);
     }
   });
 
