@@ -503,7 +503,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'program-series-20m-per-min',
     class: 'program',
-    description: 'As program-series-per-request, faster: 4 KiB sample rings at 60 rps (~15 MiB/min), GOGC=200, default profile rate.',
+    description: 'As program-series-per-request, faster: 4 KiB sample rings at 60 rps (~7 MiB/min measured), GOGC=200, default profile rate.',
     args: [...leak('series', 4096), ...churn(16 << 10)],
     env: { GOGC: '200' },
     load: steady(60, 4),
