@@ -373,3 +373,17 @@ test('unclosed bodies at the default rate: the heap shows no growing site, yet t
   const dialOnly = snaps.map((s) => ({ ...s, groups: s.groups.filter((gr) => !gr.stack.some((f) => f.function.startsWith('main.'))) }));
   assert.equal(httpRequester([], dialOnly), undefined);
 });
+
+test('a readLoop group caught in IO wait mid-request does not decide the pattern: the one that grew most does', async () => {
+  const body = goroutineCulprits(await loadGoroutineDebug2(join(testdata, 'body-524288')));
+  const idle = goroutineCulprits(await loadGoroutineDebug2(join(testdata, 'transport-524288'))).find((c) => c.state === 'IO wait');
+  assert.ok(idle && idle.pattern === 'transport-per-request');
+  // A smaller IO-wait group, listed first.
+  const small = { ...idle, growth: { ...idle.growth, delta: 3, series: idle.growth.series.map((v, i) => Math.min(v, i)) } };
+  const requester = { frame: { function: 'main.fetchStatus', file: 'http.go', line: marker('http.go', 'unclosed body') }, evidence: 'heap-allocations' as const };
+  const r = attributeHttpConnections([], [small, ...body], requester);
+  assert.equal(r.goroutines.length, 1, r.goroutines.map((c) => `${c.function} ${c.state}`).join(', '));
+  assert.equal(r.goroutines[0].function, 'main.fetchStatus');
+  assert.equal(r.goroutines[0].pattern, 'unclosed-response-body');
+  assert.equal(r.goroutines[0].state, 'select');
+});

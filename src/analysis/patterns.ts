@@ -260,7 +260,10 @@ function mergeGrowth(into: Culprit, parts: Culprit[]): Culprit {
  * patterns apart; without goroutine evidence nothing changes.
  */
 export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[], requester?: HttpRequesterName): { heap: Culprit[]; goroutines: Culprit[] } {
-  const fromGoroutines = goroutines.map(readLoopPattern).find((p) => p !== undefined);
+  // The pattern of the readLoop group that grew most: a connection caught mid-request has its
+  // readLoop in IO wait for a moment, whatever the leak is.
+  const readLoops = goroutines.filter((g) => readLoopPattern(g) !== undefined).sort((a, b) => b.growth.delta - a.growth.delta);
+  const fromGoroutines = readLoops.length ? readLoopPattern(readLoops[0]) : undefined;
   if (!fromGoroutines) return { heap, goroutines };
   const fix = fromGoroutines === 'transport-per-request' ? transportFix() : unclosedBodyFix();
   let out = heap.map((c) => (isHttpCulprit(c) ? { ...c, pattern: fromGoroutines, fix } : c));
@@ -294,12 +297,12 @@ export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[],
   // A connection's readLoop and writeLoop are one leak: one culprit, with the readLoop's stack and
   // state (the one that tells the patterns apart) and both goroutines' counts.
   // (Judged by the stack, not the name: a goroutine culprit may already carry its creator's name.)
-  const conn = goroutines.filter((g) => isHttpCulprit(g) && g.pattern === fromGoroutines && !g.stack.some(isUserFrame));
+  const conn = goroutines.filter((g) => isHttpCulprit(g) && !g.stack.some(isUserFrame));
   let named = goroutines;
   if (conn.length) {
-    const base = conn.find((g) => readLoopPattern(g) !== undefined) ?? conn[0];
+    const base = readLoops[0] && conn.includes(readLoops[0]) ? readLoops[0] : conn[0];
     const rest = conn.filter((g) => g !== base && g.growth.series.length === base.growth.series.length);
-    const merged = { ...mergeGrowth(base, rest), ...name, attribution: why(`Connection goroutines (${READ_LOOP}, ${WRITE_LOOP})`) };
+    const merged = { ...mergeGrowth(base, rest), ...name, pattern: fromGoroutines, fix, attribution: why(`Connection goroutines (${READ_LOOP}, ${WRITE_LOOP})`) };
     named = goroutines.filter((g) => !rest.includes(g)).map((g) => (g === base ? merged : g));
   }
   // The server side of the same connections, when the program also serves what it calls (an
