@@ -15,7 +15,8 @@ import { goMapped, memoryBreakdown, nonGoBytes } from './breakdown.js';
 import { containerAdvice, containerFindings, TMPFS_GROWTH_CONFIDENCE } from './container.js';
 import type { GcCostInput } from './gc-cost.js';
 import { GC_ESTIMATE_CONFIDENCE_FACTOR } from './decision-rules.js';
-import { goroutineCulprits, heapCulprits } from './culprits.js';
+import { goroutineCulprits, heapCulprits, httpRequester } from './culprits.js';
+import { mainModuleOf } from './user-frame.js';
 import { applyGoroutineProof, goroutineProof } from './goroutine-proof.js';
 import { offHeapPattern, refineHttpPatterns } from './patterns.js';
 import { mannKendall } from './robust-stats.js';
@@ -361,9 +362,17 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   const goVersion = [...rec.samples].reverse().find((s) => s.goVersion)?.goVersion ?? buildInfo?.goVersion;
   const heapProfilesForCulprits = chosen.input.heapProfiles.length >= 2 ? chosen.input.heapProfiles : rec.heapProfiles;
   const snapsForCulprits = chosen.input.goroutineSnapshots.length >= 2 ? chosen.input.goroutineSnapshots : rec.goroutineSnapshots;
-  const gCulprits = goroutineCulprits(ordered(snapsForCulprits), { goVersion });
-  // Heap growth at net/http's connection buffers names the HTTP pattern only with the goroutines' help.
-  const hCulprits = refineHttpPatterns(heapCulprits(ordered(heapProfilesForCulprits), { goVersion }), gCulprits);
+  // The program's own code: its main module when the build info is known (user-frame.ts isOwnFrame).
+  const own = { mainModule: mainModuleOf(buildInfo) };
+  const gCulprits = goroutineCulprits(ordered(snapsForCulprits), { goVersion, own });
+  // Heap growth at net/http's connection buffers names the HTTP pattern only with the goroutines' help,
+  // and connections are named after the program's function that makes the requests.
+  const requester = httpRequester(ordered(heapProfilesForCulprits), ordered(snapsForCulprits), own);
+  const hCulprits = refineHttpPatterns(heapCulprits(ordered(heapProfilesForCulprits), { goVersion, own }), gCulprits, requester);
+  // A no-leak verdict names no code: what grew a little inside a bounded heap is not to blame, and a
+  // "top suspect" beside "no leak" reads as a contradiction. Inconclusive keeps its culprits: they are
+  // what to look at if the growth turns out to be real.
+  // (Applied once the verdict is final, below: the runtime's goroutine-leak proof can still change it.)
   const culprits = [...gCulprits, ...hCulprits];
   // Goroutine culprits first for a goroutine leak, heap culprits first otherwise; each list is ranked.
   if (verdict !== 'goroutine-leak') culprits.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'heap' ? -1 : 1));
@@ -436,6 +445,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   };
   // What the runtime proved outranks what the trends suggest (goroutine-proof.ts).
   applyGoroutineProof(findings, goroutineProof(rec.goroutineLeakSnapshots ?? [], rec.goroutineSnapshots));
+  if (findings.verdict === 'no-leak') findings.culprits = [];
   if (buildInfo) findings.buildInfo = buildInfo;
   findings.advice = adviseFor(findings, lastSample, firstSample);
   if (container) findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion, gcMeasures(chosen.input, liveAt(lastSample))));

@@ -15,7 +15,7 @@ import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { buildGoProgram } from '../test-support/toolchain.js';
 import type { Culprit } from './findings.js';
-import { goroutineCulprits, heapCulprits } from './culprits.js';
+import { goroutineCulprits, heapCulprits, httpRequester } from './culprits.js';
 import { attributeHttpConnections, refineHttpPatterns } from './patterns.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -349,4 +349,41 @@ test('live: the generator still produces what the committed profiles show', () =
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('unclosed bodies at the default rate: the heap shows no growing site, yet the requester is found on the paths into net/http\'s client and names the connections', async () => {
+  const dir = join(testdata, 'body-524288');
+  const heapProfiles = loadHeap(dir);
+  const snaps = await loadGoroutineDebug2(dir);
+  const requester = httpRequester(heapProfiles, snaps);
+  assert.ok(requester, 'a requester');
+  assert.equal(requester.frame.function, 'main.fetchStatus');
+  assert.equal(requester.frame.line, marker('http.go', 'unclosed body'));
+  const goroutines = goroutineCulprits(snaps);
+  const r = attributeHttpConnections(heapCulprits(heapProfiles), goroutines, requester);
+  assert.equal(r.goroutines.length, 1);
+  const g = r.goroutines[0];
+  assert.equal(g.function, 'main.fetchStatus');
+  assert.equal(g.pattern, 'unclosed-response-body');
+  assert.match(g.attribution!, /readLoop/);
+  assert.ok(g.stack.some((f) => f.function === 'net/http.(*persistConn).readLoop'), 'the stdlib stack stays as the detail');
+  // Without a requester nothing is renamed.
+  assert.equal(attributeHttpConnections([], goroutines).goroutines[0].function.startsWith('net/http.'), true);
+  // A dial goroutine's stack (no own frame beyond the client frames) names no requester.
+  const dialOnly = snaps.map((s) => ({ ...s, groups: s.groups.filter((gr) => !gr.stack.some((f) => f.function.startsWith('main.'))) }));
+  assert.equal(httpRequester([], dialOnly), undefined);
+});
+
+test('a readLoop group caught in IO wait mid-request does not decide the pattern: the one that grew most does', async () => {
+  const body = goroutineCulprits(await loadGoroutineDebug2(join(testdata, 'body-524288')));
+  const idle = goroutineCulprits(await loadGoroutineDebug2(join(testdata, 'transport-524288'))).find((c) => c.state === 'IO wait');
+  assert.ok(idle && idle.pattern === 'transport-per-request');
+  // A smaller IO-wait group, listed first.
+  const small = { ...idle, growth: { ...idle.growth, delta: 3, series: idle.growth.series.map((v, i) => Math.min(v, i)) } };
+  const requester = { frame: { function: 'main.fetchStatus', file: 'http.go', line: marker('http.go', 'unclosed body') }, evidence: 'heap-allocations' as const };
+  const r = attributeHttpConnections([], [small, ...body], requester);
+  assert.equal(r.goroutines.length, 1, r.goroutines.map((c) => `${c.function} ${c.state}`).join(', '));
+  assert.equal(r.goroutines[0].function, 'main.fetchStatus');
+  assert.equal(r.goroutines[0].pattern, 'unclosed-response-body');
+  assert.equal(r.goroutines[0].state, 'select');
 });

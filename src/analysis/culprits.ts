@@ -26,7 +26,8 @@ import type { TimedProfile } from '../model/recording.js';
 import type { Culprit, CulpritGrowth } from './findings.js';
 import { heapPattern, goroutinePattern, type HeapSiteEvidence, type PatternOptions } from './patterns.js';
 import { mad, theilSen } from './robust-stats.js';
-import { firstUserFrame, isRuntimeFrame, isUserFrame, lastUserFrame, siteFrame } from './user-frame.js';
+import { firstUserFrame, isOwnFrame, isRuntimeFrame, isUserFrame, lastUserFrame, siteFrame, type OwnCode } from './user-frame.js';
+import { CUMULATIVE_DETAIL_SITES, CUMULATIVE_MIN_SHARE } from './culprit-rules.js';
 
 export interface HeapCulpritOptions extends PatternOptions {
   /** Smallest share of the total inuse_space growth a site must explain (default 0.05). */
@@ -42,6 +43,10 @@ export interface HeapCulpritOptions extends PatternOptions {
   minLaterHalfSlope?: number;
   /** At most this many culprits (default 10). */
   limit?: number;
+  /** What is known about the program's own code (its main module), for the cumulative culprit. */
+  own?: OwnCode;
+  /** Smallest share of the growth the cumulative culprit's subtree must explain (default CUMULATIVE_MIN_SHARE). */
+  cumulativeMinShare?: number;
 }
 
 export interface GoroutineCulpritOptions extends PatternOptions {
@@ -52,6 +57,8 @@ export interface GoroutineCulpritOptions extends PatternOptions {
   /** Smallest growth in goroutines (default 3): a handful more can be ordinary concurrency. */
   minDelta?: number;
   limit?: number;
+  /** What is known about the program's own code, for naming goroutines whose stacks have none. */
+  own?: OwnCode;
 }
 
 const DEFAULT_RATE = 512 * 1024;
@@ -205,8 +212,30 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
     }
     return site;
   };
+  // Cumulative in-use bytes per function of the program's own code (each sample counted once per
+  // function, however often the function recurs on its stack): the call-path view of class 6.
+  const ownFrames = new Map<string, OwnFrameGrowth>();
+  const own = opts.own ?? {};
+  let sampleSeq = 0;
   usable.forEach((tp, i) => {
     const p = tp.profile;
+    // Per location: the own-code functions among its frames (innermost first).
+    const ownAt: (OwnFrameGrowth[] | undefined)[] = new Array(p.locations.length);
+    const ownOf = (li: number): OwnFrameGrowth[] => {
+      let hit = ownAt[li];
+      if (hit === undefined) {
+        hit = [];
+        for (const f of p.locations[li]?.lines ?? []) {
+          if (!isOwnFrame(f, own)) continue;
+          const key = functionKey(f);
+          let g = ownFrames.get(key);
+          if (!g) ownFrames.set(key, (g = { frame: f, bytes: new Array(n).fill(0), variance: new Array(n).fill(0), height: 0, seenAt: -1 }));
+          hit.push(g);
+        }
+        ownAt[li] = hit;
+      }
+      return hit;
+    };
     const spaceIdx = sampleIndex(p, 'inuse_space');
     const objIdx = sampleIndex(p, 'inuse_objects');
     const allocObjIdx = sampleIndex(p, 'alloc_objects');
@@ -264,9 +293,26 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
         else ln.last += space;
       }
       site.objects[i] += objects;
+      let variance = 0;
       if (rate > 1 && avg > 0) {
         const w = avg / -Math.expm1(-avg / rate);
-        site.variance[i] += space * w * Math.exp(-avg / rate);
+        variance = space * w * Math.exp(-avg / rate);
+        site.variance[i] += variance;
+      }
+      // Every own-code function on the stack gets the sample once; `height` is how far from the leaf
+      // it sits (frames, at most), so that of two functions explaining the same bytes the one nearer
+      // the allocations (the deeper one in the call tree) can be preferred.
+      const seq = sampleSeq++;
+      let height = 0;
+      for (const li of s.locations) {
+        for (const g of ownOf(li)) {
+          if (g.seenAt === seq) continue;
+          g.seenAt = seq;
+          g.bytes[i] += space;
+          g.variance[i] += variance;
+          if (i === n - 1) g.height = Math.max(g.height, s.locations.length - height);
+        }
+        height++;
       }
       // Per stack only the first and last profile matter: they pick the evidence stack.
       if (i === 0 || i === n - 1) {
@@ -292,15 +338,12 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
     const delta = site.bytes[n - 1] - site.bytes[0];
     if (delta <= 0) continue;
     const { growth, slope } = growthOf(site.bytes, x, timed, totalDelta, 'bytes');
-    if (growth.monotonicity < minMono || growth.share < minShare || slope <= 0) continue;
+    if (growth.share < minShare) continue;
     // Standard deviation of a least-squares slope through points with these variances: the sampling
     // variance, or the scatter around the fitted line when that is larger (the profile's view of the
-    // heap also moves with GC timing, which sampling does not model).
-    const residualVar = n >= 4 ? residualVariance(site.bytes, x, slope) : 0;
-    const slopeSd = Math.sqrt(x.reduce((a, xi, i) => a + (xi - xMean) ** 2 * Math.max(site.variance[i], residualVar), 0)) / sxx;
-    if (slope <= z * slopeSd) continue;
-    // Still rising at the end: a cache that filled and then plateaued has a flat later half.
-    if (n >= 6 && !(laterHalfSlope(site.bytes, x) > minLate * slope)) continue;
+    // heap also moves with GC timing, which sampling does not model). Still rising at the end: a
+    // cache that filled and then plateaued has a flat later half.
+    if (!grows(site.bytes, site.variance, slope, growth.monotonicity)) continue;
     let line = site.frame.line;
     let lineGrowth = -Infinity;
     for (const [l, v] of site.lines) if (v.last - v.first > lineGrowth) [line, lineGrowth] = [l, v.last - v.first];
@@ -335,7 +378,97 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
     out.push(culprit);
   }
   out.sort((a, b) => b.score - a.score);
+  const cumulative = cumulativeCulprit(ownFrames, sites, { x, timed, totalDelta, minShare: opts.cumulativeMinShare ?? CUMULATIVE_MIN_SHARE, grows });
+  if (cumulative) {
+    // The own-code frame whose subtree explains most of the growth comes first; a flat site of the
+    // same function is that culprit already (its own sites are the detail).
+    const same = out.findIndex((c) => c.function === cumulative.function && c.file === cumulative.file);
+    if (same >= 0) {
+      const [flat] = out.splice(same, 1);
+      if (cumulative.growth.delta <= flat.growth.delta * (1 + 1e-9)) out.unshift({ ...flat, sites: cumulative.sites });
+      else out.unshift({ ...cumulative, pattern: flat.pattern, fix: flat.fix, avgObjectBytes: flat.avgObjectBytes });
+    } else out.unshift(cumulative);
+  }
   return out.slice(0, opts.limit ?? 10);
+
+  /** The growth tests every named site passes: rising steps, out of the sampling noise, still rising at the end. */
+  function grows(series: number[], variance: number[], slope: number, monotonicity: number): boolean {
+    if (monotonicity < minMono || slope <= 0) return false;
+    const residualVar = n >= 4 ? residualVariance(series, x, slope) : 0;
+    const slopeSd = Math.sqrt(x.reduce((a, xi, i) => a + (xi - xMean) ** 2 * Math.max(variance[i], residualVar), 0)) / sxx;
+    if (slope <= z * slopeSd) return false;
+    return !(n >= 6 && !(laterHalfSlope(series, x) > minLate * slope));
+  }
+}
+
+interface OwnFrameGrowth {
+  frame: Frame;
+  bytes: number[];
+  variance: number[];
+  /** Largest distance from the outermost frame, over the last profile's stacks: depth in the call tree. */
+  height: number;
+  /** Sample sequence number that last counted it, so a recursive function counts a sample once. */
+  seenAt: number;
+}
+
+/**
+ * Growth spread thin over many small sites: the frame of the program's own code whose subtree (all
+ * bytes allocated under it) explains at least `minShare` of what the growing sites added and passes
+ * the same growth tests as a site. Of those, the tightest: the one explaining the least (an ancestor
+ * explains at least what its callee does), and of equals the deepest, nearest the allocations. The
+ * flat sites under it, by growth, are its detail.
+ */
+function cumulativeCulprit(
+  frames: Map<string, OwnFrameGrowth>,
+  sites: Map<string, HeapSite>,
+  ctx: { x: number[]; timed: boolean; totalDelta: number; minShare: number; grows: (series: number[], variance: number[], slope: number, monotonicity: number) => boolean },
+): Culprit | undefined {
+  if (!(ctx.totalDelta > 0)) return undefined;
+  let best: { g: OwnFrameGrowth; growth: CulpritGrowth; slope: number } | undefined;
+  for (const g of frames.values()) {
+    const n = g.bytes.length;
+    const delta = g.bytes[n - 1] - g.bytes[0];
+    if (delta < ctx.minShare * ctx.totalDelta) continue;
+    const { growth, slope } = growthOf(g.bytes, ctx.x, ctx.timed, ctx.totalDelta, 'bytes');
+    if (!ctx.grows(g.bytes, g.variance, slope, growth.monotonicity)) continue;
+    if (!best || delta < best.growth.delta || (delta === best.growth.delta && g.height > best.g.height)) best = { g, growth, slope };
+  }
+  if (!best) return undefined;
+  const fn = best.g.frame;
+  // Detail: the flat sites whose evidence stacks pass through the frame, by growth between the
+  // first and last profile; the line of the frame named is the one on the path that grew most.
+  const detail: { site: HeapSite; delta: number; line: number; stack: Frame[] }[] = [];
+  for (const site of sites.values()) {
+    let delta = 0;
+    let top: { stack: Frame[]; d: number; line: number } | undefined;
+    for (const st of site.stacks.values()) {
+      const at = st.stack.find((f) => f.function === fn.function && f.file === fn.file);
+      if (!at) continue;
+      const d = st.last - st.first;
+      delta += d;
+      if (!top || d > top.d) top = { stack: st.stack, d, line: at.line };
+    }
+    if (top && delta > 0) detail.push({ site, delta, line: top.line, stack: top.stack });
+  }
+  detail.sort((a, b) => b.delta - a.delta);
+  const lead = detail[0];
+  const culprit: Culprit = {
+    function: fn.function,
+    file: fn.file,
+    line: lead?.line ?? fn.line,
+    kind: 'heap',
+    growth: best.growth,
+    stack: lead?.stack ?? [fn],
+    score: best.slope * best.growth.monotonicity,
+    sites: detail.slice(0, CUMULATIVE_DETAIL_SITES).map((d) => ({
+      function: d.site.frame.function,
+      file: d.site.frame.file,
+      line: d.site.frame.line,
+      delta: d.delta,
+      share: Math.min(1, d.delta / ctx.totalDelta),
+    })),
+  };
+  return culprit;
 }
 
 /** The debug=2 dumps when there are at least two, else the proto, else debug=1: never a mix. */
@@ -417,6 +550,7 @@ export function goroutineCulprits(snapshots: GoroutineSnapshot[], opts: Goroutin
     };
     if (site.state !== undefined) culprit.state = site.state;
     if (site.createdBy) culprit.createdBy = site.createdBy;
+    if (!isUserFrame(site.wait)) nameByCreator(culprit, site.group, opts.own ?? {});
     out.push(culprit);
   }
   // Patterns look at the whole set: a writeLoop pile-up is named after its readLoop sibling.
@@ -429,4 +563,101 @@ export function goroutineCulprits(snapshots: GoroutineSnapshot[], opts: Goroutin
   }
   out.sort((a, b) => b.score - a.score);
   return out.slice(0, opts.limit ?? 10);
+}
+
+/**
+ * Goroutines whose stacks are all Go's own are named after the program's code on the path that
+ * created them: the `created by` frame when it is the program's, else (Go 1.21+, `created by X in
+ * goroutine N`) the first own frame of the creating goroutine's stack when that goroutine is alive in
+ * the dump (an accept loop's `net/http.(*Server).Serve` under `main.serve`). Their stack stays as it is.
+ */
+function nameByCreator(c: Culprit, group: GoroutineGroup | undefined, own: OwnCode): void {
+  const first = (stack: Frame[]) => stack.find((f) => isOwnFrame(f, own)) ?? firstUserFrame(stack);
+  const by = c.createdBy && isUserFrame(c.createdBy) ? c.createdBy : undefined;
+  const up = group?.creatorCreatedBy && isUserFrame(group.creatorCreatedBy) ? group.creatorCreatedBy : undefined;
+  const via = by ? undefined : (group?.creatorStack && first(group.creatorStack)) ?? up;
+  const name = by ?? via;
+  if (!name) return;
+  const stdlib = c.function;
+  Object.assign(c, { function: name.function, file: name.file, line: name.line });
+  c.attribution = by
+    ? `The goroutines (${stdlib}) have no frame of the program's own code; named after ${name.function}, which started them`
+    : `The goroutines (${stdlib}) have no frame of the program's own code; they were created by ${c.createdBy?.function ?? 'a goroutine'} in a goroutine ${name === up ? 'started by' : 'whose stack reaches'} ${name.function}`;
+}
+
+/** Where the program itself calls net/http's client: the entry points of a request. */
+function isHttpClientFrame(fn: string): boolean {
+  return /^net\/http\.(?:\(\*Client\)\.|\(\*Transport\)\.|Get$|Post$|Head$|PostForm$|NewRequest)/.test(fn);
+}
+
+export interface HttpRequester {
+  /** The program's own frame that calls into net/http's client (its line is the call). */
+  frame: Frame;
+  /** What showed it, best first: its requests' in-use bytes grew, it allocated through the client, or goroutines were caught in its requests. */
+  evidence: 'heap-growth' | 'heap-allocations' | 'goroutine-stacks';
+}
+
+/** The own-code frame just outside the outermost net/http client frame of a leaf-first stack. */
+function requesterOf(stack: Frame[], own: OwnCode): Frame | undefined {
+  let outer = -1;
+  for (let i = 0; i < stack.length; i++) if (isHttpClientFrame(stack[i].function)) outer = i;
+  if (outer < 0) return undefined;
+  for (let i = outer + 1; i < stack.length; i++) if (isOwnFrame(stack[i], own)) return stack[i];
+  for (let i = outer + 1; i < stack.length; i++) if (isUserFrame(stack[i])) return stack[i];
+  return undefined;
+}
+
+/**
+ * The program's own function that makes the HTTP requests whose connections pile up. Connection
+ * goroutines and buffers are created in a dial goroutine of the Transport's (no user frame, and the
+ * dial goroutine is gone by the time of the dump), so the path that creates them is found where the
+ * program calls the client: on heap allocation stacks (request, transport and header objects are
+ * allocated on the caller's stack) and on goroutines caught inside a request. Ranked by what the
+ * requests keep (in-use growth between the first and last profile), then by what they allocated
+ * (alloc_space, cumulative: a service with one leaking caller among healthy ones is told by the
+ * first), then by goroutines caught in them.
+ */
+export function httpRequester(profiles: TimedProfile[], snapshots: GoroutineSnapshot[], own: OwnCode = {}): HttpRequester | undefined {
+  const usable = distinctPictures(profiles.filter((p) => sampleIndex(p.profile, 'inuse_space') >= 0));
+  const byKey = new Map<string, { frame: Frame; inuse: number[]; alloc: number; goroutines: number }>();
+  const entry = (f: Frame) => {
+    const key = functionKey(f);
+    let e = byKey.get(key);
+    if (!e) byKey.set(key, (e = { frame: f, inuse: new Array(usable.length).fill(0), alloc: 0, goroutines: 0 }));
+    return e;
+  };
+  usable.forEach((tp, i) => {
+    const p = tp.profile;
+    const spaceIdx = sampleIndex(p, 'inuse_space');
+    const allocIdx = sampleIndex(p, 'alloc_space');
+    // Only stacks through a client frame matter; look at those cheaply first.
+    const clientLoc: (boolean | undefined)[] = new Array(p.locations.length);
+    for (const s of p.samples) {
+      if (!s.locations.some((li) => (clientLoc[li] ??= (p.locations[li]?.lines ?? []).some((f) => isHttpClientFrame(f.function))))) continue;
+      const f = requesterOf(sampleStack(p, s.locations), own);
+      if (!f) continue;
+      const e = entry(f);
+      e.inuse[i] += s.values[spaceIdx];
+      if (i === usable.length - 1 && allocIdx >= 0) e.alloc += s.values[allocIdx];
+    }
+  });
+  for (const snap of snapshots) {
+    for (const g of snap.groups) {
+      const f = requesterOf(g.stack, own);
+      if (f) entry(f).goroutines += g.count;
+    }
+  }
+  const all = [...byKey.values()];
+  const pick = (score: (e: (typeof all)[number]) => number): Frame | undefined => {
+    let best: (typeof all)[number] | undefined;
+    for (const e of all) if (score(e) > 0 && (!best || score(e) > score(best))) best = e;
+    return best?.frame;
+  };
+  const n = usable.length;
+  const grown = n >= 2 ? pick((e) => e.inuse[n - 1] - e.inuse[0]) : undefined;
+  if (grown) return { frame: grown, evidence: 'heap-growth' };
+  const allocated = pick((e) => e.alloc);
+  if (allocated) return { frame: allocated, evidence: 'heap-allocations' };
+  const caught = pick((e) => e.goroutines);
+  return caught ? { frame: caught, evidence: 'goroutine-stacks' } : undefined;
 }

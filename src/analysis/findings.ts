@@ -33,6 +33,17 @@ export interface CulpritGrowth {
   series: number[];
 }
 
+/** One flat allocation site under a cumulative culprit. */
+export interface CulpritSite {
+  function: string;
+  file: string;
+  line: number;
+  /** In-use bytes it added between the first and last profile (on stacks through the culprit). */
+  delta: number;
+  /** Share of what all growing sites added, 0..1. */
+  share: number;
+}
+
 export interface Culprit {
   /**
    * First frame that is the user's code (outside runtime, the standard library and golang.org/x).
@@ -55,6 +66,18 @@ export interface Culprit {
   /** Goroutine culprits: wait state and creation site. */
   state?: string;
   createdBy?: Frame;
+  /**
+   * Heap culprits named after a frame of the program's own code whose call-path subtree explains most
+   * of the growth (growth spread over many small sites): the flat allocation sites under it, by growth
+   * between the first and last profile. Absent for a culprit that is a single site.
+   */
+  sites?: CulpritSite[];
+  /**
+   * Why the culprit carries a name that is not on its own stack: the goroutines or buffers that grow
+   * are the standard library's (net/http's connections), and the name is the program's own function
+   * on the path that creates them. The stack stays the growing one, as evidence.
+   */
+  attribution?: string;
   /** Score used for ranking: Theil–Sen slope (per minute when timed, else per profile) × monotonicity; compare only within one list. */
   score: number;
 }

@@ -259,30 +259,77 @@ function mergeGrowth(into: Culprit, parts: Culprit[]): Culprit {
  * culprit named after that line too — the readLoop's stack and state stay as evidence. The HTTP pattern and fix come from the goroutines, which tell the two
  * patterns apart; without goroutine evidence nothing changes.
  */
-export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[]): { heap: Culprit[]; goroutines: Culprit[] } {
-  const fromGoroutines = goroutines.map(readLoopPattern).find((p) => p !== undefined);
+export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[], requester?: HttpRequesterName): { heap: Culprit[]; goroutines: Culprit[] } {
+  // The pattern of the readLoop group that grew most: a connection caught mid-request has its
+  // readLoop in IO wait for a moment, whatever the leak is.
+  const readLoops = goroutines.filter((g) => readLoopPattern(g) !== undefined).sort((a, b) => b.growth.delta - a.growth.delta);
+  const fromGoroutines = readLoops.length ? readLoopPattern(readLoops[0]) : undefined;
   if (!fromGoroutines) return { heap, goroutines };
   const fix = fromGoroutines === 'transport-per-request' ? transportFix() : unclosedBodyFix();
   let out = heap.map((c) => (isHttpCulprit(c) ? { ...c, pattern: fromGoroutines, fix } : c));
   const caller = out.filter((c) => isHttpCulprit(c) && isUserCulprit(c)).sort((a, b) => b.growth.delta - a.growth.delta)[0];
-  if (!caller) return { heap: out, goroutines };
-  const internal = out.filter((c) => isHttpCulprit(c) && !isUserCulprit(c) && c.growth.series.length === caller.growth.series.length);
-  if (internal.length) {
+  // The name: the growing request line when the heap shows one, else the requester found on the
+  // paths into net/http's client (culprits.ts httpRequester), else nothing to attribute to.
+  const name = caller ? { function: caller.function, file: caller.file, line: caller.line } : requester?.frame;
+  if (!name) return { heap: out, goroutines };
+  const why = (what: string) =>
+    `${what} have no frame of the program's own code (the Transport dials in a goroutine of its own); named after ${name.function}, which makes the requests${
+      caller ? ' (its request objects grow with them)' : requester ? ` (${REQUESTER_EVIDENCE[requester.evidence]})` : ''
+    }`;
+  const internal = out.filter((c) => isHttpCulprit(c) && !isUserCulprit(c) && (!caller || c.growth.series.length === caller.growth.series.length));
+  if (caller && internal.length) {
     const merged = mergeGrowth(caller, internal);
     out = out.filter((c) => !internal.includes(c)).map((c) => (c === caller ? merged : c));
     out.sort((a, b) => b.score - a.score);
+  } else if (!caller && internal.length) {
+    const [base, ...rest] = internal;
+    const same = rest.filter((c) => c.growth.series.length === base.growth.series.length);
+    const merged = { ...mergeGrowth(base, same), ...name, attribution: why(`Connection buffers under ${base.function}`) };
+    out = out.filter((c) => !same.includes(c)).map((c) => (c === base ? merged : c));
+    out.sort((a, b) => b.score - a.score);
   }
+  // The server side's buffers of the same connections (an in-process upstream): no own frame either.
+  out = out.map((c) =>
+    !isUserCulprit(c) && c.stack.some((f) => f.function === SERVER_CONN) && !c.stack.some(isUserFrame)
+      ? { ...c, ...name, pattern: fromGoroutines, fix, attribution: why(`Server connection buffers under ${c.function}, the other end of the program's own client connections,`) }
+      : c,
+  );
   // A connection's readLoop and writeLoop are one leak: one culprit, with the readLoop's stack and
   // state (the one that tells the patterns apart) and both goroutines' counts.
-  const conn = goroutines.filter((g) => isHttpCulprit(g) && g.pattern === fromGoroutines && !isUserCulprit(g));
-  if (!conn.length) return { heap: out, goroutines };
-  const base = conn.find((g) => readLoopPattern(g) !== undefined) ?? conn[0];
-  const rest = conn.filter((g) => g !== base && g.growth.series.length === base.growth.series.length);
-  const merged = { ...mergeGrowth(base, rest), function: caller.function, file: caller.file, line: caller.line };
-  const named = goroutines.filter((g) => !rest.includes(g)).map((g) => (g === base ? merged : g));
+  // (Judged by the stack, not the name: a goroutine culprit may already carry its creator's name.)
+  const conn = goroutines.filter((g) => isHttpCulprit(g) && !g.stack.some(isUserFrame));
+  let named = goroutines;
+  if (conn.length) {
+    const base = readLoops[0] && conn.includes(readLoops[0]) ? readLoops[0] : conn[0];
+    const rest = conn.filter((g) => g !== base && g.growth.series.length === base.growth.series.length);
+    const merged = { ...mergeGrowth(base, rest), ...name, pattern: fromGoroutines, fix, attribution: why(`Connection goroutines (${READ_LOOP}, ${WRITE_LOOP})`) };
+    named = goroutines.filter((g) => !rest.includes(g)).map((g) => (g === base ? merged : g));
+  }
+  // The server side of the same connections, when the program also serves what it calls (an
+  // in-process upstream): idle net/http.(*conn).serve goroutines with no own frame pile up with the
+  // client's, and are the same leak.
+  named = named.map((g) =>
+    g.stack.some((f) => f.function === SERVER_CONN) && !g.stack.some(isUserFrame)
+      ? { ...g, ...name, pattern: fromGoroutines, fix, attribution: why(`Server connection goroutines (${SERVER_CONN}), the other end of the program's own client connections,`) }
+      : g,
+  );
   named.sort((a, b) => b.score - a.score);
   return { heap: out, goroutines: named };
 }
+
+/** The requester culprits.ts found, as patterns.ts needs it (kept structural: patterns.ts does not import culprits.ts). */
+export interface HttpRequesterName {
+  frame: Frame;
+  evidence: 'heap-growth' | 'heap-allocations' | 'goroutine-stacks';
+}
+
+const REQUESTER_EVIDENCE: Record<HttpRequesterName['evidence'], string> = {
+  'heap-growth': 'the bytes its requests keep grow',
+  'heap-allocations': 'heap allocation stacks through net/http\'s client',
+  'goroutine-stacks': 'goroutines caught inside its requests',
+};
+
+const SERVER_CONN = 'net/http.(*conn).serve';
 
 /**
  * Heap growth at net/http's connection buffers cannot say by itself whether bodies are left open or
@@ -290,8 +337,8 @@ export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[])
  * attributeHttpConnections and — because callers keep their goroutine list — replaces the contents of
  * `goroutines` in place with attributeHttpConnections' goroutine culprits.
  */
-export function refineHttpPatterns(heap: Culprit[], goroutines: Culprit[]): Culprit[] {
-  const r = attributeHttpConnections(heap, goroutines);
+export function refineHttpPatterns(heap: Culprit[], goroutines: Culprit[], requester?: HttpRequesterName): Culprit[] {
+  const r = attributeHttpConnections(heap, goroutines, requester);
   if (r.goroutines !== goroutines) goroutines.splice(0, goroutines.length, ...r.goroutines);
   return r.heap;
 }

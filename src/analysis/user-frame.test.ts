@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Frame } from '../model/frame.js';
 import { readGoroutineDebug2 } from '../sources/goroutine-text.js';
-import { firstUserFrame, isUserFrame, lastUserFrame, packagePath, siteFrame } from './user-frame.js';
+import { firstUserFrame, isOwnFrame, isUserFrame, lastUserFrame, mainModuleOf, packagePath, siteFrame } from './user-frame.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const f = (fn: string, line = 1): Frame => ({ function: fn, file: 'x.go', line });
@@ -51,4 +51,27 @@ test('real debug=2 dump: user goroutines have a user frame, net/http connection 
   const pool = snap.groups.find((g) => g.createdBy?.function === 'main.init.1');
   assert.ok(pool, 'the healthy worker pool started in healthy.go init');
   assert.equal(firstUserFrame(pool.stack)?.function, 'main.init.1.func1');
+});
+
+test('isOwnFrame: main and the main module are the program\'s own; module-cache and vendored files are dependencies', () => {
+  const f = (fn: string, file: string) => ({ function: fn, file, line: 1 });
+  assert.equal(isOwnFrame(f('main.ingestBatch', '/build/app/main.go')), true);
+  assert.equal(isOwnFrame(f('example.com/app/store.(*DB).Put', '/build/app/store/db.go')), true);
+  assert.equal(isOwnFrame(f('github.com/lib/x.Parse', '/root/go/pkg/mod/github.com/lib/x@v1.2.3/parse.go')), false);
+  assert.equal(isOwnFrame(f('github.com/lib/x.Parse', 'github.com/lib/x@v1.2.3/parse.go')), false, '-trimpath');
+  assert.equal(isOwnFrame(f('github.com/lib/x.Parse', '/build/app/vendor/github.com/lib/x/parse.go')), false);
+  assert.equal(isOwnFrame(f('net/http.(*conn).serve', '/usr/lib/go/src/net/http/server.go')), false);
+  // With the main module known, the package path decides, whatever the file.
+  const own = { mainModule: 'example.com/app' };
+  assert.equal(isOwnFrame(f('example.com/app/store.Put', 'example.com/app@v0.0.0/store/db.go'), own), true);
+  assert.equal(isOwnFrame(f('example.com/application.Put', '/build/x.go'), own), false);
+  assert.equal(isOwnFrame(f('github.com/lib/x.Parse', '/build/app/x.go'), own), false);
+  assert.equal(isOwnFrame(f('main.main', '/build/app/main.go'), own), true);
+});
+
+test('mainModuleOf: the module path, else a real main package path, never GOPATH\'s _/dir', () => {
+  assert.equal(mainModuleOf({ main: { path: 'example.com/app' }, path: 'example.com/app/cmd/app' }), 'example.com/app');
+  assert.equal(mainModuleOf({ path: '_/work/examples/map-leak' }), undefined);
+  assert.equal(mainModuleOf({ path: 'command-line-arguments' }), undefined);
+  assert.equal(mainModuleOf(undefined), undefined);
 });

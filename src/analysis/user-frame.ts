@@ -105,3 +105,36 @@ export function siteFrame(stack: Frame[]): Frame | undefined {
   const meaningful = stack.find((f) => !isRuntimeFrame(f) && !HELPER_PACKAGES.has(packagePath(f.function)) && !packagePath(f.function).startsWith('internal/'));
   return meaningful ?? stack.find((f) => !isRuntimeFrame(f)) ?? stack[0];
 }
+
+/**
+ * What is known about the program's own code: the main module's path from its build info
+ * (`findings.buildInfo.main.path`, or `path` for the main package), when known.
+ */
+export interface OwnCode {
+  mainModule?: string;
+}
+
+/** A Go module cache path (`…/pkg/mod/github.com/x/y@v1.2.3/…`, or `-trimpath`'s `github.com/x/y@v1.2.3/…`) or a vendor tree. */
+const DEPENDENCY_FILE = /\/pkg\/mod\/|@v\d|(^|\/)vendor\//;
+
+/**
+ * True when the frame is the program's own code, not a dependency's: `main`, and with the main
+ * module known, its packages. Without build info the file tells: dependencies compile from the
+ * module cache (`/pkg/mod/…@vX`, or `…@vX/` under -trimpath) or a vendor tree; everything else
+ * outside Go's own packages was built from the program's source tree. A GOPATH-mode program has no
+ * module cache, so there every user frame counts as its own.
+ */
+export function isOwnFrame(frame: Frame, own: OwnCode = {}): boolean {
+  if (!isUserFrame(frame)) return false;
+  const path = packagePath(frame.function);
+  if (path === 'main') return true;
+  if (own.mainModule) return path === own.mainModule || path.startsWith(`${own.mainModule}/`);
+  return !DEPENDENCY_FILE.test(frame.file);
+}
+
+/** The main module's path from build info: the module, else the main package's path (not GOPATH's `_/dir`). */
+export function mainModuleOf(info: { path?: string; main?: { path: string } } | undefined): string | undefined {
+  if (info?.main?.path) return info.main.path;
+  if (info?.path && !info.path.startsWith('_/') && info.path !== 'command-line-arguments') return info.path;
+  return undefined;
+}

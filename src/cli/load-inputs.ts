@@ -3,7 +3,8 @@
 // and JSON-lines sample series. The format of a file comes from its bytes (sources/detect.ts), never
 // from its name.
 //
-// The non-obvious decision: loose snapshots carry no clock, so they keep the order they were given in,
+// The non-obvious decision: loose snapshots carry no clock, so they keep the order they were given in
+// unless their files' modification times can be trusted (loose-clock.ts, which also places gctrace),
 // and a /proc file given right after a runtime snapshot (vars-1.json status-1 vars-2.json status-2 …)
 // is merged into that snapshot, since a lone RSS is useless without the Go numbers of the same moment.
 
@@ -24,6 +25,7 @@ import { mergeProcInto, parseProcStatus, parseSmapsRollup, procSample } from '..
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { isRecordingDir, readRecordingDir } from '../sources/recording.js';
 import { readSamplesJsonl } from '../sources/samples-jsonl.js';
+import { placeLooseClock, type LooseClockInput } from './loose-clock.js';
 import { readingInput } from './report-error.js';
 
 export interface LoadOptions {
@@ -94,6 +96,14 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
     if (!isProcOnly(s)) lastRuntime = s;
   };
 
+  // What the loose-file clock needs (loose-clock.ts): snapshots without a time, profiles with one, and
+  // gctrace cycles, each with its file's modification time.
+  const clock: LooseClockInput = { samples: [], profiles: [], gcCycles: [] };
+  const loose = (s: MemorySample, mtimeMs: number) => {
+    if (s.t === undefined) clock.samples.push({ sample: s, mtimeMs });
+    return s;
+  };
+
   for (const path of paths) {
     // Any error but bad input is a heapsight bug, reported with the file's name (cli/report-error.ts).
     await readingInput(path, async () => {
@@ -134,6 +144,7 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         case 'pprof': {
           const profile = parsePprof(raw, path, { maxBytes: maxHeld });
           const t = nanosToMs(profile.timeNanos);
+          if (t !== undefined) clock.profiles.push({ t, mtimeMs: info.mtimeMs });
           if (profile.sampleTypes.some((st) => st.type === 'goroutine')) {
             rec.goroutineSnapshots.push({ ...goroutineSnapshotFromProfile(profile, path), t });
           } else if (profile.sampleTypes.some((st) => st.type === 'inuse_space')) {
@@ -149,10 +160,10 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
           rec.goroutineSnapshots.push(parseGoroutineDebug1(bytes(), path));
           break;
           case 'expvar':
-          pushSample(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }));
+          pushSample(loose(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }), info.mtimeMs));
           break;
         case 'exposition':
-          pushSample(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }));
+          pushSample(loose(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }), info.mtimeMs));
           break;
         case 'jsonl-samples': {
           const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
@@ -164,6 +175,7 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         case 'gctrace': {
           const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
           append(rec.gcCycles, log.gcCycles);
+          append(clock.gcCycles, log.gcCycles);
           append(rec.scavenges, log.scavenges);
           break;
         }
@@ -183,5 +195,6 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
       }
     });
   }
+  for (const detail of placeLooseClock(clock).notes) rec.events.push({ t: 0, kind: 'note', detail });
   return rec;
 }

@@ -16,6 +16,13 @@ export interface GoroutineGroup {
   waitMinutesMax?: number;
   /** The `created by` frame (debug=2). */
   createdBy?: Frame;
+  /**
+   * The stack of the goroutine that created these, when the dump names it (Go 1.21+: `created by X in
+   * goroutine N`) and it is still alive in the same dump (a server's accept loop, a poller); leaf first.
+   */
+  creatorStack?: Frame[];
+  /** That creating goroutine's own `created by` frame (`go http.Serve(…)` started by main.startUpstream). */
+  creatorCreatedBy?: Frame;
   /** pprof labels, when present. */
   labels?: Record<string, string>;
   /**

@@ -129,6 +129,8 @@ export function renderTerminal(f: Findings, opts: TerminalOptions = {}): string 
     culprits.forEach((c, i) => {
       out.push(culpritLine(c, i));
       if (c.growth.series.length >= 2) out.push(`     ${sparkline(c.growth.series)}`);
+      if (c.attribution) out.push(paint(wrap(c.attribution, width, '     '), 'dim'));
+      if (c.sites?.length) out.push(paint(wrap(`spread over: ${c.sites.slice(0, 5).map((s) => `${s.function} ${Math.round(s.share * 100)}%`).join(', ')}${c.sites.length > 5 ? ', …' : ''}`, width, '     '), 'dim'));
       if (c.fix) out.push(wrap(`fix: ${c.fix}`, width, '     '));
     });
     if (f.culprits.length > culprits.length) out.push(paint(`  … ${f.culprits.length - culprits.length} more in --json`, 'dim'));

@@ -453,6 +453,12 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
   const frames = new FrameTable();
   const groups = new Map<string, Debug2Group>();
   let total = 0;
+  // Go 1.21+ prints `created by X in goroutine N`: the creating goroutine, which may still be alive
+  // in the same dump (a server's accept loop, a poller). Goroutine ids are kept (up to a cap) to find
+  // its stack once the whole dump is read, since a creator can be printed after what it created.
+  const groupOfId = new Map<number, Debug2Group>();
+  const creatorIds = new Map<Debug2Group, number[]>();
+  let creatorId: number | undefined;
 
   // The goroutine being read.
   let hdr: Header | undefined;
@@ -484,6 +490,12 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
       groups.set(key, g);
     }
     g.count++;
+    if (groupOfId.size < MAX_TRACKED_GOROUTINE_IDS) groupOfId.set(Number(hdr.id), g);
+    if (creatorId !== undefined) {
+      const ids = creatorIds.get(g) ?? [];
+      if (ids.length < CREATOR_IDS_PER_GROUP && !ids.includes(creatorId)) ids.push(creatorId);
+      creatorIds.set(g, ids);
+    }
     // A goroutine without ", N minutes" has waited less than a minute (or the GC has not stamped it
     // yet: the annotation is set by a GC's mark phase, from the previous GC's end, see runtime/mgcmark.go): count it as 0 so min/max span the whole group.
     const minutes = hdr.minutes ?? 0;
@@ -493,6 +505,7 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     hdr = undefined;
     stack = [];
     createdBy = undefined;
+    creatorId = undefined;
     sawStackUnavailable = false;
   };
 
@@ -544,6 +557,8 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
       throw new InputError(origin, `line ${line.no}: expected a goroutine header like "goroutine 1 [running]:", got ${quote(text)}`);
     }
     if (text.startsWith('created by ')) {
+      const inG = / in goroutine (\d+)$/.exec(text);
+      if (inG) creatorId = Number(inG[1]);
       pendingFn = text.slice('created by '.length).replace(/ in goroutine \d+$/, '');
       pendingCreator = true;
       pendingLine = line.no;
@@ -575,5 +590,17 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     throw new InputError(origin, `truncated at byte ${last.offset + Buffer.byteLength(last.text) + (last.terminated ? 1 : 0)}: the frame at line ${pendingLine} has no "file:line" line after it`);
   }
   finish();
+  for (const [g, ids] of creatorIds) {
+    const creator = ids.map((id) => groupOfId.get(id)).find((c) => c !== undefined && c !== g);
+    if (creator) {
+      g.creatorStack = creator.stack;
+      if (creator.createdBy) g.creatorCreatedBy = creator.createdBy;
+    }
+  }
   return { kind: 'debug2', total, groups: [...groups.values()] };
 }
+
+/** Goroutine ids remembered for `in goroutine N` (a map entry each): dumps beyond this resolve fewer creators. */
+const MAX_TRACKED_GOROUTINE_IDS = 1_000_000;
+/** Creating goroutines remembered per group: the first alive one is enough, and most creators have exited. */
+const CREATOR_IDS_PER_GROUP = 8;
