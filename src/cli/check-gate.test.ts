@@ -6,7 +6,6 @@ import { analyzeRecording } from '../analysis/analyze-recording.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { repoRoot } from '../test-support/toolchain.js';
 import { gate } from './check-gate.js';
-import { UsageError } from './usage-error.js';
 
 // Real findings (the test target's recording) as the base; each case then sets the verdict and the
 // rate the rule under test reads, because the gate's rules are about those fields only.

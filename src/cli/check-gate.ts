@@ -17,7 +17,6 @@ import type { Findings, Verdict } from '../analysis/findings.js';
 import { formatBytes } from '../analysis/units.js';
 import type { JunitCase } from '../report/junit.js';
 import { EXIT_INCONCLUSIVE, EXIT_LEAK, EXIT_OK } from './exit-codes.js';
-import { UsageError } from './usage-error.js';
 
 export interface Allowances {
   /** Bytes per minute. */

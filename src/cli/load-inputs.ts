@@ -10,7 +10,6 @@
 
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
-import type { GoroutineSnapshot } from '../model/goroutines.js';
 import type { MemorySample } from '../model/memory.js';
 import { emptyRecording, type Recording, type TimedProfile } from '../model/recording.js';
 import { detectInput } from '../sources/detect.js';

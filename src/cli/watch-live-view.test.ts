@@ -58,7 +58,7 @@ test('with a duration the block shows the time left and a progress bar; the runn
   state.verdict = { verdict: 'inconclusive', confidence: 0.41, observeMoreSeconds: 75, streak: 0 };
   const lines = renderLiveView(state, 100);
   const bar = lines.find((l) => l.includes(' left'))!;
-  const m = /^  \[(#*)(-*)\] (\d+:\d\d) left$/.exec(bar);
+  const m = /^ {2}\[(#*)(-*)\] (\d+:\d\d) left$/.exec(bar);
   assert.ok(m, bar);
   assert.equal(m[1].length, Math.round((m[1].length + m[2].length) / 4), 'a quarter done');
   assert.ok(lines.includes('  verdict so far: inconclusive, confidence 0.41, wants ~1:15 more · stops at ≥ 0.8 twice'));

@@ -34,6 +34,7 @@ test('quote shows a value from the input escaped, on one line, cut to MAX_SHOWN_
 
 test('InputError keeps a message on one line whatever a reader pasted into it', () => {
   const e = new InputError('dump\n.txt', `got ${'\r\x1b'.repeat(2000)}`);
+  // eslint-disable-next-line no-control-regex -- control characters are what must not appear
   assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/);
   assert.ok(e.message.startsWith('dump\\n.txt: got \\r\\x1b'));
   assert.ok(e.message.length < 1100, `${e.message.length} characters`);

@@ -72,7 +72,7 @@ test('analyze --binary: the build info of a real binary joins a recording made e
   assert.ok(now.includes('ticker-still-referenced') && !now.includes('ticker-never-collected'), now.join(','));
 
   const text = await heapsight(['analyze', rec, '--binary', buildGoProgram('examples/ticker-leak', { go: '1.27' })]);
-  assert.match(text.stdout, /^Build\n  Go +go1\.27\.\d+$/m);
+  assert.match(text.stdout, /^Build\n {2}Go +go1\.27\.\d+$/m);
 
   // Stripped of symbols a Go binary keeps its build info (go version -m reads it too); without the
   // .go.buildinfo section, or not Go at all, it is one line naming the file, exit 4 (bad input), nothing on stdout.

@@ -97,7 +97,7 @@ test('top prints a pprof-like table', async () => {
   assert.equal(lines[1], 'Type: inuse_space (bytes)');
   assert.match(lines[2], /^Showing 4 of \d+ functions, accounting for [\d.]+MB, [\d.]+% of 3\.40MB total$/);
   assert.match(lines[3], /^\s+flat\s+flat%\s+sum%\s+cum\s+cum%$/);
-  assert.match(lines[4], /^\s*2MB 58\.87% 58\.87%\s+2MB 58\.87%  main\.bigBlock$/);
+  assert.match(lines[4], /^\s*2MB 58\.87% 58\.87%\s+2MB 58\.87% {2}main\.bigBlock$/);
 });
 
 test('diff --json equals go tool pprof -top -diff_base, growth first', async () => {

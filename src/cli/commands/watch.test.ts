@@ -234,6 +234,7 @@ test('on a terminal the live block is redrawn in place, then the verdict is rend
   const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
   assert.equal(code, 0, text);
   assert.match(text, /heap in use/);
+  // eslint-disable-next-line no-control-regex -- the ESC sequences are what is tested
   assert.ok((text.match(/\x1b\[\d+F\x1b\[J/g) ?? []).length >= 3, 'the block is redrawn in place');
   assert.equal(/^\[\s*\d+:\d\d\] heap /m.test(text), false, 'no scrolling progress lines on a terminal');
   assert.match(text, /INCONCLUSIVE|HEAP LEAK|GOROUTINE LEAK|OFF-HEAP GROWTH|NO LEAK/, 'the verdict is rendered at the end');

@@ -90,7 +90,7 @@ test('Go 1.27, 50 goroutines leaked at start: watch --duration 60s --json says g
   const mdText = readFileSync(md, 'utf8');
   assert.match(mdText, /^## Goroutines proven leaked by the runtime \(50\)$/m);
   assert.match(mdText, /`started by main\.leakAtStart/);
-  assert.match(mdText, /^  main\.awaitReply  .*main\.go:\d+$/m, 'the stack, leaf first');
+  assert.match(mdText, /^ {2}main\.awaitReply {2}.*main\.go:\d+$/m, 'the stack, leaf first');
   assert.match(mdText, new RegExp(`^\\| Go \\| \`${goVersion.replace(/\./g, '\\.')}\` \\|$`, 'm'));
 
   const chromium = await launchChromium();

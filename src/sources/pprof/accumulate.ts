@@ -39,7 +39,7 @@ export function accumulateSamples(tables: ProfileTables, sel: Int32Array, calls:
   const F_VAL: number = Sample.value;
   const nKeys = tables.functions.length;
   const { flat, cum, total, absTotal } = sums;
-  const { candidate, intraStart, intraParents, crossSeen, noinline, usedLoc } = calls;
+  const { candidate, intraStart, intraParents, noinline, usedLoc } = calls;
   const stamp = new Int32Array(nKeys).fill(-1);
   let locScratch = new Int32Array(256);
   const vals = new Float64Array(T);
@@ -61,7 +61,6 @@ export function accumulateSamples(tables: ProfileTables, sel: Int32Array, calls:
     const end = ends[s];
     let nLocs = 0;
     let nVals = 0;
-    let anyBig = false;
     while (pos < end) {
       // Tag (always one byte for fields 1-3).
       const tag = buf[pos++];
@@ -133,7 +132,6 @@ export function accumulateSamples(tables: ProfileTables, sel: Int32Array, calls:
               } else {
                 vals[nVals] = 0;
                 bigVals[nVals] = big;
-                anyBig = true;
               }
             }
             nVals++;
