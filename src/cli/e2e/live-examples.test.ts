@@ -85,7 +85,8 @@ function parseJunit(file: string) {
   const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (n) => n === 'testcase' || n === 'testsuite' }).parse(xml);
   const suites = doc.testsuites.testsuite;
   assert.equal(suites.length, 1, 'one testsuite');
-  const cases = suites[0].testcase as Record<string, unknown>[];
+  // A JUnit <testcase>: its @-attributes and an optional <failure>.
+  const cases = suites[0].testcase as { '@name': string; failure?: { '@type': string; '@message': string } }[];
   assert.deepEqual(cases.map((c) => c['@name']), ['verdict', 'heap growth', 'goroutine growth']);
   assert.equal(Number(suites[0]['@tests']), 3);
   assert.equal(Number(suites[0]['@failures']), cases.filter((c) => c.failure).length);
