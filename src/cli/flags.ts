@@ -155,6 +155,15 @@ export function pollingOptions(cmd: Command): Command {
     .option('--goroutineleak-interval <duration>', "time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)", '5m');
 }
 
+/** --duration, --until-verdict, --confidence, --gctrace-log: how long watch and check watch, and with what. */
+export function watchingOptions(cmd: Command, duration: { default: string; help: string }): Command {
+  return cmd
+    .option('--duration <duration>', duration.help, duration.default)
+    .option('--until-verdict', 'stop as soon as the running verdict is confident (see --confidence)')
+    .option('--confidence <0..1>', 'confidence a verdict needs, twice in a row, for --until-verdict to stop', '0.8')
+    .option('--gctrace-log <file>', "a file the service's stderr goes to, run with GODEBUG=gctrace=1: its trace lines are copied into the recording as they appear");
+}
+
 /** --json, --html FILE, --md FILE: the report outputs every analysing command offers. */
 export function reportOptions(cmd: Command, jsonHelp: string): Command {
   return cmd

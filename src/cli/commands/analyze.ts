@@ -2,7 +2,7 @@
 // goroutine dumps, /debug/vars or /metrics snapshots, gctrace logs, /proc files, samples.jsonl — in
 // any mix. Heavy modules are imported inside the action to keep start-up fast for other commands.
 import type { Command } from 'commander';
-import { parseByteSize } from '../flags.js';
+import { parseByteSize, reportOptions, workMetricOption } from '../flags.js';
 import { readingInput } from '../report-error.js';
 
 export interface AnalyzeCommandOptions {
@@ -22,18 +22,15 @@ export function useColor(opts: { color?: boolean } = {}): boolean {
 }
 
 export function registerAnalyze(program: Command): void {
-  program
-    .command('analyze')
+  const analyze = program.command('analyze');
+  reportOptions(analyze, 'print the findings as JSON (schema: docs/analyze-json.md)');
+  workMetricOption(analyze)
     .description('Verdict on memory growth (heap leak, goroutine leak, off-heap growth, no leak, inconclusive) with evidence, culprits and advice')
     .argument(
       '<paths...>',
       'recording directories and files of any supported format: pprof heap/goroutine profiles, goroutine text dumps, /debug/vars or /metrics snapshots, gctrace logs, /proc/<pid>/status or smaps_rollup, JSON-lines sample series',
     )
-    .option('--json', 'print the findings as JSON (schema: docs/analyze-json.md)')
-    .option('--work-metric <name>', 'a cumulative counter of work done (expvar var or Prometheus counter, e.g. http_requests_total) to relate growth to; default: bytes allocated')
     .option('--no-color', 'plain text even on a terminal')
-    .option('--html <file>', 'also write a self-contained HTML report (charts, culprits, growth view; opens offline)')
-    .option('--md <file>', 'also write a Markdown summary for tickets and pull requests')
     .option('--binary <file>', "the target's executable, for inputs recorded elsewhere: its build info (Go version, go line's GODEBUG defaults, -race, dependencies) joins the report and the advice")
     .option('--max-bytes <size>', 'largest input read whole: profile, /debug/vars, /metrics, gctrace log, JSON lines ; default 48MiB (debug=2 dumps are streamed)')
     .action(async (paths: string[], opts: AnalyzeCommandOptions) => {

@@ -15,7 +15,7 @@ import { tmpdir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT_INPUT, EXIT_LEAK } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
-import { checkUrl, parseByteRate, parseConfidence, parseCount, parseCountRate, parseDuration, parseHeaders, parseOptionalDuration, pollingOptions, requestOptions } from '../flags.js';
+import { checkUrl, parseByteRate, parseConfidence, parseCount, parseCountRate, parseDuration, parseHeaders, parseOptionalDuration, pollingOptions, reportOptions, requestOptions, watchingOptions, workMetricOption } from '../flags.js';
 
 interface CheckFlags {
   url?: string;
@@ -276,26 +276,23 @@ async function runCheck(flags: CheckFlags): Promise<number> {
 }
 
 export function registerCheck(program: Command): void {
-  pollingOptions(requestOptions(program.command('check'), { timeout: '10s', timeoutHelp: 'per-request timeout for samples' }))
+  const check = program.command('check');
+  requestOptions(check, { timeout: '10s', timeoutHelp: 'per-request timeout for samples' });
+  pollingOptions(check);
+  watchingOptions(check, { default: '2m', help: 'how long to watch' });
+  reportOptions(check, 'print the `analyze --json` document, plus a "check" object (outcome, exitCode, headline), on stdout at the end; progress goes to stderr');
+  workMetricOption(check)
     .description('CI gate: (start the service and load,) watch, and exit 0 no leak / 1 leak / 3 inconclusive / 4 target unreadable')
     .option('--url <url>', 'base URL of the service (with --run: where it will listen)')
     .option('--run <cmd>', 'shell command that starts the service; run in its own process group and stopped at the end')
     .option('--load <cmd>', 'shell command that drives load (env HEAPSIGHT_URL is the --url); stopped at the end')
-    .option('--duration <duration>', 'how long to watch', '2m')
-    .option('--until-verdict', 'stop early once the verdict is confident (see --confidence)')
-    .option('--confidence <0..1>', 'confidence needed, twice in a row, for --until-verdict', '0.8')
     .option('--max-heap-growth <rate>', 'allowance for a heap-leak / off-heap-growth verdict, e.g. 1MiB/min: slower growth passes')
     .option('--max-goroutine-growth <rate>', 'allowance for a goroutine-leak verdict, e.g. 10/min: slower growth passes')
     .option('--junit <file>', 'write a JUnit XML report (test cases: verdict, heap growth, goroutine growth)')
     .option('--inconclusive-exit <code>', 'exit code when the verdict is inconclusive', '3')
     .option('--out <dir>', 'recording directory (default: a new temporary directory)')
     .option('--startup-timeout <duration>', 'how long --run may take until the URL answers', '60s')
-    .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter)')
-    .option('--html <file>', 'write a self-contained HTML report')
-    .option('--md <file>', 'write a Markdown summary')
     .option('--no-gctrace', 'do not start the --run service with GODEBUG=gctrace=1 (by default its trace lines go into the recording)')
-    .option('--gctrace-log <file>', "a file the service's stderr goes to, with GODEBUG=gctrace=1: its trace lines go into the recording")
-    .option('--json', 'print the `analyze --json` document, plus a "check" object (outcome, exitCode, headline), on stdout at the end; progress goes to stderr')
     .action(async (flags: CheckFlags) => {
       const code = await runCheck(flags);
       // Exit now: a request to a target that hung may still be in flight until its timeout, and

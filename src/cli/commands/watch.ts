@@ -7,7 +7,7 @@
 // tooling reads one schema; the recording's path goes to stderr with the progress.
 
 import type { Command } from 'commander';
-import { checkUrl, parseConfidence, parseCount, parseDuration, parseHeaders, parseOptionalDuration, pollingOptions, requestOptions } from '../flags.js';
+import { checkUrl, parseConfidence, parseCount, parseDuration, parseHeaders, parseOptionalDuration, pollingOptions, reportOptions, requestOptions, watchingOptions, workMetricOption } from '../flags.js';
 import { UsageError } from '../usage-error.js';
 
 interface WatchFlags {
@@ -130,23 +130,20 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
 }
 
 export function registerWatch(program: Command): void {
-  pollingOptions(requestOptions(program.command('watch'), { timeout: '10s', timeoutHelp: 'per-request timeout for samples' }))
+  const watch = program.command('watch');
+  requestOptions(watch, { timeout: '10s', timeoutHelp: 'per-request timeout for samples' });
+  pollingOptions(watch);
+  watchingOptions(watch, { default: '5m', help: 'stop after this long (default 5m; 0 or "none": until Ctrl-C)' });
+  reportOptions(watch, 'print the `analyze --json` document on stdout at the end; progress goes to stderr');
+  workMetricOption(watch)
     .description('poll a running Go service and record its memory over time (writes a recording directory)')
     .argument('[url]', 'base URL of the service, e.g. http://127.0.0.1:6060')
     .option('--vars <url>', 'explicit /debug/vars URL')
     .option('--metrics <url>', 'explicit Prometheus /metrics URL')
     .option('--pprof <url>', 'explicit pprof base URL (…/debug/pprof)')
     .option('--pid <n>', 'local process id to read /proc for (found from the port for loopback targets)')
-    .option('--duration <duration>', 'stop after this long (default 5m; 0 or "none": until Ctrl-C)', '5m')
-    .option('--until-verdict', 'stop as soon as the running verdict is confident (see --confidence)')
-    .option('--confidence <0..1>', 'confidence a verdict needs, twice in a row, for --until-verdict to stop', '0.8')
     .option('--out <dir>', 'recording directory (default heapsight-<host>-<time>/)')
     .option('--profile-gc', 'fetch heap profiles with ?gc=1 (forces a GC in the target each profile round)')
-    .option('--work-metric <name>', 'counter of work done (expvar name or Prometheus counter), e.g. requests served')
-    .option('--json', 'print the `analyze --json` document on stdout at the end; progress goes to stderr')
-    .option('--gctrace-log <file>', "a file the service's stderr goes to, run with GODEBUG=gctrace=1: its trace lines are copied into the recording as they appear")
-    .option('--html <file>', 'write a self-contained HTML report at the end (charts, culprits, growth view; opens offline)')
-    .option('--md <file>', 'write a Markdown summary at the end, for tickets and pull requests')
     .option('--ui', 'serve a live page with charts and the running verdict on 127.0.0.1 while watching')
     .option('--port <n>', 'port for --ui (default: a free port)')
     .option('--ui-host <host>', 'interface for --ui; anything beyond loopback is reachable by others without authentication (prints a warning)')
