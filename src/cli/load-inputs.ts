@@ -17,7 +17,7 @@ import { parseExpvar } from '../sources/expvar.js';
 import { parseGctraceLog } from '../sources/gctrace.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
-import { maybeGunzip } from '../sources/gzip.js';
+import { gunzipWithinCap } from '../sources/gzip.js';
 import { describeBytes, InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
 import { parseProcStatus, parseSmapsRollup } from '../sources/procfs.js';
@@ -136,10 +136,12 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
       // Refused before reading: compressed, it would inflate past the cap anyway.
       if (info.size > maxHeld) throw new InputError(path, `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`, 'cap');
       const raw = head.length >= info.size ? head : new Uint8Array(await readFile(path));
-      const bytes = () => maybeGunzip(raw, path, maxHeld);
+      // Inflated once the format is known, with the cap applied before the output is kept (gzip.ts).
+      const plain = det.format === 'heap-debug1' || det.format === 'html' || det.format === 'unknown' ? raw : await gunzipWithinCap(raw, path, maxHeld);
+      const bytes = () => plain;
       switch (det.format) {
         case 'pprof': {
-          const profile = parsePprof(raw, path, { maxBytes: maxHeld });
+          const profile = parsePprof(plain, path, { maxBytes: maxHeld });
           const t = nanosToMs(profile.timeNanos);
           if (profile.sampleTypes.some((st) => st.type === 'goroutine')) {
             rec.goroutineSnapshots.push({ ...goroutineSnapshotFromProfile(profile, path), t });
