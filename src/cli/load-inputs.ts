@@ -14,7 +14,7 @@ import type { MemorySample } from '../model/memory.js';
 import { emptyRecording, type Recording, type TimedProfile } from '../model/recording.js';
 import { detectInput } from '../sources/detect.js';
 import { parseExpvar } from '../sources/expvar.js';
-import { parseGctraceLog } from '../sources/gctrace.js';
+import { readGctraceLog } from '../sources/gctrace.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { gunzipWithinCap } from '../sources/gzip.js';
@@ -23,7 +23,7 @@ import { parsePprof } from '../sources/pprof/decode.js';
 import { parseProcStatus, parseSmapsRollup } from '../sources/procfs.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { isRecordingDir, readRecordingDir } from '../sources/recording.js';
-import { readSamplesJsonl } from '../sources/samples-jsonl.js';
+import { readSamplesJsonlStream } from '../sources/samples-jsonl.js';
 import { readingInput } from './report-error.js';
 
 export interface LoadOptions {
@@ -133,6 +133,21 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         rec.goroutineSnapshots.push(await readGoroutineDebug2(createReadStream(path), path, { maxBytes }));
         return;
       }
+      // gctrace logs and JSON-lines samples are read line by line too: the file may be as big as
+      // maxBytes, and only what they yield (cycles, samples) is held, under the --max-bytes cap.
+      if (det.format === 'gctrace') {
+        const log = await readGctraceLog(createReadStream(path), path, { maxBytes, maxHeldBytes: maxHeld, requireTraceLines: true });
+        append(rec.gcCycles, log.gcCycles);
+        append(rec.scavenges, log.scavenges);
+        return;
+      }
+      if (det.format === 'jsonl-samples') {
+        const { samples, notes } = await readSamplesJsonlStream(createReadStream(path), path, { workMetric: opts.workMetric, maxBytes, maxHeldBytes: maxHeld });
+        append(rec.samples, samples);
+        for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
+        lastRuntime = undefined;
+        return;
+      }
       // Refused before reading: compressed, it would inflate past the cap anyway.
       if (info.size > maxHeld) throw new InputError(path, `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`, 'cap');
       const raw = head.length >= info.size ? head : new Uint8Array(await readFile(path));
@@ -163,19 +178,6 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         case 'exposition':
           pushSample(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }));
           break;
-        case 'jsonl-samples': {
-          const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
-          append(rec.samples, samples);
-          for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
-          lastRuntime = undefined;
-          break;
-        }
-        case 'gctrace': {
-          const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
-          append(rec.gcCycles, log.gcCycles);
-          append(rec.scavenges, log.scavenges);
-          break;
-        }
         case 'proc-status': {
           const st = parseProcStatus(bytes(), path);
           const s: MemorySample = { source: 'proc' };
