@@ -110,14 +110,49 @@ test('a debug=2 dump is streamed from its file, gzip or plain, with the same res
 });
 
 test('an input read whole past its cap is refused before it is read, naming the cap and the flag', async () => {
-  const gc = td('gctrace/go1.19-madvdontneed0.stderr.txt');
-  await assert.rejects(loadInputs([gc], { maxHeldBytes: 1000 }), (e: unknown) => e instanceof InputError && /^.*madvdontneed0\.stderr\.txt: file is \d+ bytes, past the 1000-byte cap for an input analyze reads whole \(raise --max-bytes if this is expected\)$/.test(e.message));
+  const vars = td('expvar/go1.19-vars.json');
+  await assert.rejects(loadInputs([vars], { maxHeldBytes: 1000 }), (e: unknown) => e instanceof InputError && /^.*go1\.19-vars\.json: file is \d+ bytes, past the 1000-byte cap for an input analyze reads whole \(raise --max-bytes if this is expected\)$/.test(e.message));
   const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-cap-'));
   try {
     // Compressed under the cap, inflating past it: stopped at the cap.
-    const gz = join(dir, 'gctrace.gz');
-    writeFileSync(gz, gzipSync(readFileSync(gc)));
-    await assert.rejects(loadInputs([gz], { maxHeldBytes: 20_000 }), (e: unknown) => e instanceof InputError && /gzip data inflates past the 20000-byte cap/.test(e.message));
+    const gz = join(dir, 'vars.json.gz');
+    writeFileSync(gz, gzipSync(readFileSync(vars)));
+    await assert.rejects(loadInputs([gz], { maxHeldBytes: 2000 }), (e: unknown) => e instanceof InputError && /gzip data inflates past the 2000-byte cap/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a streamed gctrace log or samples.jsonl past the held cap: a cap error naming the file, the cap and the flag', async () => {
+  const gc = td('gctrace/go1.19-madvdontneed0.stderr.txt');
+  await assert.rejects(loadInputs([gc], { maxHeldBytes: 1000 }), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.equal(e.kind, 'cap');
+    assert.match(e.message, /^.*madvdontneed0\.stderr\.txt: holds more than 1000 bytes of gc\/scav trace lines \(\d+ records by line \d+\), past the cap for what analyze keeps \(raise --max-bytes if this is expected, or pass fewer lines\)$/);
+    return true;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-cap-'));
+  try {
+    const jsonl = join(dir, 'samples.jsonl');
+    writeFileSync(jsonl, Array.from({ length: 100 }, (_, i) => `{"source":"expvar","t":${1_700_000_000_000 + i * 1000},"heapAlloc":"${1000 + i}"}\n`).join(''));
+    await assert.rejects(loadInputs([jsonl], { maxHeldBytes: 2000 }), (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.equal(e.kind, 'cap');
+      assert.match(e.message, /samples\.jsonl: holds more samples than the 2000-byte cap for what analyze keeps allows \(\d+ by line \d+, .*raise --max-bytes if this is expected\)$/);
+      return true;
+    });
+    assert.equal((await loadInputs([jsonl], { maxHeldBytes: 1 << 20 })).samples.length, 100);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a never-ending line in a streamed gctrace log is an input error, not a buffer without bound', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-line-'));
+  try {
+    const gc = join(dir, 'gctrace.log');
+    writeFileSync(gc, 'gc 1 @0.010s 0%: 0.007+12+0.006 ms clock, 0.015+0/0.074/3.3+0.012 ms cpu, 3->5->2 MB, 4 MB goal, 2 P\n' + 'x'.repeat(3 << 20));
+    await assert.rejects(loadInputs([gc]), /gctrace\.log: line 2 \(at byte \d+\) is longer than 1048576 bytes .*not a gctrace log$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

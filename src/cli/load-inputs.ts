@@ -14,16 +14,16 @@ import type { MemorySample } from '../model/memory.js';
 import { emptyRecording, type Recording, type TimedProfile } from '../model/recording.js';
 import { detectInput } from '../sources/detect.js';
 import { parseExpvar } from '../sources/expvar.js';
-import { parseGctraceLog } from '../sources/gctrace.js';
+import { readGctraceLog } from '../sources/gctrace.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
-import { maybeGunzip } from '../sources/gzip.js';
+import { gunzipWithinCap } from '../sources/gzip.js';
 import { describeBytes, InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
 import { mergeProcInto, parseProcStatus, parseSmapsRollup, procSample } from '../sources/procfs.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { isRecordingDir, readRecordingDir } from '../sources/recording.js';
-import { readSamplesJsonl } from '../sources/samples-jsonl.js';
+import { readSamplesJsonlStream } from '../sources/samples-jsonl.js';
 import { placeLooseClock, type LooseClockInput } from './loose-clock.js';
 import { readingInput } from './report-error.js';
 
@@ -135,13 +135,31 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         rec.goroutineSnapshots.push(await readGoroutineDebug2(createReadStream(path), path, { maxBytes }));
         return;
       }
+      // gctrace logs and JSON-lines samples are read line by line too: the file may be as big as
+      // maxBytes, and only what they yield (cycles, samples) is held, under the --max-bytes cap.
+      if (det.format === 'gctrace') {
+        const log = await readGctraceLog(createReadStream(path), path, { maxBytes, maxHeldBytes: maxHeld, requireTraceLines: true });
+        append(rec.gcCycles, log.gcCycles);
+        append(clock.gcCycles, log.gcCycles);
+        append(rec.scavenges, log.scavenges);
+        return;
+      }
+      if (det.format === 'jsonl-samples') {
+        const { samples, notes } = await readSamplesJsonlStream(createReadStream(path), path, { workMetric: opts.workMetric, maxBytes, maxHeldBytes: maxHeld });
+        append(rec.samples, samples);
+        for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
+        lastRuntime = undefined;
+        return;
+      }
       // Refused before reading: compressed, it would inflate past the cap anyway.
       if (info.size > maxHeld) throw new InputError(path, `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`, 'cap');
       const raw = head.length >= info.size ? head : new Uint8Array(await readFile(path));
-      const bytes = () => maybeGunzip(raw, path, maxHeld);
+      // Inflated once the format is known, with the cap applied before the output is kept (gzip.ts).
+      const plain = det.format === 'heap-debug1' || det.format === 'html' || det.format === 'unknown' ? raw : await gunzipWithinCap(raw, path, maxHeld);
+      const bytes = () => plain;
       switch (det.format) {
         case 'pprof': {
-          const profile = parsePprof(raw, path, { maxBytes: maxHeld });
+          const profile = parsePprof(plain, path, { maxBytes: maxHeld });
           const t = nanosToMs(profile.timeNanos);
           if (t !== undefined) clock.profiles.push({ t, mtimeMs: info.mtimeMs });
           if (profile.sampleTypes.some((st) => st.type === 'goroutine')) {
@@ -164,20 +182,6 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         case 'exposition':
           pushSample(loose(memorySampleFromExposition(bytes(), path, { workMetric: opts.workMetric }), info.mtimeMs));
           break;
-        case 'jsonl-samples': {
-          const { samples, notes } = readSamplesJsonl(bytes(), path, { workMetric: opts.workMetric, maxBytes });
-          append(rec.samples, samples);
-          for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
-          lastRuntime = undefined;
-          break;
-        }
-        case 'gctrace': {
-          const log = parseGctraceLog(bytes(), path, { maxBytes, requireTraceLines: true });
-          append(rec.gcCycles, log.gcCycles);
-          append(clock.gcCycles, log.gcCycles);
-          append(rec.scavenges, log.scavenges);
-          break;
-        }
         case 'proc-status': {
           pushSample(procSample(parseProcStatus(bytes(), path), undefined));
           break;

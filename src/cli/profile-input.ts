@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../sources/input-error.js';
 import { fetchBytes, isUrl, redactUrl } from '../sources/http.js';
+import { gunzipWithinCap } from '../sources/gzip.js';
 import { parseByteSize, parseDuration, parseHeaders } from './flags.js';
 import { UsageError } from './usage-error.js';
 
@@ -31,7 +32,8 @@ export async function loadInput(arg: string, opts: InputOptions): Promise<Loaded
   const headers = parseHeaders(opts.header);
   if (isUrl(arg)) {
     const { bytes } = await fetchBytes(arg, { timeoutMs, headers, maxBytes, accept: 'application/octet-stream, */*' });
-    return { bytes, origin: redactUrl(arg), maxBytes };
+    const origin = redactUrl(arg);
+    return { bytes: await gunzipWithinCap(bytes, origin, maxBytes), origin, maxBytes };
   }
   if (opts.header?.length) throw new UsageError('--header applies to URLs only');
   let size: number;
@@ -47,9 +49,12 @@ export async function loadInput(arg: string, opts: InputOptions): Promise<Loaded
   if (size > maxBytes) {
     throw new InputError(arg, `file is ${size} bytes, past the ${maxBytes}-byte cap (raise --max-bytes if this is expected)`, 'cap');
   }
+  let bytes: Uint8Array;
   try {
-    return { bytes: readFileSync(arg), origin: arg, maxBytes };
+    bytes = readFileSync(arg);
   } catch (err) {
     throw new InputError(arg, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  // Inflated here, where waiting is allowed, so the cap holds before the output is kept (gzip.ts).
+  return { bytes: await gunzipWithinCap(bytes, arg, maxBytes), origin: arg, maxBytes };
 }

@@ -15,6 +15,8 @@
 import type { GcCycle, ScavengeReport } from '../model/memory.js';
 import { describeBytes, InputError } from './input-error.js';
 import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
+import { gunzipStream } from './gzip.js';
+import { chunksOf, LineSplitter, type ByteSource } from './line-stream.js';
 
 const MiB = 2 ** 20;
 const KiB = 1024;
@@ -189,28 +191,78 @@ function findStart(line: string): number {
   return /^(?:gc |scav )/.test(line) ? 0 : -1;
 }
 
-/** Parse a whole stderr log (text, bytes or gzip bytes). */
-export function parseGctraceLog(input: Uint8Array | string, origin: string, opts: GctraceOptions = {}): GctraceLog {
-  const text = textFromInput(input, origin, opts.maxBytes ?? DEFAULT_MAX_TEXT_BYTES);
-  const what = describeBytes(Buffer.from(text.slice(0, 512), 'utf8'));
+/** The first 4096 characters of a log decide whether it is one at all. */
+const HEAD_CHARS = 4096;
+
+function checkHead(head: string, origin: string, opts: GctraceOptions): void {
+  const what = describeBytes(Buffer.from(head.slice(0, 512), 'utf8'));
   if (what === 'binary data') throw new InputError(origin, 'expected GODEBUG=gctrace=1 output, got binary data');
   // JSON-wrapped log lines (docker's json-file driver) still carry trace lines, so only reject other
   // formats when no trace line starts near the top.
-  if (!opts.partial && text.trim() !== '' && !/^(text starting|a gctrace log)/.test(what) && !START_RE.test(text.slice(0, 4096))) {
+  if (!opts.partial && head.trim() !== '' && !/^(text starting|a gctrace log)/.test(what) && !START_RE.test(head.slice(0, HEAD_CHARS))) {
     throw new InputError(origin, `expected GODEBUG=gctrace=1 output, got ${what}`);
   }
+}
 
+/** Parse a whole stderr log (text, bytes or gzip bytes). */
+export function parseGctraceLog(input: Uint8Array | string, origin: string, opts: GctraceOptions = {}): GctraceLog {
+  const text = textFromInput(input, origin, opts.maxBytes ?? DEFAULT_MAX_TEXT_BYTES);
+  checkHead(text, origin, opts);
+  const parser = gctraceParser(origin, opts);
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (let i = 0; i < lines.length; i++) parser.line(lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i], i + 1);
+  return parser.end();
+}
+
+/**
+ * Read a stderr log from a stream (a file of any size, gzip or not) line by line: memory is one line
+ * and the records kept. `maxHeldBytes` caps the trace text of the records kept (their count times
+ * ~150 bytes): past it, a cap error, not an ever-growing array.
+ */
+export async function readGctraceLog(source: ByteSource, origin: string, opts: GctraceOptions & { maxHeldBytes?: number } = {}): Promise<GctraceLog> {
+  const parser = gctraceParser(origin, opts);
+  let head = '';
+  let held: Uint8Array[] | undefined = [];
+  const splitter = new LineSplitter(origin, MAX_GCTRACE_LINE_BYTES, (l) => parser.line(l.text, l.no), 'not a gctrace log');
+  for await (const c of gunzipStream(chunksOf(source), origin, opts.maxBytes ?? DEFAULT_MAX_TEXT_BYTES)) {
+    if (held) {
+      held.push(c);
+      head += Buffer.from(c.subarray(0, HEAD_CHARS)).toString('utf8');
+      if (head.length < HEAD_CHARS) continue;
+      checkHead(head, origin, opts);
+      for (const h of held) splitter.push(h);
+      held = undefined;
+      continue;
+    }
+    splitter.push(c);
+  }
+  if (held) {
+    checkHead(head, origin, opts);
+    for (const h of held) splitter.push(h);
+  }
+  splitter.end();
+  return parser.end();
+}
+
+/** Longer lines are not a runtime's (a trace line is ~150 bytes; app output around it is not read). */
+export const MAX_GCTRACE_LINE_BYTES = 1024 * 1024;
+
+/** The line-by-line state machine behind both readers: lines in, a GctraceLog at the end. */
+function gctraceParser(origin: string, opts: GctraceOptions & { maxHeldBytes?: number }): { line(text: string, lineNo: number): void; end(): GctraceLog } {
   const out: GctraceLog = { gcCycles: [], scavenges: [], skippedLines: 0, totalLines: 0 };
   if (opts.keepText) out.traceLines = [];
+  let heldBytes = 0;
   const push = (r: GctraceRecord, lineNo: number, text: string) => {
     r.lineNo = lineNo;
+    heldBytes += text.length;
+    if (opts.maxHeldBytes !== undefined && heldBytes > opts.maxHeldBytes) {
+      throw new InputError(origin, `holds more than ${opts.maxHeldBytes} bytes of gc/scav trace lines (${out.gcCycles.length + out.scavenges.length} records by line ${lineNo}), past the cap for what analyze keeps (raise --max-bytes if this is expected, or pass fewer lines)`, 'cap');
+    }
     out.traceLines?.push(text);
     if (isGcCycle(r)) out.gcCycles.push(r);
     else out.scavenges.push(r);
   };
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  out.totalLines = lines.length;
 
   // An unfinished trace line: the pieces so far (always a valid prefix) and where it began.
   let pending: { text: string; lineNo: number; age: number } | undefined;
@@ -223,9 +275,8 @@ export function parseGctraceLog(input: Uint8Array | string, origin: string, opts
     pending = undefined;
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
+  const line = (line: string, lineNo: number): void => {
+    out.totalLines = lineNo;
     if (pending) {
       const startAt = findStart(line);
       if (startAt === 0 || (startAt > 0 && validPrefixLength(pending.text + line) <= pending.text.length)) {
@@ -237,30 +288,30 @@ export function parseGctraceLog(input: Uint8Array | string, origin: string, opts
           pending.age = 0;
           // The piece ended the line: that newline is the runtime's own, so the record is finished.
           if (k === line.trimEnd().length) finishPending();
-          continue;
+          return;
         }
         if (line.trim() === '' && completeRecord(pending.text)) {
           finishPending();
-          continue;
+          return;
         }
         if (++pending.age > MAX_CONTINUATION_DISTANCE) finishPending();
-        continue;
+        return;
       }
     }
     const startAt = findStart(line);
-    if (startAt < 0) continue;
+    if (startAt < 0) return;
     const rest = line.slice(startAt);
     const released = SCVG_RELEASED_RE.exec(rest);
     if (released) {
       scvgReleasedMB = { gen: released[1], mb: Number(released[2]), text: released[0], lineNo };
-      continue;
+      return;
     }
     const scvg = SCVG_RE.exec(rest);
     if (scvg) {
       const paired = scvgReleasedMB && scvgReleasedMB.gen === scvg[1] ? scvgReleasedMB : undefined;
       push(scvgFromMatch(scvg, paired?.mb ?? 0), lineNo, paired ? `${paired.text}\n${scvg[0]}` : scvg[0]);
       scvgReleasedMB = undefined;
-      continue;
+      return;
     }
     const k = validPrefixLength(rest);
     const trimmed = rest.trimEnd();
@@ -268,7 +319,7 @@ export function parseGctraceLog(input: Uint8Array | string, origin: string, opts
       const r = completeRecord(trimmed);
       if (r) {
         push(r, lineNo, trimmed);
-        continue;
+        return;
       }
     }
     if (k === 0) {
@@ -276,27 +327,30 @@ export function parseGctraceLog(input: Uint8Array | string, origin: string, opts
       const r = parseGctraceLine(rest);
       if (r) push(r, lineNo, rest.trimEnd());
       else out.skippedLines++;
-      continue;
+      return;
     }
     pending = { text: rest.slice(0, k), lineNo, age: 0 };
-  }
-  if (opts.partial && (pending || scvgReleasedMB)) {
-    out.unfinishedFromLine = Math.min(pending?.lineNo ?? Infinity, scvgReleasedMB?.lineNo ?? Infinity);
-    const keep = (r: GctraceRecord) => (r.lineNo ?? 0) < out.unfinishedFromLine!;
-    // Records that began after the unfinished one are parsed again with it; drop them here.
-    const kept = [...out.gcCycles, ...out.scavenges].filter(keep).length;
-    out.gcCycles = out.gcCycles.filter(keep);
-    out.scavenges = out.scavenges.filter(keep);
-    out.traceLines?.splice(kept);
-    pending = undefined;
-  }
-  finishPending();
+  };
+  const end = (): GctraceLog => {
+    if (opts.partial && (pending || scvgReleasedMB)) {
+      out.unfinishedFromLine = Math.min(pending?.lineNo ?? Infinity, scvgReleasedMB?.lineNo ?? Infinity);
+      const keep = (r: GctraceRecord) => (r.lineNo ?? 0) < out.unfinishedFromLine!;
+      // Records that began after the unfinished one are parsed again with it; drop them here.
+      const kept = [...out.gcCycles, ...out.scavenges].filter(keep).length;
+      out.gcCycles = out.gcCycles.filter(keep);
+      out.scavenges = out.scavenges.filter(keep);
+      out.traceLines?.splice(kept);
+      pending = undefined;
+    }
+    finishPending();
 
-  if (opts.requireTraceLines && out.gcCycles.length === 0 && out.scavenges.length === 0) {
-    throw new InputError(
-      origin,
-      `expected GODEBUG=gctrace=1 output (lines like "gc 1 @0.010s 3%: ..."), found no gc or scav line among ${out.totalLines} lines`,
-    );
-  }
-  return out;
+    if (opts.requireTraceLines && out.gcCycles.length === 0 && out.scavenges.length === 0) {
+      throw new InputError(
+        origin,
+        `expected GODEBUG=gctrace=1 output (lines like "gc 1 @0.010s 3%: ..."), found no gc or scav line among ${out.totalLines} lines`,
+      );
+    }
+    return out;
+  };
+  return { line, end };
 }

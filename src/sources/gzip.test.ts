@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { gunzipStream, maybeGunzip } from './gzip.js';
+import { HOLD_BEFORE_COUNTED, gunzipStream, gunzipWithinCap, maybeGunzip } from './gzip.js';
 import { InputError } from './input-error.js';
 
 const heap = readFileSync(new URL('./testdata/pprof/heap-rate1.pb.gz', import.meta.url));
@@ -99,4 +99,36 @@ test('gunzipStream: a consumer that stops early ends the stream and its source',
   }
   assert.ok(got > 1 << 20 && got < 32 << 20);
   assert.ok(source.destroyed, 'the source stream was closed');
+});
+
+// Many gzip members of zeros: a bomb of any inflated size from a few hundred kB, built without holding it.
+function zeroMembers(memberBytes: number, members: number): Buffer {
+  const one = gzipSync(Buffer.alloc(memberBytes));
+  return Buffer.concat(Array.from({ length: members }, () => one));
+}
+
+test('gunzipWithinCap: a bomb past the hold is refused by the counting pass, one line', async () => {
+  const member = 16 << 20;
+  const members = Math.ceil((HOLD_BEFORE_COUNTED * 1.5) / member);
+  const cap = HOLD_BEFORE_COUNTED + member; // over the hold, under the bomb
+  await assert.rejects(gunzipWithinCap(zeroMembers(member, members), 'bomb.gz', cap), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.equal(e.kind, 'cap');
+    assert.equal(e.message, `bomb.gz: gzip data inflates past the ${cap}-byte cap (raise --max-bytes if this is expected)`);
+    return true;
+  });
+});
+
+test('gunzipWithinCap: output over the hold but under the cap comes out whole; small and raw inputs as maybeGunzip', async () => {
+  const member = 16 << 20;
+  const members = HOLD_BEFORE_COUNTED / member + 1;
+  const out = await gunzipWithinCap(zeroMembers(member, members), 'big.gz', 1 << 30);
+  assert.equal(out.length, member * members);
+  assert.equal(Buffer.from(out.buffer, out.byteOffset, out.length).indexOf(1), -1);
+  assert.deepEqual(await gunzipWithinCap(heap, 'heap', 1 << 30), maybeGunzip(heap, 'heap', 1 << 30));
+  const raw = maybeGunzip(heap, 'heap', 1 << 30);
+  assert.equal(await gunzipWithinCap(raw, 'raw', 1 << 30), raw);
+  // Truncated past the hold: the counting pass names the truncation, not a cap.
+  const cut = zeroMembers(member, members);
+  await assert.rejects(gunzipWithinCap(cut.subarray(0, cut.length - 100), 'cut.gz', 1 << 30), { message: `cut.gz: gzip stream truncated at byte ${cut.length - 100}` });
 });

@@ -12,6 +12,8 @@ import { RECORDING_BIGINT_FIELDS } from '../model/recording.js';
 import { parseExpvar } from './expvar.js';
 import { describeBytes, InputError, quote } from './input-error.js';
 import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
+import { gunzipStream } from './gzip.js';
+import { chunksOf, LineSplitter, type ByteSource, type Line } from './line-stream.js';
 
 export interface JsonLine {
   /** 1-based line number in the file. */
@@ -37,18 +39,9 @@ export function splitJsonLines(text: string, origin: string): { lines: JsonLine[
   for (let i = 0; i <= lastNonBlank; i++) {
     const lineText = raw[i].replace(/\r$/, '');
     if (lineText.trim() === '') continue;
-    let value: unknown;
-    let problem: string | undefined;
-    try {
-      value = JSON.parse(lineText);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        problem = `a JSON ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}`;
-      }
-    } catch {
-      problem = describeLine(lineText);
-    }
+    const { value, problem } = parseJsonObjectLine(lineText);
     if (problem === undefined) {
-      lines.push({ lineNo: i + 1, text: lineText, value: value as Record<string, unknown> });
+      lines.push({ lineNo: i + 1, text: lineText, value: value! });
     } else if (i === lastNonBlank) {
       torn = { lineNo: i + 1, bytes: Buffer.byteLength(lineText) };
     } else {
@@ -56,6 +49,18 @@ export function splitJsonLines(text: string, origin: string): { lines: JsonLine[
     }
   }
   return { lines, torn };
+}
+
+function parseJsonObjectLine(lineText: string): { value?: Record<string, unknown>; problem?: string } {
+  try {
+    const value: unknown = JSON.parse(lineText);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return { problem: `a JSON ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}` };
+    }
+    return { value: value as Record<string, unknown> };
+  } catch {
+    return { problem: describeLine(lineText) };
+  }
 }
 
 function describeLine(line: string): string {
@@ -112,34 +117,87 @@ export interface SamplesJsonl {
   notes: string[];
 }
 
+/** One parsed line as a MemorySample, whichever of the three shapes it has. */
+function sampleFromLine(line: JsonLine, origin: string, opts: SamplesJsonlOptions): MemorySample {
+  const v = line.value;
+  const lineOrigin = `${origin}:${line.lineNo}`;
+  if (typeof v.memstats === 'object' && v.memstats !== null) {
+    const s = parseExpvar(line.text, lineOrigin, { workMetric: opts.workMetric });
+    const t = lineTime(v);
+    return t === undefined ? s : { ...s, t };
+  } else if (typeof v.HeapAlloc === 'number') {
+    // A bare MemStats: wrap it so the expvar reader (lossless for LastGC) does the mapping.
+    const s = parseExpvar(`{"memstats":${line.text}}`, lineOrigin);
+    const t = lineTime(v);
+    return t === undefined ? s : { ...s, t };
+  } else if (typeof v.source === 'string') {
+    return memorySampleFromLine(line, origin);
+  } else {
+    throw new InputError(lineOrigin, `expected a memory sample, a /debug/vars body or a MemStats object, got ${quote(v)}`);
+  }
+}
+
 /** Read a JSON-lines series of samples (any mix of the three line shapes), ordered by time when known. */
 export function readSamplesJsonl(input: Uint8Array | string, origin: string, opts: SamplesJsonlOptions = {}): SamplesJsonl {
   const text = textFromInput(input, origin, opts.maxBytes ?? DEFAULT_MAX_TEXT_BYTES);
   const { lines, torn } = splitJsonLines(text, origin);
   if (lines.length === 0 && !torn) throw new InputError(origin, 'expected JSON lines of memory samples, got an empty input');
   const samples: MemorySample[] = [];
-  for (const line of lines) {
-    const v = line.value;
-    const lineOrigin = `${origin}:${line.lineNo}`;
-    if (typeof v.memstats === 'object' && v.memstats !== null) {
-      const s = parseExpvar(line.text, lineOrigin, { workMetric: opts.workMetric });
-      const t = lineTime(v);
-      samples.push(t === undefined ? s : { ...s, t });
-    } else if (typeof v.HeapAlloc === 'number') {
-      // A bare MemStats: wrap it so the expvar reader (lossless for LastGC) does the mapping.
-      const s = parseExpvar(`{"memstats":${line.text}}`, lineOrigin);
-      const t = lineTime(v);
-      samples.push(t === undefined ? s : { ...s, t });
-    } else if (typeof v.source === 'string') {
-      samples.push(memorySampleFromLine(line, origin));
-    } else {
-      throw new InputError(lineOrigin, `expected a memory sample, a /debug/vars body or a MemStats object, got ${quote(v)}`);
-    }
-  }
+  for (const line of lines) samples.push(sampleFromLine(line, origin, opts));
+  return finishSamples(samples, torn, origin);
+}
+
+function finishSamples(samples: MemorySample[], torn: TornLine | undefined, origin: string): SamplesJsonl {
   const notes: string[] = [];
   if (torn) notes.push(`${origin}:${torn.lineNo}: dropped a torn last line (${torn.bytes} bytes); the writer was probably stopped mid-line`);
   if (samples.every((s) => s.t !== undefined)) samples.sort((a, b) => a.t! - b.t!);
   return { samples, notes };
+}
+
+/**
+ * A held sample costs at most about this much heap (a MemorySample of ~40 fields, some bigint, as an
+ * expvar line gives): each sample is charged its line's length up to this against `maxHeldBytes`, so a
+ * 4 KiB /debug/vars line costs what its sample holds, not its text. An order of magnitude, on the high side.
+ */
+export const HELD_SAMPLE_BYTES = 1024;
+
+/** Longest JSON line read: a /debug/vars body is ~4 KiB, with a big cmdline a few tens. */
+export const MAX_JSONL_LINE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * readSamplesJsonl over a stream (a file of any size, gzip or not), line by line: memory is one line
+ * and the samples kept, charged against `maxHeldBytes` (HELD_SAMPLE_BYTES). A line that does not parse
+ * waits for the next non-blank line: only the last one may be torn.
+ */
+export async function readSamplesJsonlStream(source: ByteSource, origin: string, opts: SamplesJsonlOptions & { maxHeldBytes?: number } = {}): Promise<SamplesJsonl> {
+  const maxHeld = opts.maxHeldBytes ?? Infinity;
+  let heldBytes = 0;
+  const samples: MemorySample[] = [];
+  let bad: { lineNo: number; text: string; problem: string } | undefined;
+  let sawLine = false;
+  const onLine = (l: Line): void => {
+    // NUL padding a crash leaves at the end of a file counts as blank (as splitJsonLines strips it).
+    const text = l.text.replace(/\0+$/, '');
+    if (text.trim() === '') return;
+    sawLine = true;
+    if (bad) throw new InputError(`${origin}:${bad.lineNo}`, `expected one JSON object per line, got ${bad.problem}`);
+    const { value, problem } = parseJsonObjectLine(text);
+    if (problem !== undefined) {
+      bad = { lineNo: l.no, text, problem };
+      return;
+    }
+    heldBytes += Math.min(text.length, HELD_SAMPLE_BYTES);
+    if (heldBytes > maxHeld) {
+      throw new InputError(origin, `holds more samples than the ${maxHeld}-byte cap for what analyze keeps allows (${samples.length} by line ${l.no}, charged up to ${HELD_SAMPLE_BYTES} bytes each; raise --max-bytes if this is expected)`, 'cap');
+    }
+    samples.push(sampleFromLine({ lineNo: l.no, text, value: value! }, origin, opts));
+  };
+  const splitter = new LineSplitter(origin, MAX_JSONL_LINE_BYTES, onLine, 'not JSON lines of samples');
+  for await (const c of gunzipStream(chunksOf(source), origin, opts.maxBytes ?? DEFAULT_MAX_TEXT_BYTES)) splitter.push(c);
+  splitter.end();
+  if (!sawLine) throw new InputError(origin, 'expected JSON lines of memory samples, got an empty input');
+  const torn = bad ? { lineNo: bad.lineNo, bytes: Buffer.byteLength(bad.text) } : undefined;
+  return finishSamples(samples, torn, origin);
 }
 
 /**
