@@ -40,6 +40,21 @@ const importMetaUrlAsInDist = {
   },
 };
 
+// commander requires node:child_process at load time, for executable subcommands heapsight does not
+// have; loading it (and net, dgram, stream with it) was ~10 ms CPU of a 0.2 MB `top` (issue 13,
+// bench/README.md). In the bundle that require becomes a getter run on first use of spawn.
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const contents = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!contents.includes(eager)) throw new Error(`bundle-cli: ${args.path} no longer has \`${eager}\`; update commanderLazyChildProcess`);
+      return { contents: contents.replace(eager, "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };"), loader: 'js' };
+    });
+  },
+};
+
 // The build id ties the shipped V8 code cache to this very bundle (see the loader below).
 const buildId = randomBytes(8).toString('hex');
 const result = await build({
@@ -59,7 +74,7 @@ const result = await build({
   banner: {
     js: `//heapsight-build:${buildId}\nconst __heapsightModuleUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, rel)).href;`,
   },
-  plugins: [importMetaUrlAsInDist],
+  plugins: [importMetaUrlAsInDist, commanderLazyChildProcess],
   logLevel: 'warning',
 });
 const bundleSource = result.outputFiles[0].text;
@@ -76,10 +91,21 @@ if (/\bimport\(/.test(bundleSource.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.
 // only from the same V8 version and flags and rejects otherwise (then it compiles as usual, correct
 // but without the gain). V8 checks the source only by its length, so the loader uses the cache only when
 // the bundle's first line carries the build id the cache was made with.
+// V8's interrupt budget, which sets how much bytecode a function runs before V8 considers optimising it
+// (default 67,584, Node 20). A 0.2 MB `top` is over in ~50 ms, too short for TurboFan to repay its
+// compiles: at the default it spent ~40 ms CPU on them (issue 13: --no-opt was 0.80x the CPU time).
+// ~30x the default lets short runs finish in the interpreter and Sparkplug while loops that run
+// longer (16 MB and 87 MB profiles: CPU time unchanged, 0.99x) still get optimised. Measured in
+// bench/README.md, start-up.
+const TIER_UP_INTERRUPT_BUDGET = 2_000_000;
+
 const loaderSource = `#!/usr/bin/env node
 'use strict';
 // heapsight's command-line entry, written by scripts/bundle-cli.mjs: runs heapsight-bundle.cjs (the whole
 // CLI) with the V8 code cache made for it at build time. See that script for why.
+// HEAPSIGHT_STARTUP_TIMING=1 prints where start-up went (bench/README.md): wall ms of each phase, "node"
+// being Node's own start-up before this file ran, and the process's CPU time.
+const timing = process.env.HEAPSIGHT_STARTUP_TIMING ? [['node', performance.now()]] : undefined;
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
@@ -94,9 +120,24 @@ if (source.startsWith('//heapsight-build:${buildId}\\n') && !process.env.HEAPSIG
     cachedData = undefined; // a checkout built without it, or a package that lost it: compile as usual
   }
 }
+timing?.push(['read', performance.now()]);
 const script = new Script(wrap(source), { filename: bundleFile, cachedData });
+timing?.push(['compile', performance.now()]);
+// Only when run as the CLI, and after the cache was checked (the flag is part of V8's flag hash, so
+// the cache made by the build, which requires this file, stays one made with Node's default flags).
+if (require.main === module) require('node:v8').setFlagsFromString('--interrupt-budget=${TIER_UP_INTERRUPT_BUDGET}');
 const bundle = { exports: {} };
 script.runInThisContext()(bundle.exports, require, bundle, bundleFile, __dirname);
+timing?.push(['evaluate', performance.now()]);
+if (timing) {
+  process.on('exit', () => {
+    timing.push(['run', performance.now()]);
+    const cpu = process.cpuUsage();
+    const parts = timing.map(([name, t], i) => name + ' ' + (t - (i ? timing[i - 1][1] : 0)).toFixed(1));
+    const cache = cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'none';
+    process.stderr.write('heapsight start-up ms: ' + parts.join(' ') + ' | code cache ' + cache + ' | cpu ' + ((cpu.user + cpu.system) / 1000).toFixed(1) + '\\n');
+  });
+}
 if (require.main === module) void bundle.exports.main();
 else module.exports = { script, main: bundle.exports.main }; // scripts/bundle-cli.mjs, making the cache
 `;

@@ -6,8 +6,8 @@
 // credentials never reach a message. Messages are built from the credential-free URL, and every message
 // is also scrubbed of header values in case a server echoes them in its body.
 
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { InputError, describeBytes, type InputErrorKind } from './input-error.js';
 
@@ -129,6 +129,15 @@ function withCredentials(target: URL, given: Record<string, string>): { headers:
   return { headers, secrets };
 }
 
+// node:http and node:https are required on the first request, not imported: `heapsight top file.pb.gz`
+// imports this module (for URLs) but never fetches, and loading https pulls in net, tls and crypto,
+// about 15 ms of a 0.2 MB `top`'s CPU time (issue 13; bench/README.md, start-up breakdown).
+let lazyRequire: NodeJS.Require | undefined;
+function sender(protocol: string): typeof import('node:https').request | typeof import('node:http').request {
+  lazyRequire ??= createRequire(import.meta.url);
+  return protocol === 'https:' ? (lazyRequire('node:https') as typeof import('node:https')).request : (lazyRequire('node:http') as typeof import('node:http')).request;
+}
+
 function exchange(
   target: URL,
   headers: Record<string, string>,
@@ -136,7 +145,7 @@ function exchange(
   deadline: number,
   fail: (message: string, kind: InputErrorKind, status?: number) => InputError,
 ): Promise<{ response: HttpResponse; location?: string }> {
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = sender(target.protocol);
   const timeoutMs = Math.max(1, deadline - Date.now());
   return new Promise((resolve, reject) => {
     let settled = false;

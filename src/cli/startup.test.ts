@@ -1,0 +1,39 @@
+// Start-up of the package's `bin` (issue 13 item 2; bench/README.md, start-up): `heapsight top` of a
+// file must not load the built-ins only URLs or subcommand executables need (tls, https, crypto,
+// child_process cost ~15–30 ms of a 0.2 MB `top`), and the loader, run as the CLI, must still use the
+// V8 code cache after it changes V8's interrupt budget.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshBundle } from '../test-support/cli-run.js';
+import { repoRoot } from '../test-support/toolchain.js';
+
+const heap = join(repoRoot, 'src', 'sources', 'testdata', 'pprof', 'heap-rate1.pb.gz');
+
+test('bundled top of a file loads no network or child-process built-ins and uses the code cache', () => {
+  const bin = freshBundle();
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-startup-'));
+  try {
+    // A preload that reports, at exit, every built-in module the process loaded.
+    const preload = join(dir, 'modules.cjs');
+    writeFileSync(preload, "process.on('exit', () => process.stderr.write('MODULES ' + process.moduleLoadList.join(',') + '\\n'));\n");
+    const env: NodeJS.ProcessEnv = { ...process.env, HEAPSIGHT_STARTUP_TIMING: '1' };
+    delete env.HEAPSIGHT_NO_CODE_CACHE;
+    delete env.NODE_OPTIONS; // flags would make V8 reject the cache, as they would for a user
+    const r = spawnSync(process.execPath, ['--require', preload, bin, 'top', heap, '--json'], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout), 'top --json printed JSON');
+    assert.match(r.stderr, /heapsight start-up ms: node [\d.]+ read [\d.]+ compile [\d.]+ evaluate [\d.]+ run [\d.]+ \| code cache used \|/);
+    // (net is not checked: Node's stdio loads it when stdout is a pipe, as here.)
+    const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
+    assert.ok(line, 'the preload reported the loaded modules');
+    const loaded = new Set(line.slice('MODULES '.length).split(',').filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)));
+    assert.ok(loaded.has('zlib'), 'sanity: the list holds what top needs');
+    for (const heavy of ['child_process', 'tls', 'http', 'https', 'crypto', 'dgram']) assert.ok(!loaded.has(heavy), `${heavy} was loaded`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
