@@ -35,9 +35,16 @@ export function formatDuration(seconds: number): string {
   return m ? `${h} h ${m} min` : `${h} h`;
 }
 
+/**
+ * 1234567 → "1,234,567"; below 100, one decimal (12.5). The separators are put in by hand: the first
+ * toLocaleString() call sets up ICU, 14–20 ms of every `analyze` (measured, bench/README.md Start-up).
+ */
 export function formatCount(n: number): string {
   const r = Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 10) / 10;
-  return r.toLocaleString('en-US');
+  if (!Number.isFinite(r)) return String(r);
+  const [int, frac] = String(Math.abs(r)).split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+$)/g, ',');
+  return `${r < 0 ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
 }
 
 export function formatPercent(share: number): string {
