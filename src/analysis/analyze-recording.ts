@@ -21,13 +21,12 @@ import { liveHeapSeries, objectsAtGcPoints, sampleWork, type LiveHeapSeries } fr
 import { splitAtRestarts, splitGcCycles } from './restarts.js';
 import { describeEvidence, summarize } from './summary.js';
 import { seriesTrend, type SeriesPoint, type Trend } from './trend.js';
-import { INTERVAL_CONFIDENCE_FACTOR, MADV_FREE_SLOPE, MIN_RELEASE_STEPS, NON_GO_RSS_SHARE, RELEASE_STEP_BYTES } from './decision-rules.js';
+import { INTERVAL_CONFIDENCE_FACTOR, MADV_FREE_SLOPE, MIN_LOOKS_RETAINING, MIN_RELEASE_STEPS, NON_GO_RSS_SHARE, RELEASE_STEP_BYTES } from './decision-rules.js';
 import {
   combine,
   GOROUTINE_THRESHOLDS,
   HEAP_THRESHOLDS,
   judgeSeries,
-  MIN_GC_CYCLES_RETAINING,
   NON_GO_THRESHOLDS,
   OBJECT_THRESHOLDS,
   type SeriesJudgement,
@@ -487,7 +486,7 @@ export function nonGoWithinInterval(lower: SeriesJudgement, upper: SeriesJudgeme
  * estimates' noise), rises consistently, and has at least doubled.
  */
 function floorsKeepRising(floors: number[] | undefined): boolean {
-  if (!floors || floors.length < MIN_GC_CYCLES_RETAINING || !(floors[0] > 0)) return false;
+  if (!floors || floors.length < MIN_LOOKS_RETAINING || !(floors[0] > 0)) return false;
   for (let i = 1; i < floors.length; i++) if (floors[i] < 0.95 * Math.max(...floors.slice(0, i))) return false;
   return floors[floors.length - 1] >= 2 * floors[0] && mannKendall(floors).tau >= 0.8;
 }
@@ -518,7 +517,7 @@ function tidy(v: number | undefined): number | undefined {
 
 function strip(t: Trend | undefined): TrendStats | undefined {
   if (!t) return undefined;
-  const { fitted: _f, xSpan: _x, seconds: _s, firstThirdRoseClearly: _c, growthUpper: _u, baseGrowth: _bg, baseGrowthUpper: _bu, ...stats } = t;
+  const { fitted: _f, xSpan: _x, seconds: _s, firstThirdRoseClearly: _c, growthUpper: _u, growthLower: _l, baseGrowth: _bg, baseGrowthUpper: _bu, ...stats } = t;
   const out = { ...stats } as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(out)) if (typeof v === 'number' && k !== 'pRising') out[k] = tidy(v);
   return out as unknown as TrendStats;

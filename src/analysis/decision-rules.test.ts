@@ -5,17 +5,26 @@ import assert from 'node:assert/strict';
 import type { MemorySample } from '../model/memory.js';
 import { nonGoWithinInterval, releasesKeptResident } from './analyze-recording.js';
 import {
-  EARLY_LEAK_MIN_SECONDS,
-  EARLY_LEAK_MULTIPLE,
-  EARLY_LEAK_TAIL_PACE,
-  EARLY_LEAK_TAU,
+  BOUNDED_MIN_LOOKS,
+  FLAT_HORIZON_SECONDS,
   INTERVAL_CONFIDENCE_FACTOR,
+  LEAK_MIN_LOOKS,
+  LEAK_MIN_SECONDS,
+  LEAK_MIN_SNR,
+  LEAK_MIN_TAU,
+  LEAK_P,
+  LEAK_P_RETAINING,
+  LEAK_TAIL_PACE,
+  LEAK_TAIL_PACE_EARLY,
+  MIN_LOOKS,
+  MIN_LOOKS_RETAINING,
   MADV_FREE_SLOPE,
   MIN_RELEASE_STEPS,
   RELEASE_STEP_BYTES,
 } from './decision-rules.js';
 import type { Trend } from './trend.js';
-import { earlyLeakEvidence, HEAP_THRESHOLDS, judgeSeries, MIN_GC_CYCLES_LEAK, type SeriesJudgement } from './verdict.js';
+import { theilSenInterval } from './robust-stats.js';
+import { HEAP_THRESHOLDS, judgeSeries, looksOf, type SeriesJudgement, type Sufficiency } from './verdict.js';
 
 const MiB = 1024 * 1024;
 
@@ -56,12 +65,13 @@ test('INTERVAL_CONFIDENCE_FACTOR: a flat call on one end of the interval is weak
   assert.notEqual(nonGoWithinInterval(rising, growing, undefined).state, 'growing');
 });
 
+/** A leak's trend by every measure (12 looks over 60 s, 6× growth, tail at full pace), with one field changed. */
 function trend(over: Partial<Trend>): Trend {
   return {
     points: 12,
     growth: 60 * MiB,
     baseline: 10 * MiB,
-    latest: 10 * MiB * EARLY_LEAK_MULTIPLE,
+    latest: 70 * MiB,
     relativeGrowth: 6,
     noise: 0.5 * MiB,
     tau: 0.95,
@@ -73,6 +83,7 @@ function trend(over: Partial<Trend>): Trend {
     fitted: [],
     xSpan: 1,
     growthUpper: 62 * MiB,
+    growthLower: 58 * MiB,
     baseGrowth: 60 * MiB,
     baseGrowthUpper: 62 * MiB,
     seconds: 60,
@@ -81,17 +92,82 @@ function trend(over: Partial<Trend>): Trend {
   };
 }
 
-test('EARLY_LEAK_MULTIPLE, _TAIL_PACE, _TAU: each bound flips the early-leak evidence', () => {
-  assert.equal(earlyLeakEvidence(trend({}), MIN_GC_CYCLES_LEAK), true);
-  assert.equal(earlyLeakEvidence(trend({ latest: 10 * MiB * (EARLY_LEAK_MULTIPLE - 0.1) }), MIN_GC_CYCLES_LEAK), false);
-  assert.equal(earlyLeakEvidence(trend({ lastThirdSlopeRatio: EARLY_LEAK_TAIL_PACE - 0.01 }), MIN_GC_CYCLES_LEAK), false);
-  assert.equal(earlyLeakEvidence(trend({ tau: EARLY_LEAK_TAU - 0.01 }), MIN_GC_CYCLES_LEAK), false);
-  assert.equal(earlyLeakEvidence(trend({}), MIN_GC_CYCLES_LEAK - 1), false);
-  assert.equal(earlyLeakEvidence(trend({ plateau: true }), MIN_GC_CYCLES_LEAK), false);
+const suff = (over: Partial<Sufficiency> = {}): Sufficiency => ({ points: 12, gcCycles: 20, seconds: 60, ...over });
+const state = (over: Partial<Trend>, s: Partial<Sufficiency> = {}) => judgeSeries(trend(over), HEAP_THRESHOLDS, suff({ seconds: over.seconds ?? 60, ...s })).state;
+
+test('the leak trend above is growing (the yardstick every rule below flips)', () => {
+  assert.equal(state({}), 'growing');
 });
 
-test('EARLY_LEAK_MIN_SECONDS: the same early-leak evidence is a leak at that many seconds and not a second before', () => {
-  const at = (seconds: number) => judgeSeries(trend({ seconds }), HEAP_THRESHOLDS, { points: 12, gcCycles: MIN_GC_CYCLES_LEAK, seconds });
-  assert.equal(at(EARLY_LEAK_MIN_SECONDS).state, 'growing');
-  assert.notEqual(at(EARLY_LEAK_MIN_SECONDS - 1).state, 'growing');
+test('MIN_LOOKS: fewer independent looks are insufficient; looks are points capped by GC cycles + 1', () => {
+  assert.equal(state({ points: MIN_LOOKS - 1 }, { points: MIN_LOOKS - 1 }), 'insufficient');
+  assert.notEqual(state({ points: MIN_LOOKS }, { points: MIN_LOOKS }), 'insufficient');
+  // 20 polls inside 3 GC cycles are 4 looks at the live heap.
+  assert.equal(looksOf({ points: 20, gcCycles: 3 }), 4);
+  assert.equal(state({ points: 20 }, { points: 20, gcCycles: MIN_LOOKS - 2 }), 'insufficient');
+  assert.equal(looksOf({ points: 20 }), 20);
+  // And the reason the number is 5: with 4 points the slope's 90 % interval is unbounded, with 5 it is not.
+  const line = (n: number) => Array.from({ length: n }, (_, i) => ({ x: i, y: i + (i % 2) * 0.1 }));
+  assert.equal(theilSenInterval(line(MIN_LOOKS - 1)).hi, Number.POSITIVE_INFINITY);
+  assert.ok(Number.isFinite(theilSenInterval(line(MIN_LOOKS)).hi));
+});
+
+test('MIN_LOOKS_RETAINING: a heap keeping all it allocates is judged from that many looks', () => {
+  assert.equal(state({ points: MIN_LOOKS_RETAINING }, { points: MIN_LOOKS_RETAINING, retaining: true }), 'growing');
+  assert.equal(state({ points: MIN_LOOKS_RETAINING - 1 }, { points: MIN_LOOKS_RETAINING - 1, retaining: true }), 'insufficient');
+});
+
+test('LEAK_MIN_LOOKS: a leak is called from that many looks, not one fewer', () => {
+  assert.equal(state({ points: LEAK_MIN_LOOKS }, { points: LEAK_MIN_LOOKS }), 'growing');
+  assert.notEqual(state({ points: LEAK_MIN_LOOKS - 1 }, { points: LEAK_MIN_LOOKS - 1 }), 'growing');
+});
+
+test('LEAK_MIN_SECONDS: the same leak evidence is a leak at that many seconds and not a second before', () => {
+  assert.equal(state({ seconds: LEAK_MIN_SECONDS }), 'growing');
+  assert.equal(state({ seconds: LEAK_MIN_SECONDS - 1 }), 'rising');
+});
+
+test('LEAK_TAIL_PACE_EARLY and LEAK_TAIL_PACE: the tail pace needed flips at each, before and after 2 × LEAK_MIN_SECONDS', () => {
+  const early = LEAK_MIN_SECONDS + 10;
+  const late = 2 * LEAK_MIN_SECONDS;
+  assert.equal(state({ seconds: early, lastThirdSlopeRatio: LEAK_TAIL_PACE_EARLY }), 'growing');
+  assert.notEqual(state({ seconds: early, lastThirdSlopeRatio: LEAK_TAIL_PACE_EARLY - 0.01 }), 'growing');
+  assert.equal(state({ seconds: late, lastThirdSlopeRatio: LEAK_TAIL_PACE }), 'growing');
+  assert.notEqual(state({ seconds: late, lastThirdSlopeRatio: LEAK_TAIL_PACE - 0.01 }), 'growing');
+  // Early, an end that cannot be judged (no ratio) is no leak; later it is judged on the rest.
+  assert.notEqual(state({ seconds: early, lastThirdSlopeRatio: undefined }), 'growing');
+  assert.equal(state({ seconds: late, lastThirdSlopeRatio: undefined }), 'growing');
+});
+
+test('LEAK_MIN_TAU, LEAK_P, LEAK_P_RETAINING: significance flips at each; the growth\'s lower bound stands in for p', () => {
+  assert.notEqual(state({ tau: LEAK_MIN_TAU - 0.01 }), 'growing');
+  assert.equal(state({ tau: LEAK_MIN_TAU }), 'growing');
+  const weak = { growthLower: 0.5 * MiB };
+  assert.equal(state({ ...weak, pRising: LEAK_P * 0.99 }), 'growing');
+  assert.notEqual(state({ ...weak, pRising: LEAK_P }), 'growing');
+  assert.equal(state({ ...weak, pRising: LEAK_P_RETAINING * 0.99 }, { retaining: true }), 'growing');
+  assert.notEqual(state({ ...weak, pRising: LEAK_P_RETAINING }, { retaining: true }), 'growing');
+  // p = 0.02 (seven noisy looks), but even the lower end of the growth is a leak's worth: growing.
+  assert.equal(state({ pRising: 0.02, growthLower: 3 * MiB }), 'growing');
+  assert.notEqual(state({ pRising: 0.02, growthLower: 1.9 * MiB }), 'growing');
+});
+
+test('LEAK_MIN_SNR: growth must stand that many noise widths out of the scatter', () => {
+  assert.equal(state({ noise: (60 * MiB) / LEAK_MIN_SNR }), 'growing');
+  assert.notEqual(state({ noise: (60 * MiB) / LEAK_MIN_SNR + 1 }), 'growing');
+});
+
+test('FLAT_HORIZON_SECONDS: a window shorter than the horizon is flat only if its upper bound, projected over it, is', () => {
+  // 0.6 MiB over 30 s projects to 1.2 MiB a minute: not under flatGrowth (1 MiB). Over the full horizon it is.
+  const level = { growth: 0, relativeGrowth: 0, tau: 0, pRising: 0.5, latest: 10 * MiB, baseGrowth: 0, baseline: 100 * MiB };
+  const shortWindow = FLAT_HORIZON_SECONDS / 2;
+  assert.notEqual(state({ ...level, seconds: shortWindow, baseGrowthUpper: 0.6 * MiB, baseline: 0 }), 'flat');
+  assert.equal(state({ ...level, seconds: shortWindow, baseGrowthUpper: 0.45 * MiB, baseline: 0 }), 'flat');
+  assert.equal(state({ ...level, seconds: FLAT_HORIZON_SECONDS, baseGrowthUpper: 0.9 * MiB, baseline: 0 }), 'flat');
+});
+
+test('BOUNDED_MIN_LOOKS: a return to the start read from fewer looks does not settle the series', () => {
+  const returned = { returnedToBaseline: true, growth: 3 * MiB, relativeGrowth: 0.3, tau: 0.1, pRising: 0.3, growthLower: -5 * MiB, baseGrowthUpper: 20 * MiB };
+  assert.equal(state({ ...returned, points: 20 }, { points: 20, gcCycles: BOUNDED_MIN_LOOKS - 1 }), 'bounded');
+  assert.equal(state({ ...returned, points: 20 }, { points: 20, gcCycles: BOUNDED_MIN_LOOKS - 2 }), 'rising');
 });

@@ -32,6 +32,8 @@ export interface Trend extends TrendStats {
   xSpan: number;
   /** Upper bound (one-sided 95%) of the growth over the window: what "flat" must be judged on. */
   growthUpper: number;
+  /** Lower bound (one-sided 95%) of the growth over the window: what a leak's size is judged on. */
+  growthLower: number;
   /**
    * Growth and its upper bound over the base of the series: the points that are not bursts (more than
    * 3 noise widths above the fit). Equal to growth/growthUpper when there are no bursts to set aside.
@@ -42,6 +44,8 @@ export interface Trend extends TrendStats {
 }
 
 const MIN_AFTER_WARMUP = 6;
+/** Points in each end segment whose slopes are compared (deceleration): the fewest with a slope to speak of. */
+export const SHAPE_SEGMENT_POINTS = 3;
 /**
  * A plateau is judged on the slope of the last third, or of this many last points when the third is
  * shorter (and they are at most half the window): fewer points give no usable interval, and with 3–5
@@ -77,6 +81,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     fitted: pts,
     xSpan: n ? pts[n - 1].x - pts[0].x : 0,
     growthUpper: Number.POSITIVE_INFINITY,
+    growthLower: Number.NEGATIVE_INFINITY,
     baseGrowth: 0,
     baseGrowthUpper: Number.POSITIVE_INFINITY,
   };
@@ -87,8 +92,12 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   const xSpan = pts[n - 1].x - pts[0].x;
   const growth = fit.slope * xSpan;
   const third = Math.max(1, Math.floor(n / 3));
-  const first = pts.slice(0, third);
-  const last = pts.slice(n - third);
+  // The end's shape (deceleration) needs a slope at each end, and a slope needs SHAPE_SEGMENT_POINTS:
+  // from twice that many points on, the first and last segments are the thirds or, while a third is
+  // shorter, that many points (the halves of six points). A leak is only called with a shape to judge.
+  const segment = n >= 2 * SHAPE_SEGMENT_POINTS ? Math.max(third, SHAPE_SEGMENT_POINTS) : third;
+  const first = pts.slice(0, segment);
+  const last = pts.slice(n - segment);
   const baseline = median(first.map((p) => p.y));
   const latest = median(last.map((p) => p.y));
   const noise = mad(xy.map((p) => p.y - (fit.intercept + fit.slope * p.x)));
@@ -97,7 +106,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   let lastThirdSlopeRatio: number | undefined;
   let plateau = false;
   let firstThirdRoseClearly = false;
-  if (third >= 3) {
+  if (segment >= SHAPE_SEGMENT_POINTS) {
     // Deceleration is judged against work and, when timed, against time as well: a leak whose
     // allocation per request grows (a map rehashing ever larger tables) slows against bytes allocated
     // but not against the clock, while a cache that is full has stopped on both.
@@ -170,7 +179,9 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   // GC that lands mid-burst sees it live. Those points say nothing about what stays; the base does. Only
   // points far above the fit are set aside, and only while they are a minority, so a leak's own noise
   // (symmetric about its rising line) is left whole.
-  const growthUpper = theilSenInterval(xy).hi * xSpan;
+  const interval = theilSenInterval(xy);
+  const growthUpper = interval.hi * xSpan;
+  const growthLower = interval.lo * xSpan;
   let baseGrowth = growth;
   let baseGrowthUpper = growthUpper;
   const base = xy.filter((p) => p.y - (fit.intercept + fit.slope * p.x) <= 3 * noise);
@@ -212,6 +223,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     fitted: pts,
     xSpan,
     growthUpper,
+    growthLower,
     baseGrowth,
     baseGrowthUpper,
     seconds,
