@@ -7,6 +7,8 @@ import { nonGoWithinInterval, releasesKeptResident } from './analyze-recording.j
 import {
   BOUNDED_MIN_LOOKS,
   FLAT_HORIZON_SECONDS,
+  FREED_MIN_BYTES,
+  FREED_SHARE,
   INTERVAL_CONFIDENCE_FACTOR,
   LEAK_MIN_LOOKS,
   LEAK_MIN_SECONDS,
@@ -23,6 +25,7 @@ import {
   RELEASE_STEP_BYTES,
 } from './decision-rules.js';
 import type { Trend } from './trend.js';
+import { capByLaterEvidence } from './live-heap.js';
 import { theilSenInterval } from './robust-stats.js';
 import { HEAP_THRESHOLDS, judgeSeries, looksOf, type SeriesJudgement, type Sufficiency } from './verdict.js';
 
@@ -170,4 +173,17 @@ test('BOUNDED_MIN_LOOKS: a return to the start read from fewer looks does not se
   const returned = { returnedToBaseline: true, growth: 3 * MiB, relativeGrowth: 0.3, tau: 0.1, pRising: 0.3, growthLower: -5 * MiB, baseGrowthUpper: 20 * MiB };
   assert.equal(state({ ...returned, points: 20 }, { points: 20, gcCycles: BOUNDED_MIN_LOOKS - 1 }), 'bounded');
   assert.equal(state({ ...returned, points: 20 }, { points: 20, gcCycles: BOUNDED_MIN_LOOKS - 2 }), 'rising');
+});
+
+test('FREED_SHARE and FREED_MIN_BYTES: a reading is freed when a later one undercuts it by that share and that many bytes', () => {
+  const at = (bytes: number, laterBytes: number) =>
+    capByLaterEvidence([{ t: 1000, order: 0, bytes }], [{ source: 'expvar', t: 2000, heapAlloc: laterBytes }], []).count;
+  const big = 100 * MiB;
+  assert.equal(at(big, big * (1 - FREED_SHARE)), 1);
+  assert.equal(at(big, big * (1 - FREED_SHARE) + MiB), 0);
+  // A small heap: the share is met, the bytes decide.
+  assert.equal(at(FREED_MIN_BYTES * 1.5, FREED_MIN_BYTES * 0.5), 1);
+  assert.equal(at(FREED_MIN_BYTES * 1.5, FREED_MIN_BYTES * 0.5 + 1024), 0);
+  // An earlier reading is no evidence.
+  assert.equal(capByLaterEvidence([{ t: 3000, order: 0, bytes: big }], [{ source: 'expvar', t: 2000, heapAlloc: MiB }], []).count, 0);
 });

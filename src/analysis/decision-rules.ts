@@ -97,3 +97,13 @@ export const LEAK_P = 0.001;
 export const LEAK_P_RETAINING = 0.01;
 /** The growth (point estimate) at least this many noise widths: a leak stands out of its own scatter. */
 export const LEAK_MIN_SNR = 4;
+
+/**
+ * A live-heap reading is taken as freed (a burst marked while in use, not memory kept) when a later
+ * poll's HeapAlloc or a later GC's live heap is under it by at least this share of it: half, far above
+ * the noise of any live-heap estimate (a few percent to a third on small heaps), so level series are
+ * never reshaped, while a 200 MiB burst over an 8 MiB base is undercut by 96 %.
+ */
+export const FREED_SHARE = 0.5;
+/** And by at least this much: four whole MiB of gctrace's rounding, so tiny heaps' jitter is never "freed". */
+export const FREED_MIN_BYTES = 4 * MiB;
