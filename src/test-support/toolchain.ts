@@ -3,7 +3,7 @@
 // a skipped check counted as a pass is a defect.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, readdirSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -114,23 +114,45 @@ export type ClientGolang = '1.14' | '1.21';
 
 export function buildGoProgram(
   dir: string,
-  opts: { cgo?: boolean; go?: GoVersion; clientGolang?: ClientGolang } = {},
+  opts: {
+    cgo?: boolean;
+    go?: GoVersion;
+    clientGolang?: ClientGolang;
+    /**
+     * Build the program as this GOPATH import path (through a symlink in a GOPATH of its own) instead
+     * of GOPATH mode's "_/<absolute directory>": the binary's build info then names a package path, not
+     * this machine's directories, and a recording of it can be committed.
+     */
+    importPath?: string;
+  } = {},
 ): string {
   const version = opts.go ?? '1.19';
-  const gopath = opts.clientGolang === '1.21' ? requireClientGolangNew() : '/usr/share/gocode';
+  let gopath = opts.clientGolang === '1.21' ? requireClientGolangNew() : '/usr/share/gocode';
   const go = requireGo(version);
-  const src = resolve(repoRoot, dir);
+  let src = resolve(repoRoot, dir);
+  const realSrc = src;
   mkdirSync(buildCacheDir, { recursive: true });
   const out = join(
     buildCacheDir,
     dir.replace(/[\\/]/g, '__') + (version === '1.19' ? '' : `@go${version}`) + (opts.clientGolang === '1.21' ? '+cg1.21' : ''),
   );
-  if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(src)) return out;
+  if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(realSrc)) return out;
+  if (opts.importPath) {
+    const ownGopath = join(repoRoot, '.cache', 'gopath');
+    const link = join(ownGopath, 'src', opts.importPath);
+    mkdirSync(dirname(link), { recursive: true });
+    if (!existsSync(link)) symlinkSync(realSrc, link);
+    gopath = `${ownGopath}:${gopath}`;
+    src = link;
+  }
   const r = spawnSync(go, ['build', '-o', out, '.'], {
     cwd: src,
     encoding: 'utf8',
     env: {
       ...process.env,
+      // The go command takes its directory from $PWD when it names the same directory as getcwd, which
+      // keeps the symlinked GOPATH path (and so the import path) instead of the resolved one.
+      PWD: src,
       GO111MODULE: 'off',
       GOPATH: gopath,
       CGO_ENABLED: opts.cgo ? '1' : process.env.CGO_ENABLED ?? '1',
