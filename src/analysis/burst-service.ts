@@ -74,6 +74,9 @@ export function burstService(m: BurstModel): { samples: MemorySample[]; gcCycles
     if (t >= nextPoll - 1e-9) {
       nextPoll += m.pollSeconds;
       const heapInuse = heapAlloc * 1.02;
+      const heapSys = peak * 1.05;
+      const released = (heapSys - heapInuse) * 0.8;
+      const sys = heapSys + 12 * MiB;
       samples.push({
         source: 'expvar',
         t: Math.round(m.startMs + t * 1000),
@@ -81,18 +84,19 @@ export function burstService(m: BurstModel): { samples: MemorySample[]; gcCycles
         goVersion: 'go1.19.8',
         heapAlloc: Math.round(heapAlloc),
         heapInuse: Math.round(heapInuse),
-        heapSys: Math.round(peak * 1.05),
-        heapIdle: Math.round(peak * 1.05 - heapInuse),
-        heapReleased: Math.round((peak * 1.05 - heapInuse) * 0.8),
+        heapSys: Math.round(heapSys),
+        heapIdle: Math.round(heapSys - heapInuse),
+        heapReleased: Math.round(released),
         heapObjects: Math.round(heapAlloc / 4096),
-        sys: Math.round(peak * 1.05 + 12 * MiB),
+        sys: Math.round(sys),
         totalAlloc: Math.round(totalAlloc),
         mallocs: Math.round(totalAlloc / 4096),
         numGC,
         lastGCUnixNanos: lastGcMs === undefined ? undefined : BigInt(Math.round(lastGcMs)) * 1_000_000n,
         nextGC: Math.round(Math.max(2 * marked, 4 * MiB)),
         goroutines: 12,
-        rss: Math.round(heapInuse + 20 * MiB),
+        // Released pages leave RSS (MADV_DONTNEED); 6 MiB of non-Go memory (the binary, libc).
+        rss: Math.round(sys - released + 6 * MiB),
       });
     }
   }

@@ -7,9 +7,11 @@ import { nonGoWithinInterval, releasesKeptResident } from './analyze-recording.j
 import {
   BOUNDED_MIN_LOOKS,
   FLAT_HORIZON_SECONDS,
+  FLAT_MAX_PROJECTION,
   FREED_MIN_BYTES,
   FREED_SHARE,
   INTERVAL_CONFIDENCE_FACTOR,
+  LEAK_FLOOR_BYTES_PER_HORIZON,
   LEAK_MIN_LOOKS,
   LEAK_MIN_SECONDS,
   LEAK_MIN_SNR,
@@ -20,13 +22,18 @@ import {
   LEAK_TAIL_PACE_EARLY,
   MIN_LOOKS,
   MIN_LOOKS_RETAINING,
+  STEP_FIT_SHARE,
+  STEP_LEVEL_P,
+  STEP_MIN_NOISE,
+  STEP_MIN_POINTS,
   MADV_FREE_SLOPE,
   MIN_RELEASE_STEPS,
   RELEASE_STEP_BYTES,
 } from './decision-rules.js';
 import type { Trend } from './trend.js';
 import { capByLaterEvidence } from './live-heap.js';
-import { theilSenInterval } from './robust-stats.js';
+import { mannKendall, theilSenInterval } from './robust-stats.js';
+import { stepShape, type SeriesPoint } from './trend.js';
 import { HEAP_THRESHOLDS, judgeSeries, looksOf, type SeriesJudgement, type Sufficiency } from './verdict.js';
 
 const MiB = 1024 * 1024;
@@ -160,13 +167,33 @@ test('LEAK_MIN_SNR: growth must stand that many noise widths out of the scatter'
   assert.notEqual(state({ noise: (60 * MiB) / LEAK_MIN_SNR + 1 }), 'growing');
 });
 
-test('FLAT_HORIZON_SECONDS: a window shorter than the horizon is flat only if its upper bound, projected over it, is', () => {
-  // 0.6 MiB over 30 s projects to 1.2 MiB a minute: not under flatGrowth (1 MiB). Over the full horizon it is.
-  const level = { growth: 0, relativeGrowth: 0, tau: 0, pRising: 0.5, latest: 10 * MiB, baseGrowth: 0, baseline: 100 * MiB };
-  const shortWindow = FLAT_HORIZON_SECONDS / 2;
-  assert.notEqual(state({ ...level, seconds: shortWindow, baseGrowthUpper: 0.6 * MiB, baseline: 0 }), 'flat');
-  assert.equal(state({ ...level, seconds: shortWindow, baseGrowthUpper: 0.45 * MiB, baseline: 0 }), 'flat');
-  assert.equal(state({ ...level, seconds: FLAT_HORIZON_SECONDS, baseGrowthUpper: 0.9 * MiB, baseline: 0 }), 'flat');
+const level = { growth: 0, relativeGrowth: 0, tau: 0, pRising: 0.5, noise: 5 * MiB, baseGrowth: 0, growthLower: -1 * MiB, lastThirdSlopeRatio: undefined };
+
+test('FLAT_HORIZON_SECONDS: the relative bound is projected over the horizon; the absolute one needs the whole horizon', () => {
+  // 100 MiB heap, flatRelative 10 %: 3 MiB over 30 s projects to 6 MiB a minute (flat), 6 MiB to 12 (not).
+  const half = FLAT_HORIZON_SECONDS / 2;
+  assert.equal(state({ ...level, seconds: half, baseline: 100 * MiB, baseGrowthUpper: 3 * MiB }), 'flat');
+  assert.notEqual(state({ ...level, seconds: half, baseline: 100 * MiB, baseGrowthUpper: 6 * MiB }), 'flat');
+  // A 0.5 MiB heap, 0.2 MiB at most over the window: flat by the absolute bound (1 MiB) over the full
+  // horizon, not over half of it (where only the relative bound, 10 % of 0.5 MiB, may speak).
+  const small = { ...level, baseline: 0.5 * MiB, baseGrowthUpper: 0.2 * MiB };
+  assert.equal(state({ ...small, seconds: FLAT_HORIZON_SECONDS }), 'flat');
+  assert.notEqual(state({ ...small, seconds: FLAT_HORIZON_SECONDS - 1 }), 'flat');
+});
+
+test('FLAT_MAX_PROJECTION: no flat call from a window shorter than the horizon over that factor', () => {
+  const tight = { ...level, baseline: 100 * MiB, baseGrowthUpper: 0.1 * MiB };
+  assert.equal(state({ ...tight, seconds: FLAT_HORIZON_SECONDS / FLAT_MAX_PROJECTION }), 'flat');
+  assert.notEqual(state({ ...tight, seconds: FLAT_HORIZON_SECONDS / FLAT_MAX_PROJECTION - 1 }), 'flat');
+});
+
+test('LEAK_FLOOR_BYTES_PER_HORIZON: a sure rise of a leak\'s share is not flat from that rate on', () => {
+  // 0.4 MiB heap over 120 s, rising surely (lower bound > 0) by 50 %: under the floor it may be flat, at it not.
+  const sure = { ...level, seconds: 120, baseline: 0.4 * MiB, relativeGrowth: 0.5, growthLower: 0.01 * MiB, baseGrowthUpper: 0.3 * MiB, tau: 0.3, pRising: 0.05 };
+  const atFloor = 2 * LEAK_FLOOR_BYTES_PER_HORIZON; // over 120 s = the floor per minute
+  assert.notEqual(state({ ...sure, growth: atFloor, baseGrowth: atFloor }), 'flat');
+  assert.equal(state({ ...sure, growth: atFloor - 1024, baseGrowth: atFloor - 1024 }), 'flat');
+  assert.equal(state({ ...sure, growth: atFloor, baseGrowth: atFloor, growthLower: 0 }), 'flat');
 });
 
 test('BOUNDED_MIN_LOOKS: a return to the start read from fewer looks does not settle the series', () => {
@@ -186,4 +213,36 @@ test('FREED_SHARE and FREED_MIN_BYTES: a reading is freed when a later one under
   assert.equal(at(FREED_MIN_BYTES * 1.5, FREED_MIN_BYTES * 0.5 + 1024), 0);
   // An earlier reading is no evidence.
   assert.equal(capByLaterEvidence([{ t: 3000, order: 0, bytes: big }], [{ source: 'expvar', t: 2000, heapAlloc: MiB }], []).count, 0);
+});
+
+/** `before` points alternating 0/d, then `after` points alternating S/S+d: two levels, residuals ±d/2 (MAD 0.7413·d). */
+function stepPts(before: number, after: number, size: number, d = 1, afterRise = 0): SeriesPoint[] {
+  return Array.from({ length: before + after }, (_, i) => {
+    const y = (i < before ? 0 : size + afterRise * (i - before)) + (i % 2) * d;
+    return { x: i, t: 1_790_000_000_000 + i * 5000, y: 100 + y };
+  });
+}
+const residualMad = 1.4826 * 0.5;
+
+test('STEP_MIN_POINTS: each level stretch needs that many points', () => {
+  assert.ok(stepShape(stepPts(STEP_MIN_POINTS, STEP_MIN_POINTS, 20), 100));
+  assert.equal(stepShape(stepPts(STEP_MIN_POINTS, STEP_MIN_POINTS - 1, 20), 100), undefined);
+});
+
+test('STEP_MIN_NOISE: the step must be that many residual widths', () => {
+  const at = STEP_MIN_NOISE * residualMad;
+  assert.ok(stepShape(stepPts(8, 8, at + 0.01), 100));
+  assert.equal(stepShape(stepPts(8, 8, at - 0.01), 100), undefined);
+});
+
+test('STEP_FIT_SHARE: the two levels must fit that much better than the line', () => {
+  assert.ok(stepShape(stepPts(8, 8, 20), residualMad / STEP_FIT_SHARE + 0.001));
+  assert.equal(stepShape(stepPts(8, 8, 20), residualMad / STEP_FIT_SHARE - 0.001), undefined);
+});
+
+test('STEP_LEVEL_P: a stretch that keeps rising after the step is not one step', () => {
+  const rising = stepPts(8, 10, 20, 0.01, 0.5);
+  assert.ok(mannKendall(rising.slice(9).map((p) => p.y)).pRising <= STEP_LEVEL_P);
+  assert.equal(stepShape(rising, 100), undefined);
+  assert.ok(stepShape(stepPts(8, 10, 20, 0.01, 0), 100));
 });

@@ -63,6 +63,20 @@ export const LEAK_MIN_LOOKS = 6;
  * whose interval is tight enough is no-leak, one of 80 s whose interval is wide is not.
  */
 export const FLAT_HORIZON_SECONDS = 60;
+/**
+ * The projection goes at most this far beyond the window (windows of at least FLAT_HORIZON_SECONDS /
+ * FLAT_MAX_PROJECTION seconds): GC cycles in quick succession are not independent looks at slow
+ * growth (a start-up trace of 16 cycles within one second, level at 1 MiB, gave a 1 MiB/min map leak
+ * a "no-leak" at 5 s of the corpus's map-1m-per-min).
+ */
+export const FLAT_MAX_PROJECTION = 4;
+/**
+ * The slowest leak issue 9 asks to catch, 100 KiB a minute (per FLAT_HORIZON_SECONDS). A rise that is
+ * surely there (the lower end of its interval above zero), already a leak's share of the level and at
+ * least this fast is never called flat, however few bytes it is: the absolute flat threshold (1 MiB)
+ * let a 100 KiB/min map leak on a 0.4 MiB heap (+77 % in two minutes) read as no-leak.
+ */
+export const LEAK_FLOOR_BYTES_PER_HORIZON = 100 * 1024;
 
 /**
  * A leak is never called on a window shorter than this (issue 9 class 1): a cache that fills in 30 s
@@ -107,3 +121,15 @@ export const LEAK_MIN_SNR = 4;
 export const FREED_SHARE = 0.5;
 /** And by at least this much: four whole MiB of gctrace's rounding, so tiny heaps' jitter is never "freed". */
 export const FREED_MIN_BYTES = 4 * MiB;
+
+/**
+ * A step (trend.ts stepShape): each level stretch has at least this many points, the fewest with a
+ * level of its own to speak of (a single high point is a burst caught live, not a step).
+ */
+export const STEP_MIN_POINTS = 4;
+/** The two-level fit leaves at most this share of the straight line's residual spread: clearly the better model. */
+export const STEP_FIT_SHARE = 0.5;
+/** And the step is at least this many of the two-level residuals' widths: out of the noise. */
+export const STEP_MIN_NOISE = 4;
+/** Neither stretch rises on its own: Mann–Kendall p of each above this (a leak after a step keeps rising). */
+export const STEP_LEVEL_P = 0.05;

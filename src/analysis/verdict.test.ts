@@ -129,3 +129,35 @@ test('property: bounded live heaps never give a leak at any 5 s prefix (300 seri
     { numRuns: 300, seed: 20261203 },
   );
 });
+
+/**
+ * Steps and plateaus: a level heap that takes one step (a buffer allocated once, a table loaded) at a
+ * random moment, or fills a cache and holds it, with noise and whole-MiB quantization. A step is not a
+ * trend: no prefix may be called a leak, whatever the step's size or moment (issue 9 class 6).
+ */
+const steppedSeries = fc.record({
+  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  base: fc.double({ min: 2, max: 200, noNaN: true }),
+  stepShare: fc.double({ min: 0.05, max: 3, noNaN: true }),
+  stepAt: fc.double({ min: 5, max: 170, noNaN: true }),
+  noiseShare: fc.double({ min: 0, max: 0.05, noNaN: true }),
+  gcEvery: fc.double({ min: 1, max: 8, noNaN: true }),
+  wholeMiB: fc.boolean(),
+});
+
+test('property: a level heap with one step never gives a leak at any 5 s prefix (300 series, fixed seed)', () => {
+  fc.assert(
+    fc.property(steppedSeries, (m) => {
+      const base = m.base * MiB;
+      const live = (t: number) => base + (t >= m.stepAt ? m.stepShare * base : 0);
+      const pts = series(live, { seconds: 180, gcEvery: m.gcEvery, noise: m.noiseShare * base, seed: m.seed, wholeMiB: m.wholeMiB });
+      for (let end = 5; end <= 180; end += 5) {
+        const prefix = pts.filter((p) => p.t! <= T0 + end * 1000);
+        if (prefix.length < 3) continue;
+        if (judge(prefix, Math.round(end / m.gcEvery)).j.state === 'growing') return false;
+      }
+      return true;
+    }),
+    { numRuns: 300, seed: 20261204 },
+  );
+});

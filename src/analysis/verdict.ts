@@ -19,6 +19,8 @@ import type { Trend } from './trend.js';
 import {
   BOUNDED_MIN_LOOKS,
   FLAT_HORIZON_SECONDS,
+  FLAT_MAX_PROJECTION,
+  LEAK_FLOOR_BYTES_PER_HORIZON,
   LEAK_MIN_LOOKS,
   LEAK_MIN_SECONDS,
   LEAK_MIN_SNR,
@@ -52,9 +54,11 @@ export interface Thresholds {
   /** Growth below this (absolute and relative) counts as flat. */
   flatGrowth: number;
   flatRelative: number;
+  /** A sure rise at least this fast per FLAT_HORIZON_SECONDS is never flat (LEAK_FLOOR_BYTES_PER_HORIZON for the heap). */
+  surelyRisingFloor?: number;
 }
 
-export const HEAP_THRESHOLDS: Thresholds = { minGrowth: 1 * MiB, minRelative: 0.2, flatGrowth: 1 * MiB, flatRelative: 0.1 };
+export const HEAP_THRESHOLDS: Thresholds = { minGrowth: 1 * MiB, minRelative: 0.2, flatGrowth: 1 * MiB, flatRelative: 0.1, surelyRisingFloor: LEAK_FLOOR_BYTES_PER_HORIZON };
 export const GOROUTINE_THRESHOLDS: Thresholds = { minGrowth: 10, minRelative: 0.25, flatGrowth: 5, flatRelative: 0.1 };
 /** Live objects (HeapObjects at GC): only ever corroborates the bytes' leak call, never makes one. */
 export const OBJECT_THRESHOLDS: Thresholds = { minGrowth: 1000, minRelative: 0.2, flatGrowth: 500, flatRelative: 0.1 };
@@ -134,8 +138,20 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
   const workExplains = tr.growsWithWork !== false;
   // A shape that explains the growth away rules a leak out at once; it settles the series (bounded)
   // only when read from enough looks (BOUNDED_MIN_LOOKS).
-  const explainedShape = tr.plateau || tr.returnedToBaseline || tr.tracksTraffic === true;
-  const explained = explainedShape && looksOf(suff) >= BOUNDED_MIN_LOOKS;
+  // A single step between two level stretches is not a trend (issue 9 class 6): it never makes a leak.
+  // It settles the series once the level after it has lasted long enough that any staircase with
+  // steps that size and that far apart would be slower than a flat call allows: at most `size` per
+  // `afterSeconds`, under the allowance per FLAT_HORIZON_SECONDS.
+  const step = tr.step;
+  const stepAllowance = step ? Math.max(th.flatGrowth, th.flatRelative * step.level) : 0;
+  const stepWait = step ? (step.size * FLAT_HORIZON_SECONDS) / stepAllowance : 0;
+  const stepSettled =
+    step !== undefined &&
+    step.afterSeconds !== undefined &&
+    step.afterSeconds >= stepWait &&
+    overHorizon(step.afterGrowthUpper, step.afterSeconds) < stepAllowance;
+  const explainedShape = tr.plateau || tr.returnedToBaseline || tr.tracksTraffic === true || step !== undefined;
+  const explained = ((tr.plateau || tr.returnedToBaseline || tr.tracksTraffic === true) && looksOf(suff) >= BOUNDED_MIN_LOOKS) || stepSettled;
   // Flat needs positive evidence: even the upper end of the growth's confidence interval, projected
   // over FLAT_HORIZON_SECONDS, is too small to matter. "Not significant" is not flat — a leak seen
   // through a few noisy heap-at-GC points is not significant either — and a point estimate under the
@@ -144,6 +160,12 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
   // Judged on the base under any bursts (see trend.ts): bursts come and go, a leak lifts the base.
   const upper = overHorizon(Math.max(tr.baseGrowth, tr.baseGrowthUpper), seconds);
   const fullHorizon = seconds === undefined || seconds >= FLAT_HORIZON_SECONDS;
+  const projectable = seconds === undefined || seconds * FLAT_MAX_PROJECTION >= FLAT_HORIZON_SECONDS;
+  // A rise that is surely there (the lower end of its interval above zero) and already a leak's share
+  // of the level is not flat, however few bytes it is.
+  const perHorizon = (g: number) => (seconds && seconds > 0 ? (g * FLAT_HORIZON_SECONDS) / seconds : g);
+  const surelyRising =
+    tr.growthLower > 0 && tr.relativeGrowth >= th.minRelative && th.surelyRisingFloor !== undefined && perHorizon(tr.growth) >= th.surelyRisingFloor;
   // A series swamped by bursts (the live heap at a GC that lands mid-burst) has no usable interval;
   // there, no upward tendency at all (tau ≤ 0) still counts, as a noisy leak's points keep tau above 0
   // — with no interval to project, only once the full horizon has been seen.
@@ -153,8 +175,14 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
   // the base's growth + 2σ·√(12/n), a fitted line's slope error over its span — may speak instead,
   // given enough points and no consistent rise.
   const madUpper = overHorizon(tr.baseGrowth + 2 * tr.noise * Math.sqrt(12 / Math.max(1, tr.points)), seconds);
-  const smallFit = (madUpper < th.flatGrowth || (tr.baseline > 0 && madUpper / tr.baseline < th.flatRelative)) && tr.points >= 12 && tr.pRising > 0.01;
-  const flat = upper < th.flatGrowth || (tr.baseline > 0 && upper / tr.baseline < th.flatRelative) || noTendency || smallFit;
+  // The absolute threshold only over the full horizon: on a 1 MiB heap, 1 MiB a minute is a leak's
+  // doubling, and a short window's projection is no evidence against it (the corpus's
+  // syncmap-traffic-rising, 38 s of a leak under rising traffic: +0.7 MiB/min at the upper end, "flat").
+  // The relative threshold is projected.
+  const absoluteOk = fullHorizon && upper < th.flatGrowth;
+  const smallAbsolute = fullHorizon && madUpper < th.flatGrowth;
+  const smallFit = (smallAbsolute || (tr.baseline > 0 && madUpper / tr.baseline < th.flatRelative)) && tr.points >= 12 && tr.pRising > 0.01;
+  const flat = projectable && !surelyRising && (absoluteOk || (tr.baseline > 0 && upper / tr.baseline < th.flatRelative) || noTendency || smallFit);
 
   if (observeMore) {
     return { state: 'insufficient', strength: 0, progress, observeMore };
@@ -200,6 +228,17 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
     const toThreshold = ((need - tr.growth) / tr.slopePerMinute) * 60;
     // And at least half the window again, to see whether it levels off.
     wait = Math.ceil(Math.max(toThreshold, tr.seconds / 2, 30));
+  }
+  if (step && step.afterSeconds !== undefined) {
+    return {
+      state: 'rising',
+      strength: 0,
+      progress,
+      observeMore: {
+        seconds: Math.ceil(Math.max(30, stepWait - step.afterSeconds)),
+        reason: `a single step (+${(step.size / 1048576).toFixed(1)} MiB) followed by a level stretch of ${Math.round(step.afterSeconds)} s: not a trend, but bounded only once level for ${Math.round(stepWait)} s (a staircase with steps that far apart would still be a leak)`,
+      },
+    };
   }
   return {
     state: 'rising',
