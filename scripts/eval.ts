@@ -4,7 +4,7 @@
 // seen it (without gctrace, every 2nd poll, joined 20 s late: src/analysis/replay.ts). The scoring is
 // src/test-support/eval-corpus.ts, which the CI test (scripts/eval.test.ts) shares.
 //
-//   npm run eval [-- --step 5] [--source corpus|example|fixture] [--violations]
+//   npm run eval [-- --step 5] [--source corpus,example,fixture] [--violations]
 //
 // Exit status 1 when any prefix broke a safety property (--violations lists each).
 import { evalCases, formatScores, runCase, safetyViolations, scoreRuns, type EvalRun } from '../src/test-support/eval-corpus.js';
@@ -15,9 +15,9 @@ const opt = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const step = Number(opt('--step') ?? 5);
-const source = opt('--source');
+const sources = opt('--source')?.split(',');
 const started = performance.now();
-const cases = evalCases().filter((c) => !source || c.source === source);
+const cases = evalCases().filter((c) => !sources || sources.includes(c.source));
 const runs: EvalRun[] = [];
 for (const c of cases) runs.push(...(await runCase(c, { stepSeconds: step, culprits: true })));
 const bySource = (s: string) => cases.filter((c) => c.source === s).length;

@@ -16,7 +16,8 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildExample, examplesDir, listExamples, loadExampleSpec } from '../src/test-support/example-service.js';
+import { examplesDir, listExamples, loadExampleSpec } from '../src/test-support/example-service.js';
+import { buildGoProgram, requireClientGolang, requireTool } from '../src/test-support/toolchain.js';
 import { analyzeDir, rawShape, recordAll, recordingStats, type RecordJob } from './lib/recorder.js';
 
 interface Options {
@@ -59,6 +60,16 @@ function parseArgs(argv: string[]): Options {
   return opts;
 }
 
+// As buildExample, but as a GOPATH import path: GOPATH mode's default "_/<absolute directory>" would put
+// this machine's directories into the build info the recording keeps.
+function buildRecordable(name: string): string {
+  const spec = loadExampleSpec(name);
+  if (spec.clientGolang) requireClientGolang();
+  if (spec.cgo) requireTool('gcc', ['gcc']);
+  const program = spec.program ?? name;
+  return buildGoProgram(`examples/${program}`, { cgo: spec.cgo, importPath: `heapsight.example/examples/${program}` });
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   // Built one at a time before anything runs: go builds in parallel would fight for the two cores.
@@ -70,7 +81,7 @@ async function main(): Promise<void> {
       const { path, rps, concurrency, burstPath, burstEverySeconds } = spec.load;
       return {
         name,
-        bin: buildExample(name),
+        bin: buildRecordable(name),
         args: [],
         env: spec.env,
         gctrace: true,

@@ -125,7 +125,10 @@ export async function runCase(c: EvalCase, opts: RunOptions = {}): Promise<EvalR
   const runs: EvalRun[] = [];
   for (const v of opts.asRecordedOnly ? variants.slice(0, 1) : variants) {
     const run: EvalRun = { case: c, variant: v.label, steps: replayVerdicts(v.rec, stepMs) };
-    if (opts.culprits && v.label === 'as recorded' && LEAK_VERDICTS.has(c.verdict) && c.culprit) {
+    // A recording kept without its profiles (the compacted replay fixtures) cannot name anyone, and
+    // counting it would score the compaction, not the culprit search.
+    const profiled = rec.heapProfiles.length > 0 || rec.goroutineSnapshots.length > 0;
+    if (opts.culprits && profiled && v.label === 'as recorded' && LEAK_VERDICTS.has(c.verdict) && c.culprit) {
       run.culprits = [];
       const seen = new Map<number, string | undefined>();
       for (const w of EVAL_WINDOWS) {

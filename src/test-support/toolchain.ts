@@ -134,7 +134,7 @@ export function buildGoProgram(
   mkdirSync(buildCacheDir, { recursive: true });
   const out = join(
     buildCacheDir,
-    dir.replace(/[\\/]/g, '__') + (version === '1.19' ? '' : `@go${version}`) + (opts.clientGolang === '1.21' ? '+cg1.21' : ''),
+    dir.replace(/[\\/]/g, '__') + (version === '1.19' ? '' : `@go${version}`) + (opts.clientGolang === '1.21' ? '+cg1.21' : '') + (opts.importPath ? '+gopath' : ''),
   );
   if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(realSrc)) return out;
   if (opts.importPath) {
