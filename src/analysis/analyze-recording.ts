@@ -25,13 +25,12 @@ import { liveHeapSeries, objectsAtGcPoints, sampleWork, type LiveHeapSeries } fr
 import { splitAtRestarts, splitGcCycles } from './restarts.js';
 import { describeEvidence, summarize } from './summary.js';
 import { seriesTrend, type SeriesPoint, type Trend } from './trend.js';
-import { INTERVAL_CONFIDENCE_FACTOR, MADV_FREE_SLOPE, MIN_RELEASE_STEPS, NON_GO_RSS_SHARE, RELEASE_STEP_BYTES } from './decision-rules.js';
+import { INTERVAL_CONFIDENCE_FACTOR, LEAK_MIN_LOOKS, LEAK_MIN_TAU, MADV_FREE_SLOPE, MIN_LOOKS_RETAINING, MIN_RELEASE_STEPS, NON_GO_RSS_SHARE, RELEASE_STEP_BYTES } from './decision-rules.js';
 import {
   combine,
   GOROUTINE_THRESHOLDS,
   HEAP_THRESHOLDS,
   judgeSeries,
-  MIN_GC_CYCLES_RETAINING,
   NON_GO_THRESHOLDS,
   OBJECT_THRESHOLDS,
   type SeriesJudgement,
@@ -131,6 +130,26 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
     secondsPerGc: liveSeconds && gcCycles > 0 ? liveSeconds / gcCycles : undefined,
     secondsPerPoint: liveSeconds && liveTrend && liveTrend.points > 1 ? liveSeconds / (liveTrend.points - 1) : undefined,
   });
+
+  // The lower envelope of HeapAlloc, when GC is slower than polls, is many polls inside few GC cycles:
+  // the sawtooth between two collections is allocation, not retention, so a leak must show in the
+  // floors each GC cycle leaves, LEAK_MIN_LOOKS of them rising with τ ≥ LEAK_MIN_TAU (the corpus's
+  // burst-retained without gctrace: 31 polls over 9 GCs, one climb of the sawtooth, called a leak).
+  if (heap.state === 'growing' && live.source === 'heapalloc-envelope' && live.gcFloors && live.gcFloors.length > 0) {
+    const floors = live.gcFloors;
+    const rising = floors.length >= (retaining ? MIN_LOOKS_RETAINING : LEAK_MIN_LOOKS) && mannKendall(floors).tau >= LEAK_MIN_TAU && floors[floors.length - 1] - floors[0] >= HEAP_THRESHOLDS.minGrowth;
+    if (!rising) {
+      heap = {
+        state: 'rising',
+        strength: 0,
+        progress: heap.progress,
+        observeMore: {
+          seconds: liveSeconds && gcCycles > 0 ? Math.ceil(Math.max(30, (LEAK_MIN_LOOKS - floors.length) * (liveSeconds / gcCycles))) : undefined,
+          reason: `HeapAlloc rises between polls, but the floors its ${floors.length} GC cycles left do not (yet) rise like a leak's`,
+        },
+      };
+    }
+  }
 
   // Live objects at each GC, a second view of the live heap: a no-leak call on the bytes must not stand
   // while the objects are still climbing steadily (a leak of small objects hides in bytes' noise).
@@ -282,7 +301,15 @@ export function segmentRecording(rec: Recording): { segments: SegmentInput[]; re
   for (const g of snaps) segs[segmentAt(g.t)].goroutineSnapshots.push(g);
   if (gcSegs.length) {
     if (gcSegs.every((c) => c.every((x) => x.t !== undefined)) && timedSegs) {
-      for (const c of gcSegs.flat()) segs[segmentAt(c.t)].gcCycles.push(c);
+      // Only the cycles inside the recording's window: a trace read from process start holds the
+      // start-up's collections (16 within its first 2 s, seconds before the first poll), which would
+      // count as looks and stretch the window the samples do not cover (issue 9 class 6: they turned
+      // no-leak into inconclusive, and gave a map leak "no-leak" at 5 s).
+      const from = starts[0]!;
+      const all = gcSegs.flat();
+      const inside = all.filter((c) => c.t! >= from);
+      if (inside.length < all.length) notes.push(`gctrace: ${all.length - inside.length} GC cycle${all.length - inside.length > 1 ? 's' : ''} from before the recording's first poll set aside`);
+      for (const c of inside) segs[segmentAt(c.t)].gcCycles.push(c);
     } else if (gcSegs.length === segs.length) {
       gcSegs.forEach((c, i) => (segs[i].gcCycles = c));
     } else {
@@ -506,7 +533,7 @@ export function nonGoWithinInterval(lower: SeriesJudgement, upper: SeriesJudgeme
  * estimates' noise), rises consistently, and has at least doubled.
  */
 function floorsKeepRising(floors: number[] | undefined): boolean {
-  if (!floors || floors.length < MIN_GC_CYCLES_RETAINING || !(floors[0] > 0)) return false;
+  if (!floors || floors.length < MIN_LOOKS_RETAINING || !(floors[0] > 0)) return false;
   for (let i = 1; i < floors.length; i++) if (floors[i] < 0.95 * Math.max(...floors.slice(0, i))) return false;
   return floors[floors.length - 1] >= 2 * floors[0] && mannKendall(floors).tau >= 0.8;
 }

@@ -5,17 +5,36 @@ import assert from 'node:assert/strict';
 import type { MemorySample } from '../model/memory.js';
 import { nonGoWithinInterval, releasesKeptResident } from './analyze-recording.js';
 import {
-  EARLY_LEAK_MIN_SECONDS,
-  EARLY_LEAK_MULTIPLE,
-  EARLY_LEAK_TAIL_PACE,
-  EARLY_LEAK_TAU,
+  BOUNDED_MIN_LOOKS,
+  FLAT_HORIZON_SECONDS,
+  FLAT_MAX_PROJECTION,
+  FREED_MIN_BYTES,
+  FREED_SHARE,
   INTERVAL_CONFIDENCE_FACTOR,
+  LEAK_FLOOR_BYTES_PER_HORIZON,
+  LEAK_MIN_LOOKS,
+  LEAK_MIN_SECONDS,
+  LEAK_MIN_SNR,
+  LEAK_MIN_TAU,
+  LEAK_P,
+  LEAK_P_RETAINING,
+  LEAK_TAIL_PACE,
+  LEAK_TAIL_PACE_EARLY,
+  MIN_LOOKS,
+  MIN_LOOKS_RETAINING,
+  STEP_FIT_SHARE,
+  STEP_LEVEL_P,
+  STEP_MIN_NOISE,
+  STEP_MIN_POINTS,
   MADV_FREE_SLOPE,
   MIN_RELEASE_STEPS,
   RELEASE_STEP_BYTES,
 } from './decision-rules.js';
 import type { Trend } from './trend.js';
-import { earlyLeakEvidence, HEAP_THRESHOLDS, judgeSeries, MIN_GC_CYCLES_LEAK, type SeriesJudgement } from './verdict.js';
+import { capByLaterEvidence } from './live-heap.js';
+import { mannKendall, theilSenInterval } from './robust-stats.js';
+import { stepShape, type SeriesPoint } from './trend.js';
+import { HEAP_THRESHOLDS, judgeSeries, looksOf, type SeriesJudgement, type Sufficiency } from './verdict.js';
 
 const MiB = 1024 * 1024;
 
@@ -56,12 +75,13 @@ test('INTERVAL_CONFIDENCE_FACTOR: a flat call on one end of the interval is weak
   assert.notEqual(nonGoWithinInterval(rising, growing, undefined).state, 'growing');
 });
 
+/** A leak's trend by every measure (12 looks over 60 s, 6× growth, tail at full pace), with one field changed. */
 function trend(over: Partial<Trend>): Trend {
   return {
     points: 12,
     growth: 60 * MiB,
     baseline: 10 * MiB,
-    latest: 10 * MiB * EARLY_LEAK_MULTIPLE,
+    latest: 70 * MiB,
     relativeGrowth: 6,
     noise: 0.5 * MiB,
     tau: 0.95,
@@ -73,6 +93,7 @@ function trend(over: Partial<Trend>): Trend {
     fitted: [],
     xSpan: 1,
     growthUpper: 62 * MiB,
+    growthLower: 58 * MiB,
     baseGrowth: 60 * MiB,
     baseGrowthUpper: 62 * MiB,
     seconds: 60,
@@ -81,17 +102,147 @@ function trend(over: Partial<Trend>): Trend {
   };
 }
 
-test('EARLY_LEAK_MULTIPLE, _TAIL_PACE, _TAU: each bound flips the early-leak evidence', () => {
-  assert.equal(earlyLeakEvidence(trend({}), MIN_GC_CYCLES_LEAK), true);
-  assert.equal(earlyLeakEvidence(trend({ latest: 10 * MiB * (EARLY_LEAK_MULTIPLE - 0.1) }), MIN_GC_CYCLES_LEAK), false);
-  assert.equal(earlyLeakEvidence(trend({ lastThirdSlopeRatio: EARLY_LEAK_TAIL_PACE - 0.01 }), MIN_GC_CYCLES_LEAK), false);
-  assert.equal(earlyLeakEvidence(trend({ tau: EARLY_LEAK_TAU - 0.01 }), MIN_GC_CYCLES_LEAK), false);
-  assert.equal(earlyLeakEvidence(trend({}), MIN_GC_CYCLES_LEAK - 1), false);
-  assert.equal(earlyLeakEvidence(trend({ plateau: true }), MIN_GC_CYCLES_LEAK), false);
+const suff = (over: Partial<Sufficiency> = {}): Sufficiency => ({ points: 12, gcCycles: 20, seconds: 60, ...over });
+const state = (over: Partial<Trend>, s: Partial<Sufficiency> = {}) => judgeSeries(trend(over), HEAP_THRESHOLDS, suff({ seconds: over.seconds ?? 60, ...s })).state;
+
+test('the leak trend above is growing (the yardstick every rule below flips)', () => {
+  assert.equal(state({}), 'growing');
 });
 
-test('EARLY_LEAK_MIN_SECONDS: the same early-leak evidence is a leak at that many seconds and not a second before', () => {
-  const at = (seconds: number) => judgeSeries(trend({ seconds }), HEAP_THRESHOLDS, { points: 12, gcCycles: MIN_GC_CYCLES_LEAK, seconds });
-  assert.equal(at(EARLY_LEAK_MIN_SECONDS).state, 'growing');
-  assert.notEqual(at(EARLY_LEAK_MIN_SECONDS - 1).state, 'growing');
+test('MIN_LOOKS: fewer independent looks are insufficient; looks are points capped by GC cycles + 1', () => {
+  assert.equal(state({ points: MIN_LOOKS - 1 }, { points: MIN_LOOKS - 1 }), 'insufficient');
+  assert.notEqual(state({ points: MIN_LOOKS }, { points: MIN_LOOKS }), 'insufficient');
+  // 20 polls inside 3 GC cycles are 4 looks at the live heap.
+  assert.equal(looksOf({ points: 20, gcCycles: 3 }), 4);
+  assert.equal(state({ points: 20 }, { points: 20, gcCycles: MIN_LOOKS - 2 }), 'insufficient');
+  assert.equal(looksOf({ points: 20 }), 20);
+  // And the reason the number is 5: with 4 points the slope's 90 % interval is unbounded, with 5 it is not.
+  const line = (n: number) => Array.from({ length: n }, (_, i) => ({ x: i, y: i + (i % 2) * 0.1 }));
+  assert.equal(theilSenInterval(line(MIN_LOOKS - 1)).hi, Number.POSITIVE_INFINITY);
+  assert.ok(Number.isFinite(theilSenInterval(line(MIN_LOOKS)).hi));
+});
+
+test('MIN_LOOKS_RETAINING: a heap keeping all it allocates is judged from that many looks', () => {
+  assert.equal(state({ points: MIN_LOOKS_RETAINING }, { points: MIN_LOOKS_RETAINING, retaining: true }), 'growing');
+  assert.equal(state({ points: MIN_LOOKS_RETAINING - 1 }, { points: MIN_LOOKS_RETAINING - 1, retaining: true }), 'insufficient');
+});
+
+test('LEAK_MIN_LOOKS: a leak is called from that many looks, not one fewer', () => {
+  assert.equal(state({ points: LEAK_MIN_LOOKS }, { points: LEAK_MIN_LOOKS }), 'growing');
+  assert.notEqual(state({ points: LEAK_MIN_LOOKS - 1 }, { points: LEAK_MIN_LOOKS - 1 }), 'growing');
+});
+
+test('LEAK_MIN_SECONDS: the same leak evidence is a leak at that many seconds and not a second before', () => {
+  assert.equal(state({ seconds: LEAK_MIN_SECONDS }), 'growing');
+  assert.equal(state({ seconds: LEAK_MIN_SECONDS - 1 }), 'rising');
+});
+
+test('LEAK_TAIL_PACE_EARLY and LEAK_TAIL_PACE: the tail pace needed flips at each, before and after 2 × LEAK_MIN_SECONDS', () => {
+  const early = LEAK_MIN_SECONDS + 10;
+  const late = 2 * LEAK_MIN_SECONDS;
+  assert.equal(state({ seconds: early, lastThirdSlopeRatio: LEAK_TAIL_PACE_EARLY }), 'growing');
+  assert.notEqual(state({ seconds: early, lastThirdSlopeRatio: LEAK_TAIL_PACE_EARLY - 0.01 }), 'growing');
+  assert.equal(state({ seconds: late, lastThirdSlopeRatio: LEAK_TAIL_PACE }), 'growing');
+  assert.notEqual(state({ seconds: late, lastThirdSlopeRatio: LEAK_TAIL_PACE - 0.01 }), 'growing');
+  // Early, an end that cannot be judged (no ratio) is no leak; later it is judged on the rest.
+  assert.notEqual(state({ seconds: early, lastThirdSlopeRatio: undefined }), 'growing');
+  assert.equal(state({ seconds: late, lastThirdSlopeRatio: undefined }), 'growing');
+});
+
+test('LEAK_MIN_TAU, LEAK_P, LEAK_P_RETAINING: significance flips at each; the growth\'s lower bound stands in for p', () => {
+  assert.notEqual(state({ tau: LEAK_MIN_TAU - 0.01 }), 'growing');
+  assert.equal(state({ tau: LEAK_MIN_TAU }), 'growing');
+  const weak = { growthLower: 0.5 * MiB };
+  assert.equal(state({ ...weak, pRising: LEAK_P * 0.99 }), 'growing');
+  assert.notEqual(state({ ...weak, pRising: LEAK_P }), 'growing');
+  assert.equal(state({ ...weak, pRising: LEAK_P_RETAINING * 0.99 }, { retaining: true }), 'growing');
+  assert.notEqual(state({ ...weak, pRising: LEAK_P_RETAINING }, { retaining: true }), 'growing');
+  // p = 0.02 (seven noisy looks), but even the lower end of the growth is a leak's worth: growing.
+  assert.equal(state({ pRising: 0.02, growthLower: 3 * MiB }), 'growing');
+  assert.notEqual(state({ pRising: 0.02, growthLower: 1.9 * MiB }), 'growing');
+});
+
+test('LEAK_MIN_SNR: growth must stand that many noise widths out of the scatter', () => {
+  assert.equal(state({ noise: (60 * MiB) / LEAK_MIN_SNR }), 'growing');
+  assert.notEqual(state({ noise: (60 * MiB) / LEAK_MIN_SNR + 1 }), 'growing');
+});
+
+const level = { growth: 0, relativeGrowth: 0, tau: 0, pRising: 0.5, noise: 5 * MiB, baseGrowth: 0, growthLower: -1 * MiB, lastThirdSlopeRatio: undefined };
+
+test('FLAT_HORIZON_SECONDS: the relative bound is projected over the horizon; the absolute one needs the whole horizon', () => {
+  // 100 MiB heap, flatRelative 10 %: 3 MiB over 30 s projects to 6 MiB a minute (flat), 6 MiB to 12 (not).
+  const half = FLAT_HORIZON_SECONDS / 2;
+  assert.equal(state({ ...level, seconds: half, baseline: 100 * MiB, baseGrowthUpper: 3 * MiB }), 'flat');
+  assert.notEqual(state({ ...level, seconds: half, baseline: 100 * MiB, baseGrowthUpper: 6 * MiB }), 'flat');
+  // A 0.5 MiB heap, 0.2 MiB at most over the window: flat by the absolute bound (1 MiB) over the full
+  // horizon, not over half of it (where only the relative bound, 10 % of 0.5 MiB, may speak).
+  const small = { ...level, baseline: 0.5 * MiB, baseGrowthUpper: 0.2 * MiB };
+  assert.equal(state({ ...small, seconds: FLAT_HORIZON_SECONDS }), 'flat');
+  assert.notEqual(state({ ...small, seconds: FLAT_HORIZON_SECONDS - 1 }), 'flat');
+});
+
+test('FLAT_MAX_PROJECTION: no flat call from a window shorter than the horizon over that factor', () => {
+  const tight = { ...level, baseline: 100 * MiB, baseGrowthUpper: 0.1 * MiB };
+  assert.equal(state({ ...tight, seconds: FLAT_HORIZON_SECONDS / FLAT_MAX_PROJECTION }), 'flat');
+  assert.notEqual(state({ ...tight, seconds: FLAT_HORIZON_SECONDS / FLAT_MAX_PROJECTION - 1 }), 'flat');
+});
+
+test('LEAK_FLOOR_BYTES_PER_HORIZON: a sure rise of a leak\'s share is not flat from that rate on', () => {
+  // 0.4 MiB heap over 120 s, rising surely (lower bound > 0) by 50 %: under the floor it may be flat, at it not.
+  const sure = { ...level, seconds: 120, baseline: 0.4 * MiB, relativeGrowth: 0.5, growthLower: 0.01 * MiB, baseGrowthUpper: 0.3 * MiB, tau: 0.3, pRising: 0.05 };
+  const atFloor = 2 * LEAK_FLOOR_BYTES_PER_HORIZON; // over 120 s = the floor per minute
+  assert.notEqual(state({ ...sure, growth: atFloor, baseGrowth: atFloor }), 'flat');
+  assert.equal(state({ ...sure, growth: atFloor - 1024, baseGrowth: atFloor - 1024 }), 'flat');
+  assert.equal(state({ ...sure, growth: atFloor, baseGrowth: atFloor, growthLower: 0 }), 'flat');
+});
+
+test('BOUNDED_MIN_LOOKS: a return to the start read from fewer looks does not settle the series', () => {
+  const returned = { returnedToBaseline: true, growth: 3 * MiB, relativeGrowth: 0.3, tau: 0.1, pRising: 0.3, growthLower: -5 * MiB, baseGrowthUpper: 20 * MiB };
+  assert.equal(state({ ...returned, points: 20 }, { points: 20, gcCycles: BOUNDED_MIN_LOOKS - 1 }), 'bounded');
+  assert.equal(state({ ...returned, points: 20 }, { points: 20, gcCycles: BOUNDED_MIN_LOOKS - 2 }), 'rising');
+});
+
+test('FREED_SHARE and FREED_MIN_BYTES: a reading is freed when a later one undercuts it by that share and that many bytes', () => {
+  const at = (bytes: number, laterBytes: number) =>
+    capByLaterEvidence([{ t: 1000, order: 0, bytes }], [{ source: 'expvar', t: 2000, heapAlloc: laterBytes }], []).count;
+  const big = 100 * MiB;
+  assert.equal(at(big, big * (1 - FREED_SHARE)), 1);
+  assert.equal(at(big, big * (1 - FREED_SHARE) + MiB), 0);
+  // A small heap: the share is met, the bytes decide.
+  assert.equal(at(FREED_MIN_BYTES * 1.5, FREED_MIN_BYTES * 0.5), 1);
+  assert.equal(at(FREED_MIN_BYTES * 1.5, FREED_MIN_BYTES * 0.5 + 1024), 0);
+  // An earlier reading is no evidence.
+  assert.equal(capByLaterEvidence([{ t: 3000, order: 0, bytes: big }], [{ source: 'expvar', t: 2000, heapAlloc: MiB }], []).count, 0);
+});
+
+/** `before` points alternating 0/d, then `after` points alternating S/S+d: two levels, residuals ±d/2 (MAD 0.7413·d). */
+function stepPts(before: number, after: number, size: number, d = 1, afterRise = 0): SeriesPoint[] {
+  return Array.from({ length: before + after }, (_, i) => {
+    const y = (i < before ? 0 : size + afterRise * (i - before)) + (i % 2) * d;
+    return { x: i, t: 1_790_000_000_000 + i * 5000, y: 100 + y };
+  });
+}
+const residualMad = 1.4826 * 0.5;
+
+test('STEP_MIN_POINTS: each level stretch needs that many points', () => {
+  assert.ok(stepShape(stepPts(STEP_MIN_POINTS, STEP_MIN_POINTS, 20), 100));
+  assert.equal(stepShape(stepPts(STEP_MIN_POINTS, STEP_MIN_POINTS - 1, 20), 100), undefined);
+});
+
+test('STEP_MIN_NOISE: the step must be that many residual widths', () => {
+  const at = STEP_MIN_NOISE * residualMad;
+  assert.ok(stepShape(stepPts(8, 8, at + 0.01), 100));
+  assert.equal(stepShape(stepPts(8, 8, at - 0.01), 100), undefined);
+});
+
+test('STEP_FIT_SHARE: the two levels must fit that much better than the line', () => {
+  assert.ok(stepShape(stepPts(8, 8, 20), residualMad / STEP_FIT_SHARE + 0.001));
+  assert.equal(stepShape(stepPts(8, 8, 20), residualMad / STEP_FIT_SHARE - 0.001), undefined);
+});
+
+test('STEP_LEVEL_P: a stretch that keeps rising after the step is not one step', () => {
+  const rising = stepPts(8, 10, 20, 0.01, 0.5);
+  assert.ok(mannKendall(rising.slice(9).map((p) => p.y)).pRising <= STEP_LEVEL_P);
+  assert.equal(stepShape(rising, 100), undefined);
+  assert.ok(stepShape(stepPts(8, 10, 20, 0.01, 0), 100));
 });

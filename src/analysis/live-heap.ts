@@ -19,6 +19,7 @@ import type { TimedGcCycle, TimedProfile } from '../model/recording.js';
 import type { LiveHeapSource, WorkAxis } from './findings.js';
 import { mad, median, quantile } from './robust-stats.js';
 import { estimateGcCycles } from './gc-estimate.js';
+import { FREED_MIN_BYTES, FREED_SHARE } from './decision-rules.js';
 
 export interface LivePoint {
   /** Unix ms when known. */
@@ -90,6 +91,60 @@ export function liveHeapSeries(input: LiveHeapInput, axis: WorkAxis): LiveHeapSe
 }
 
 function liveHeapSeriesWith(input: LiveHeapInput, axis: WorkAxis, gcSpan: number | undefined): LiveHeapSeries {
+  const series = liveHeapEstimate(input, axis, gcSpan);
+  if (series.source === undefined || series.source === 'heap-profile') return series;
+  const capped = capByLaterEvidence(series.points, input.samples, input.gcCycles);
+  if (capped.count === 0) return series;
+  return {
+    ...series,
+    points: capped.points,
+    notes: [
+      ...series.notes,
+      `${capped.count} live-heap reading${capped.count > 1 ? 's' : ''} (up to ${Math.round(capped.largest / 1048576)} MiB) were freed by the time of a later GC or poll (its HeapAlloc or live heap at least ${FREED_SHARE * 100}% lower): the heap a GC saw mid-burst, not memory kept; each is taken at that later bound`,
+    ],
+  };
+}
+
+/**
+ * Retained memory is never given back, so whatever is retained at one GC is still counted at every
+ * later poll (HeapAlloc includes all live objects) and marked at every later GC. A reading that a later
+ * poll's HeapAlloc or a later GC's live heap undercuts by FREED_SHARE of itself (and by at least
+ * FREED_MIN_BYTES) was not retained: a burst's buffers marked while in use. It is replaced by that
+ * later bound, which still bounds what was retained then from above, so a leak (whose retained memory
+ * only grows) is untouched while a burst that was freed stops reading as growth. Every gctrace cycle
+ * counts as later evidence, including the ones lastCyclePerPoll set aside, and so does every poll, also
+ * those after the trace's last line. The margin is far above any estimator's noise, so level noisy
+ * series are untouched (lowering only their high outliers would tilt them).
+ */
+export function capByLaterEvidence(points: LivePoint[], samples: MemorySample[], cycles: TimedGcCycle[]): { points: LivePoint[]; count: number; largest: number } {
+  const later: { t: number; bytes: number }[] = [];
+  for (const s of samples) if (s.t !== undefined && s.heapAlloc !== undefined) later.push({ t: s.t, bytes: s.heapAlloc });
+  for (const c of cycles) if (c.t !== undefined) later.push({ t: c.t, bytes: c.liveHeapBytes });
+  for (const p of points) if (p.t !== undefined) later.push({ t: p.t, bytes: p.bytes });
+  if (later.length === 0 || points.some((p) => p.t === undefined)) return { points, count: 0, largest: 0 };
+  later.sort((a, b) => a.t - b.t);
+  // Minimum strictly after each time, from the right.
+  const suffixMin = new Array<number>(later.length + 1).fill(Number.POSITIVE_INFINITY);
+  for (let i = later.length - 1; i >= 0; i--) suffixMin[i] = Math.min(suffixMin[i + 1], later[i].bytes);
+  let count = 0;
+  let largest = 0;
+  const out = points.map((p) => {
+    const after = firstAtOrAfter(later.length, (i) => later[i].t, p.t! + 1);
+    const bound = suffixMin[after];
+    if (!Number.isFinite(bound)) return p;
+    const freed = p.bytes - bound;
+    if (freed >= FREED_MIN_BYTES && freed >= FREED_SHARE * p.bytes) {
+      count++;
+      largest = Math.max(largest, p.bytes);
+      return { ...p, bytes: bound };
+    }
+    return p;
+  });
+  return { points: out, count, largest };
+}
+
+/** The estimate before capByLaterEvidence: one point per GC (or block of polls) from the best source at hand. */
+export function liveHeapEstimate(input: LiveHeapInput, axis: WorkAxis, gcSpan = numGcSpan(input.samples)): LiveHeapSeries {
   const { samples, gcCycles, heapProfiles } = input;
   const notes: string[] = [];
 

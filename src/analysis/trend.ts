@@ -9,6 +9,7 @@
 
 import type { TrendStats } from './findings.js';
 import { capPoints, mad, mannKendall, median, quantile, theilSen, theilSenInterval, type XY } from './robust-stats.js';
+import { STEP_FIT_SHARE, STEP_LEVEL_P, STEP_MIN_NOISE, STEP_MIN_POINTS } from './decision-rules.js';
 
 export interface SeriesPoint {
   /** Position on the work axis (or time/order when no work axis exists). */
@@ -32,6 +33,8 @@ export interface Trend extends TrendStats {
   xSpan: number;
   /** Upper bound (one-sided 95%) of the growth over the window: what "flat" must be judged on. */
   growthUpper: number;
+  /** Lower bound (one-sided 95%) of the growth over the window: what a leak's size is judged on. */
+  growthLower: number;
   /**
    * Growth and its upper bound over the base of the series: the points that are not bursts (more than
    * 3 noise widths above the fit). Equal to growth/growthUpper when there are no bursts to set aside.
@@ -39,9 +42,29 @@ export interface Trend extends TrendStats {
   baseGrowth: number;
   baseGrowthUpper: number;
   seconds?: number;
+  /** A single step between two level stretches (see stepShape), when the series is one. */
+  step?: StepShape;
+}
+
+/**
+ * One step between two level stretches: a buffer allocated once, a table loaded, a burst kept. Not a
+ * trend: growth comes from a single moment, not from the work done.
+ */
+export interface StepShape {
+  /** The step's size (median after − median before). */
+  size: number;
+  /** Level after the step (median). */
+  level: number;
+  /** Points after the step, and the seconds they span (from the first of them to the last). */
+  afterPoints: number;
+  afterSeconds?: number;
+  /** Upper end of the after stretch's own growth (one-sided 95 %): it must be level. */
+  afterGrowthUpper: number;
 }
 
 const MIN_AFTER_WARMUP = 6;
+/** Points in each end segment whose slopes are compared (deceleration): the fewest with a slope to speak of. */
+export const SHAPE_SEGMENT_POINTS = 3;
 /**
  * A plateau is judged on the slope of the last third, or of this many last points when the third is
  * shorter (and they are at most half the window): fewer points give no usable interval, and with 3–5
@@ -77,6 +100,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     fitted: pts,
     xSpan: n ? pts[n - 1].x - pts[0].x : 0,
     growthUpper: Number.POSITIVE_INFINITY,
+    growthLower: Number.NEGATIVE_INFINITY,
     baseGrowth: 0,
     baseGrowthUpper: Number.POSITIVE_INFINITY,
   };
@@ -87,23 +111,33 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   const xSpan = pts[n - 1].x - pts[0].x;
   const growth = fit.slope * xSpan;
   const third = Math.max(1, Math.floor(n / 3));
-  const first = pts.slice(0, third);
-  const last = pts.slice(n - third);
+  // The end's shape (deceleration) needs a slope at each end, and a slope needs SHAPE_SEGMENT_POINTS:
+  // from twice that many points on, the first and last segments are the thirds or, while a third is
+  // shorter, that many points (the halves of six points). A leak is only called with a shape to judge.
+  const segment = n >= 2 * SHAPE_SEGMENT_POINTS ? Math.max(third, SHAPE_SEGMENT_POINTS) : third;
+  const first = pts.slice(0, segment);
+  const last = pts.slice(n - segment);
   const baseline = median(first.map((p) => p.y));
   const latest = median(last.map((p) => p.y));
   const noise = mad(xy.map((p) => p.y - (fit.intercept + fit.slope * p.x)));
   const mk = mannKendall(pts.map((p) => p.y));
 
+  // The last segment's pace is read without its bursts (points more than 3 noise widths above the
+  // fit, while at most a third of it): one reading taken mid-burst at the very end of a filled cache's
+  // window tilts a four-point slope upwards (the corpus's lru-fill-40s, called a leak at 65 s).
+  const isBurst = (p: SeriesPoint) => p.y - (fit.intercept + fit.slope * p.x) > 3 * noise;
+  const lastBase = last.filter((p) => !isBurst(p));
+  const lastShape = lastBase.length >= SHAPE_SEGMENT_POINTS && 3 * (last.length - lastBase.length) <= last.length ? lastBase : last;
   let lastThirdSlopeRatio: number | undefined;
   let plateau = false;
   let firstThirdRoseClearly = false;
-  if (third >= 3) {
+  if (segment >= SHAPE_SEGMENT_POINTS) {
     // Deceleration is judged against work and, when timed, against time as well: a leak whose
     // allocation per request grows (a map rehashing ever larger tables) slows against bytes allocated
     // but not against the clock, while a cache that is full has stopped on both.
     const ratioOn = (xOf: (p: SeriesPoint) => number): number | undefined => {
       const s1 = theilSen(first.map((p) => ({ x: xOf(p), y: p.y }))).slope;
-      const s3 = theilSen(last.map((p) => ({ x: xOf(p), y: p.y }))).slope;
+      const s3 = theilSen(lastShape.map((p) => ({ x: xOf(p), y: p.y }))).slope;
       return s1 > 0 ? s3 / s1 : undefined;
     };
     const rWork = ratioOn((p) => p.x);
@@ -163,14 +197,20 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   // The rise must stand out from the noise, or every flat series would "return" from its own jitter.
   // And the series as a whole must show no rising tendency: with noise of a third of the growth, a
   // steady leak's last few points land within 2 noise widths of its start by chance.
+  // And the peak must come after the first third: a high reading among the first ones (a start-up
+  // spike, an estimate taken mid-burst) lifts the first third's median, and a level series then seems
+  // to have come back down to it (the corpus's map-100k-per-min, a leak, read as bounded at 80 s).
+  const peakIndex = pts.findIndex((p) => p.y === peak);
   const returnedToBaseline =
-    n >= 12 && peak - baseline > Math.max(4 * noise, 0.2 * Math.abs(baseline)) && tail - baseline <= tolerance && mk.pRising > 0.05;
+    n >= 12 && peakIndex >= segment && peak - baseline > Math.max(4 * noise, 0.2 * Math.abs(baseline)) && tail - baseline <= tolerance && mk.pRising > 0.05;
 
   // The base under the bursts: a service that serves bursts holds their data while a burst runs, and a
   // GC that lands mid-burst sees it live. Those points say nothing about what stays; the base does. Only
   // points far above the fit are set aside, and only while they are a minority, so a leak's own noise
   // (symmetric about its rising line) is left whole.
-  const growthUpper = theilSenInterval(xy).hi * xSpan;
+  const interval = theilSenInterval(xy);
+  const growthUpper = interval.hi * xSpan;
+  const growthLower = interval.lo * xSpan;
   let baseGrowth = growth;
   let baseGrowthUpper = growthUpper;
   const base = xy.filter((p) => p.y - (fit.intercept + fit.slope * p.x) <= 3 * noise);
@@ -190,6 +230,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   }
 
   const traffic: TrafficFit = timed ? trafficFit(pts) : { varies: false };
+  const step = stepShape(pts, noise);
   return {
     points: n,
     slopePerWork: fit.slope,
@@ -212,9 +253,57 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     fitted: pts,
     xSpan,
     growthUpper,
+    growthLower,
     baseGrowth,
     baseGrowthUpper,
     seconds,
+    step,
+  };
+}
+
+/**
+ * Is the series one step between two level stretches? The best split into two constant levels
+ * (medians), each of at least STEP_MIN_POINTS points, must leave residuals at most STEP_FIT_SHARE of
+ * the straight line's (a steady rise is fitted better by the line, a step by the two levels), the
+ * step must stand STEP_MIN_NOISE of those residuals' widths out, and neither stretch may rise by
+ * itself (Mann–Kendall p above STEP_LEVEL_P): a staircase or a leak after a step is not one step.
+ */
+export function stepShape(pts: SeriesPoint[], lineNoise: number): StepShape | undefined {
+  const n = pts.length;
+  if (n < 2 * STEP_MIN_POINTS) return undefined;
+  const ys = pts.map((p) => p.y);
+  let best: { k: number; cost: number } | undefined;
+  for (let k = STEP_MIN_POINTS; k <= n - STEP_MIN_POINTS; k++) {
+    const m1 = median(ys.slice(0, k));
+    const m2 = median(ys.slice(k));
+    let cost = 0;
+    for (let i = 0; i < n; i++) cost += Math.abs(ys[i] - (i < k ? m1 : m2));
+    if (!best || cost < best.cost) best = { k, cost };
+  }
+  if (!best) return undefined;
+  const before = ys.slice(0, best.k);
+  const after = ys.slice(best.k);
+  const m1 = median(before);
+  const m2 = median(after);
+  const resid = ys.map((y, i) => y - (i < best!.k ? m1 : m2));
+  const noise2 = mad(resid);
+  const size = m2 - m1;
+  if (!(size > 0) || noise2 > STEP_FIT_SHARE * lineNoise || size < STEP_MIN_NOISE * noise2) return undefined;
+  // The stretches' own levels are judged without the point on each side of the split: a GC that lands
+  // while the step is being allocated sees part of it, and at the end of a stretch that reads as a rise.
+  if (mannKendall(before.slice(0, -1)).pRising <= STEP_LEVEL_P || mannKendall(after.slice(1)).pRising <= STEP_LEVEL_P) return undefined;
+  const afterPts = pts.slice(best.k);
+  const xy = afterPts.map((p) => ({ x: p.x, y: p.y }));
+  const span = afterPts[afterPts.length - 1].x - afterPts[0].x;
+  const hi = theilSenInterval(xy).hi;
+  const t0 = afterPts[0].t;
+  const t1 = afterPts[afterPts.length - 1].t;
+  return {
+    size,
+    level: m2,
+    afterPoints: afterPts.length,
+    afterSeconds: t0 !== undefined && t1 !== undefined ? (t1 - t0) / 1000 : undefined,
+    afterGrowthUpper: Math.max(0, hi * span),
   };
 }
 

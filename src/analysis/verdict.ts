@@ -2,31 +2,36 @@
 // count or the non-Go part of RSS growing without bound, is everything bounded, or is it too early to
 // tell. Pure: trends in, a judgement with its reasons and confidence out.
 //
-// The non-obvious decision: a leak verdict demands more than significance. Growth must be large
-// against both the noise and the starting level, still going in the last third of the window (a cache
-// that fills and then stops looks exactly like a leak while it fills), not explained by the traffic
-// rate, and seen over at least MIN_SECONDS_LEAK and MIN_GC_CYCLES_LEAK collections. "No leak" needs
-// evidence too: the upper end of the growth's confidence interval, not its point estimate. Until
-// then the answer is "inconclusive, observe this much longer", never a guess: a healthy service must not
-// be called leaking at any moment of its life, and a leak only needs a little more patience.
+// The non-obvious decision: both calls rest on evidence, not on a fixed time. A leak verdict needs the
+// lower end of the growth's interval (or a tiny p-value) to be a leak's worth, growth large against the
+// noise and the starting level, the end of the window still rising at the first part's pace (a cache
+// that fills and then stops looks exactly like a leak while it fills; LEAK_MIN_SECONDS is the one time
+// floor, with its reason), and no explanation by the traffic rate. "No leak" needs the upper end of the
+// growth's interval, projected over FLAT_HORIZON_SECONDS, to be too small to matter. The number of
+// independent looks (GC cycles for the live heap) sets how wide those intervals are. Until then the
+// answer is "inconclusive, observe this much longer", never a guess: a healthy service must not be
+// called leaking at any moment of its life, and a leak only needs a little more patience. Every number
+// a rule here turns on is named in decision-rules.ts.
 
 import type { ObserveMore, Verdict } from './findings.js';
 import { clamp } from './robust-stats.js';
 import type { Trend } from './trend.js';
-import { EARLY_LEAK_MIN_SECONDS, EARLY_LEAK_MULTIPLE, EARLY_LEAK_TAIL_PACE, EARLY_LEAK_TAU } from './decision-rules.js';
-
-export const MIN_POINTS = 6;
-export const MIN_GC_CYCLES = 6;
-export const MIN_SECONDS = 60;
-/**
- * A leak verdict needs longer: a cache filling at a steady pace is indistinguishable from a leak until
- * it is full, and the common ones fill within a minute or so of start or of a traffic change.
- */
-export const MIN_SECONDS_LEAK = 90;
-/** And over at least this many GC cycles (each is one look at the live heap), unless the heap keeps everything. */
-export const MIN_GC_CYCLES_LEAK = 10;
-/** Fewer GC cycles are enough when the heap doubles between collections (light traffic, everything kept). */
-export const MIN_GC_CYCLES_RETAINING = 3;
+import {
+  BOUNDED_MIN_LOOKS,
+  FLAT_HORIZON_SECONDS,
+  FLAT_MAX_PROJECTION,
+  LEAK_FLOOR_BYTES_PER_HORIZON,
+  LEAK_MIN_LOOKS,
+  LEAK_MIN_SECONDS,
+  LEAK_MIN_SNR,
+  LEAK_MIN_TAU,
+  LEAK_P,
+  LEAK_P_RETAINING,
+  LEAK_TAIL_PACE,
+  LEAK_TAIL_PACE_EARLY,
+  MIN_LOOKS,
+  MIN_LOOKS_RETAINING,
+} from './decision-rules.js';
 
 const MiB = 1024 * 1024;
 
@@ -49,9 +54,11 @@ export interface Thresholds {
   /** Growth below this (absolute and relative) counts as flat. */
   flatGrowth: number;
   flatRelative: number;
+  /** A sure rise at least this fast per FLAT_HORIZON_SECONDS is never flat (LEAK_FLOOR_BYTES_PER_HORIZON for the heap). */
+  surelyRisingFloor?: number;
 }
 
-export const HEAP_THRESHOLDS: Thresholds = { minGrowth: 1 * MiB, minRelative: 0.2, flatGrowth: 1 * MiB, flatRelative: 0.1 };
+export const HEAP_THRESHOLDS: Thresholds = { minGrowth: 1 * MiB, minRelative: 0.2, flatGrowth: 1 * MiB, flatRelative: 0.1, surelyRisingFloor: LEAK_FLOOR_BYTES_PER_HORIZON };
 export const GOROUTINE_THRESHOLDS: Thresholds = { minGrowth: 10, minRelative: 0.25, flatGrowth: 5, flatRelative: 0.1 };
 /** Live objects (HeapObjects at GC): only ever corroborates the bytes' leak call, never makes one. */
 export const OBJECT_THRESHOLDS: Thresholds = { minGrowth: 1000, minRelative: 0.2, flatGrowth: 500, flatRelative: 0.1 };
@@ -63,143 +70,144 @@ export interface Sufficiency {
   seconds?: number;
   /**
    * The heap's floor rose at every GC and at least doubled: everything allocated is being kept. Then
-   * fewer GC cycles (MIN_GC_CYCLES_RETAINING) and a weaker p-value (0.01) suffice, because light
+   * fewer looks (MIN_LOOKS_RETAINING) and a weaker p-value (LEAK_P_RETAINING) suffice, because light
    * traffic produces few collections and each one is already strong evidence.
    */
   retaining?: boolean;
   /** Seconds per GC cycle and per point, to translate shortfalls into wall time. */
   secondsPerGc?: number;
   secondsPerPoint?: number;
-  /** Set by judgeSeries: the series already shows an early leak's evidence (see earlyLeakEvidence). */
-  earlyLeak?: boolean;
 }
 
 /**
- * A leak shown before MIN_SECONDS_LEAK by evidence instead of time: at least MIN_GC_CYCLES_LEAK looks,
- * the heap grown to EARLY_LEAK_MULTIPLE times its start, the last third still rising at
- * EARLY_LEAK_TAIL_PACE of the first third's pace on every axis, and the rise consistent (τ ≥ 0.8).
- * A cache that fills shows its bend in the tail; one still filling at full pace at that size is only
- * told from a leak by waiting, which is what the time floor does for every other case.
+ * Independent looks at the series: its points, but no more than the GC cycles they span plus one when
+ * those are known (polls between two collections see the same live heap, each only an upper bound).
  */
-export function earlyLeakEvidence(tr: Trend, gcCycles: number | undefined): boolean {
-  return (
-    (gcCycles === undefined || gcCycles >= MIN_GC_CYCLES_LEAK) &&
-    tr.baseline > 0 &&
-    tr.latest >= EARLY_LEAK_MULTIPLE * tr.baseline &&
-    tr.tau >= EARLY_LEAK_TAU &&
-    tr.lastThirdSlopeRatio !== undefined &&
-    tr.lastThirdSlopeRatio >= EARLY_LEAK_TAIL_PACE &&
-    !tr.plateau
-  );
+export function looksOf(s: Sufficiency): number {
+  return s.gcCycles === undefined ? s.points : Math.min(s.points, s.gcCycles + 1);
 }
 
 function progressOf(s: Sufficiency): { progress: number; observeMore?: ObserveMore } {
-  const parts: number[] = [Math.min(1, s.points / MIN_POINTS)];
-  const waits: number[] = [];
-  const why: string[] = [];
-  if (s.points < MIN_POINTS) {
-    why.push(`${s.points} of ${MIN_POINTS} points`);
-    if (s.secondsPerPoint) waits.push((MIN_POINTS - s.points) * s.secondsPerPoint);
-  }
-  const minGc = s.retaining ? MIN_GC_CYCLES_RETAINING : MIN_GC_CYCLES;
-  if (s.gcCycles !== undefined) {
-    parts.push(Math.min(1, s.gcCycles / minGc));
-    if (s.gcCycles < minGc) {
-      why.push(`${s.gcCycles} of ${minGc} GC cycles`);
-      if (s.secondsPerGc) waits.push((minGc - s.gcCycles) * s.secondsPerGc);
-    }
-  }
-  // The time floor bounds how slow a leak a flat call can miss, so for a no-leak call looks (GC cycles)
-  // cannot stand in for it (a small leak under heavy churn is level over 45 s and 700 cycles); only an
-  // early leak's evidence (see earlyLeakEvidence) shortens it, and never under EARLY_LEAK_MIN_SECONDS.
-  const waived = s.seconds !== undefined && s.earlyLeak === true && s.seconds >= EARLY_LEAK_MIN_SECONDS;
-  if (s.seconds !== undefined && !waived) {
-    parts.push(Math.min(1, s.seconds / MIN_SECONDS));
-    if (s.seconds < MIN_SECONDS) {
-      why.push(`${Math.round(s.seconds)} of ${MIN_SECONDS} seconds`);
-      waits.push(MIN_SECONDS - s.seconds);
-    }
-  }
-  const progress = Math.min(...parts);
-  if (why.length === 0) return { progress };
+  const need = s.retaining ? MIN_LOOKS_RETAINING : MIN_LOOKS;
+  const looks = looksOf(s);
+  const progress = Math.min(1, looks / need);
+  if (looks >= need) return { progress };
+  const more = need - looks;
+  // The shortfall is in GC cycles when they are what limits the looks, else in points (polls).
+  const byGc = s.gcCycles !== undefined && s.gcCycles + 1 <= s.points;
+  const perLook = byGc ? s.secondsPerGc : (s.secondsPerPoint ?? s.secondsPerGc);
   return {
     progress,
     observeMore: {
-      seconds: waits.length ? Math.ceil(Math.max(...waits)) : undefined,
-      gcCycles: s.gcCycles !== undefined && s.gcCycles < minGc ? minGc - s.gcCycles : undefined,
-      reason: `too little observed yet (${why.join(', ')})`,
+      seconds: perLook ? Math.ceil(more * perLook) : undefined,
+      gcCycles: s.gcCycles !== undefined ? more : undefined,
+      reason: `too little observed yet (${looks} of ${need} independent looks${s.gcCycles !== undefined ? `: ${s.points} points over ${s.gcCycles} GC cycles` : ''})`,
     },
   };
 }
 
-/** Judge one series' trend against thresholds and data minimums. */
+/** Growth over a window of `seconds`, scaled up to FLAT_HORIZON_SECONDS when the window is shorter. */
+export function overHorizon(growth: number, seconds: number | undefined): number {
+  if (seconds === undefined || !(seconds > 0) || seconds >= FLAT_HORIZON_SECONDS || !(growth > 0)) return growth;
+  return (growth * FLAT_HORIZON_SECONDS) / seconds;
+}
+
+/** The tail pace a leak call needs at this window length (see LEAK_TAIL_PACE_EARLY). */
+export function leakTailPace(seconds: number | undefined): number {
+  return seconds !== undefined && seconds < 2 * LEAK_MIN_SECONDS ? LEAK_TAIL_PACE_EARLY : LEAK_TAIL_PACE;
+}
+
+/** Judge one series' trend against thresholds and the evidence its looks give. */
 export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Sufficiency): SeriesJudgement {
   if (!tr || tr.points === 0) return { state: 'missing', strength: 0, progress: 0 };
-  const early = earlyLeakEvidence(tr, suff.gcCycles);
-  const { progress, observeMore } = progressOf({ ...suff, earlyLeak: early });
+  const { progress, observeMore } = progressOf(suff);
+  const seconds = suff.seconds ?? tr.seconds;
   const snr = tr.noise > 0 ? tr.growth / tr.noise : tr.growth > 0 ? Number.POSITIVE_INFINITY : 0;
-  const significant = tr.pRising < (suff.retaining ? 0.01 : 0.001) && tr.tau >= 0.5;
-  const big = tr.growth >= th.minGrowth && tr.relativeGrowth >= th.minRelative && snr >= 4;
-  // Deceleration only counts where the first third's pace was measurable (see trend.ts).
-  const stillGoing = tr.lastThirdSlopeRatio === undefined || tr.lastThirdSlopeRatio >= 0.35 || !tr.firstThirdRoseClearly;
+  const leakWorth = Math.max(th.minGrowth, th.minRelative * Math.max(tr.baseline, 0));
+  // Significance: a tiny p-value, or with few looks (where p cannot get that small) the lower end of
+  // the growth's interval already a leak's worth.
+  const significant = tr.tau >= LEAK_MIN_TAU && (tr.pRising < (suff.retaining ? LEAK_P_RETAINING : LEAK_P) || tr.growthLower >= leakWorth);
+  const big = tr.growth >= th.minGrowth && tr.relativeGrowth >= th.minRelative && snr >= LEAK_MIN_SNR;
+  // The end of the window still rising at the first part's pace, on every axis. Early on that must be
+  // measured (a shape to judge); later, a first third that did not rise clearly has no pace to compare.
+  const pace = leakTailPace(seconds);
+  const early = pace === LEAK_TAIL_PACE_EARLY;
+  const stillGoing =
+    tr.lastThirdSlopeRatio === undefined ? !early : tr.lastThirdSlopeRatio >= pace || (!early && !tr.firstThirdRoseClearly);
   // Under changing traffic, growth counts only when the amount of work explains it beyond the rate.
   const workExplains = tr.growsWithWork !== false;
-  const explained = tr.plateau || tr.returnedToBaseline || tr.tracksTraffic === true;
-  // Flat needs positive evidence: even the upper end of the growth's confidence interval is too small
-  // to matter. "Not significant" is not flat — a leak seen through a few noisy heap-at-GC points is not
-  // significant either — and a point estimate under the threshold is not flat when the noise allows a
-  // leak's worth of growth; the interval narrows as GC cycles accumulate, so a level heap gets there.
+  // A shape that explains the growth away rules a leak out at once; it settles the series (bounded)
+  // only when read from enough looks (BOUNDED_MIN_LOOKS).
+  // A single step between two level stretches is not a trend (issue 9 class 6): it never makes a leak.
+  // It settles the series once the level after it has lasted long enough that any staircase with
+  // steps that size and that far apart would be slower than a flat call allows: at most `size` per
+  // `afterSeconds`, under the allowance per FLAT_HORIZON_SECONDS.
+  const step = tr.step;
+  const stepAllowance = step ? Math.max(th.flatGrowth, th.flatRelative * step.level) : 0;
+  const stepWait = step ? (step.size * FLAT_HORIZON_SECONDS) / stepAllowance : 0;
+  const stepSettled =
+    step !== undefined &&
+    step.afterSeconds !== undefined &&
+    step.afterSeconds >= stepWait &&
+    overHorizon(step.afterGrowthUpper, step.afterSeconds) < stepAllowance;
+  const explainedShape = tr.plateau || tr.returnedToBaseline || tr.tracksTraffic === true || step !== undefined;
+  const explained = ((tr.plateau || tr.returnedToBaseline || tr.tracksTraffic === true) && looksOf(suff) >= BOUNDED_MIN_LOOKS) || stepSettled;
+  // Flat needs positive evidence: even the upper end of the growth's confidence interval, projected
+  // over FLAT_HORIZON_SECONDS, is too small to matter. "Not significant" is not flat — a leak seen
+  // through a few noisy heap-at-GC points is not significant either — and a point estimate under the
+  // threshold is not flat when the noise allows a leak's worth of growth; the interval narrows as GC
+  // cycles accumulate, so a level heap gets there.
   // Judged on the base under any bursts (see trend.ts): bursts come and go, a leak lifts the base.
-  const upper = Math.max(tr.baseGrowth, tr.baseGrowthUpper);
+  const upper = overHorizon(Math.max(tr.baseGrowth, tr.baseGrowthUpper), seconds);
+  const fullHorizon = seconds === undefined || seconds >= FLAT_HORIZON_SECONDS;
+  const projectable = seconds === undefined || seconds * FLAT_MAX_PROJECTION >= FLAT_HORIZON_SECONDS;
+  // A rise that is surely there (the lower end of its interval above zero) and already a leak's share
+  // of the level is not flat, however few bytes it is.
+  const perHorizon = (g: number) => (seconds && seconds > 0 ? (g * FLAT_HORIZON_SECONDS) / seconds : g);
+  const surelyRising =
+    tr.growthLower > 0 && tr.relativeGrowth >= th.minRelative && th.surelyRisingFloor !== undefined && perHorizon(tr.growth) >= th.surelyRisingFloor;
   // A series swamped by bursts (the live heap at a GC that lands mid-burst) has no usable interval;
-  // there, no upward tendency at all (tau ≤ 0) still counts, as a noisy leak's points keep tau above 0.
-  const noTendency = tr.pRising > 0.3 && tr.tau <= 0 && snr < 2;
+  // there, no upward tendency at all (tau ≤ 0) still counts, as a noisy leak's points keep tau above 0
+  // — with no interval to project, only once the full horizon has been seen.
+  const noTendency = tr.pRising > 0.3 && tr.tau <= 0 && snr < 2 && fullHorizon;
   // Bursts (GCs that land mid-burst, under half the points) widen that distribution-free interval
   // while the robust noise (MAD) ignores them; then a normal-theory bound on the MAD noise —
   // the base's growth + 2σ·√(12/n), a fitted line's slope error over its span — may speak instead,
   // given enough points and no consistent rise.
-  const madUpper = tr.baseGrowth + 2 * tr.noise * Math.sqrt(12 / Math.max(1, tr.points));
-  const smallFit = (madUpper < th.flatGrowth || (tr.baseline > 0 && madUpper / tr.baseline < th.flatRelative)) && tr.points >= 12 && tr.pRising > 0.01;
-  const flat = upper < th.flatGrowth || (tr.baseline > 0 && upper / tr.baseline < th.flatRelative) || noTendency || smallFit;
+  const madUpper = overHorizon(tr.baseGrowth + 2 * tr.noise * Math.sqrt(12 / Math.max(1, tr.points)), seconds);
+  // The absolute threshold only over the full horizon: on a 1 MiB heap, 1 MiB a minute is a leak's
+  // doubling, and a short window's projection is no evidence against it (the corpus's
+  // syncmap-traffic-rising, 38 s of a leak under rising traffic: +0.7 MiB/min at the upper end, "flat").
+  // The relative threshold is projected.
+  const absoluteOk = fullHorizon && upper < th.flatGrowth;
+  const smallAbsolute = fullHorizon && madUpper < th.flatGrowth;
+  const smallFit = (smallAbsolute || (tr.baseline > 0 && madUpper / tr.baseline < th.flatRelative)) && tr.points >= 12 && tr.pRising > 0.01;
+  const flat = projectable && !surelyRising && (absoluteOk || (tr.baseline > 0 && upper / tr.baseline < th.flatRelative) || noTendency || smallFit);
 
   if (observeMore) {
     return { state: 'insufficient', strength: 0, progress, observeMore };
   }
-  const leakLike = significant && big && stillGoing && workExplains && !explained;
-  if (leakLike && !(early && (suff.seconds ?? 0) >= EARLY_LEAK_MIN_SECONDS) && suff.seconds !== undefined && suff.seconds < MIN_SECONDS_LEAK) {
+  const enoughLooks = looksOf(suff) >= (suff.retaining ? MIN_LOOKS_RETAINING : LEAK_MIN_LOOKS);
+  const leakLike = significant && big && stillGoing && workExplains && !explainedShape && enoughLooks;
+  // The one time floor, with its reason (LEAK_MIN_SECONDS): a cache that fills fast has not bent yet.
+  if (leakLike && seconds !== undefined && seconds < LEAK_MIN_SECONDS) {
     return {
       state: 'rising',
       strength: 0,
       progress,
       observeMore: {
-        seconds: Math.ceil(MIN_SECONDS_LEAK - suff.seconds),
-        reason: `growing like a leak, but a leak is only called after ${MIN_SECONDS_LEAK} seconds of growth (a cache that fills looks the same until it is full)`,
-      },
-    };
-  }
-  // The same floor in collections: each GC cycle is one independent look at the live heap, and a leak
-  // seen in fewer than MIN_GC_CYCLES_LEAK of them (GOGC=400, light traffic) rests on too few points,
-  // however long it took. A heap that keeps everything it allocates needs fewer (see Sufficiency).
-  if (leakLike && suff.gcCycles !== undefined && !suff.retaining && suff.gcCycles < MIN_GC_CYCLES_LEAK) {
-    const more = MIN_GC_CYCLES_LEAK - suff.gcCycles;
-    return {
-      state: 'rising',
-      strength: 0,
-      progress,
-      observeMore: {
-        seconds: suff.secondsPerGc ? Math.ceil(more * suff.secondsPerGc) : undefined,
-        gcCycles: more,
-        reason: `growing like a leak, but a leak is only called after ${MIN_GC_CYCLES_LEAK} GC cycles (${suff.gcCycles} so far): each cycle is one look at the live heap`,
+        seconds: Math.ceil(LEAK_MIN_SECONDS - seconds),
+        reason: `growing like a leak, but a leak is only called after ${LEAK_MIN_SECONDS} seconds of growth (a cache that fills looks the same until it is full)`,
       },
     };
   }
   if (leakLike) {
-    const fP = clamp((-Math.log10(Math.max(tr.pRising, 1e-300)) - 3) / 5, 0, 1);
+    const fP = clamp(Math.max(-Math.log10(Math.max(tr.pRising, 1e-300)) - 3, tr.growthLower >= leakWorth ? 2 : 0) / 5, 0, 1);
     const fTau = clamp((tr.tau - 0.5) / 0.4, 0, 1);
     const fSnr = clamp((snr - 4) / 12, 0, 1);
     const fData = clamp(tr.points / 30, 0, 1);
     const fGc = suff.gcCycles === undefined ? 0.5 : clamp(suff.gcCycles / 40, 0, 1);
-    const fLast = tr.firstThirdRoseClearly ? clamp(((tr.lastThirdSlopeRatio ?? 1) - 0.35) / 0.4, 0, 1) : 0.5;
+    const fLast = tr.firstThirdRoseClearly ? clamp(((tr.lastThirdSlopeRatio ?? 1) - LEAK_TAIL_PACE) / 0.4, 0, 1) : 0.5;
     return { state: 'growing', strength: 0.6 + 0.39 * mean([fP, fTau, fSnr, fData, fGc, fLast]), progress };
   }
   if (explained || flat) {
@@ -207,26 +215,36 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
     // A goroutine count or RSS is read directly at every poll: GC cycles are no measure of its evidence,
     // so they neither add to nor (as a neutral 0.5 would) hold back its stability.
     const fGc = suff.gcCycles === undefined ? [] : [clamp(suff.gcCycles / 40, 0, 1)];
-    const fTime = suff.seconds === undefined ? 0.5 : clamp(suff.seconds / (3 * MIN_SECONDS), 0, 1);
+    const fTime = seconds === undefined ? 0.5 : clamp(seconds / (3 * FLAT_HORIZON_SECONDS), 0, 1);
     // How far under a leak's worth of growth even the upper bound stays (absolute, since a relative
     // measure means nothing when the baseline is near zero, as non-Go memory often is).
-    const leakWorth = Math.max(th.minGrowth, th.minRelative * Math.max(tr.baseline, 0));
     const fFlat = explained ? 0.8 : 1 - clamp(Math.max(0, Math.min(upper, madUpper)) / leakWorth, 0, 1);
     return { state: explained && !flat ? 'bounded' : 'flat', strength: 0.55 + 0.4 * mean([fData, ...fGc, fTime, fFlat]), progress };
   }
   // Rising, but not (yet) enough for a verdict: say how long until it would be.
-  let seconds: number | undefined;
-  const need = Math.max(th.minGrowth, th.minRelative * Math.max(tr.baseline, 0), 4 * tr.noise);
+  let wait: number | undefined;
+  const need = Math.max(leakWorth, LEAK_MIN_SNR * tr.noise);
   if (tr.slopePerMinute && tr.slopePerMinute > 0 && tr.seconds) {
     const toThreshold = ((need - tr.growth) / tr.slopePerMinute) * 60;
     // And at least half the window again, to see whether it levels off.
-    seconds = Math.ceil(Math.max(toThreshold, tr.seconds / 2, 30));
+    wait = Math.ceil(Math.max(toThreshold, tr.seconds / 2, 30));
+  }
+  if (step && step.afterSeconds !== undefined) {
+    return {
+      state: 'rising',
+      strength: 0,
+      progress,
+      observeMore: {
+        seconds: Math.ceil(Math.max(30, stepWait - step.afterSeconds)),
+        reason: `a single step (+${(step.size / 1048576).toFixed(1)} MiB) followed by a level stretch of ${Math.round(step.afterSeconds)} s: not a trend, but bounded only once level for ${Math.round(stepWait)} s (a staircase with steps that far apart would still be a leak)`,
+      },
+    };
   }
   return {
     state: 'rising',
     strength: 0,
     progress,
-    observeMore: { seconds, reason: 'the series is rising but not yet clearly without bound (it may still level off)' },
+    observeMore: { seconds: wait, reason: 'the series is rising but not yet clearly without bound (it may still level off)' },
   };
 }
 
