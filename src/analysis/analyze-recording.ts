@@ -135,8 +135,9 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   // the sawtooth between two collections is allocation, not retention, so a leak must show in the
   // floors each GC cycle leaves, LEAK_MIN_LOOKS of them rising with τ ≥ LEAK_MIN_TAU (the corpus's
   // burst-retained without gctrace: 31 polls over 9 GCs, one climb of the sawtooth, called a leak).
-  if (heap.state === 'growing' && live.source === 'heapalloc-envelope' && live.gcFloors && live.gcFloors.length > 0) {
-    const floors = live.gcFloors;
+  if (heap.state === 'growing' && live.source === 'heapalloc-envelope' && ((live.gcFloors?.length ?? 0) > 0 || gcCycles + 1 < live.points.length)) {
+    // No floors to read (polls without NumGC) while GCs are fewer than the polls: nothing shows retention.
+    const floors = live.gcFloors ?? [];
     const rising = floors.length >= (retaining ? MIN_LOOKS_RETAINING : LEAK_MIN_LOOKS) && mannKendall(floors).tau >= LEAK_MIN_TAU && floors[floors.length - 1] - floors[0] >= HEAP_THRESHOLDS.minGrowth;
     if (!rising) {
       heap = {

@@ -11,6 +11,7 @@ import {
   FREED_MIN_BYTES,
   FREED_SHARE,
   INTERVAL_CONFIDENCE_FACTOR,
+  LEAK_EARLY_MULTIPLE,
   LEAK_FLOOR_BYTES_PER_HORIZON,
   LEAK_MIN_LOOKS,
   LEAK_MIN_SECONDS,
@@ -245,4 +246,11 @@ test('STEP_LEVEL_P: a stretch that keeps rising after the step is not one step',
   assert.ok(mannKendall(rising.slice(9).map((p) => p.y)).pRising <= STEP_LEVEL_P);
   assert.equal(stepShape(rising, 100), undefined);
   assert.ok(stepShape(stepPts(8, 10, 20, 0.01, 0), 100));
+});
+
+test('LEAK_EARLY_MULTIPLE: before 2 × LEAK_MIN_SECONDS a leak needs the heap at that many times its start; later not', () => {
+  const early = LEAK_MIN_SECONDS + 10;
+  assert.equal(state({ seconds: early, latest: LEAK_EARLY_MULTIPLE * 10 * MiB }), 'growing');
+  assert.notEqual(state({ seconds: early, latest: LEAK_EARLY_MULTIPLE * 10 * MiB - MiB }), 'growing');
+  assert.equal(state({ seconds: 2 * LEAK_MIN_SECONDS, latest: 2 * 10 * MiB }), 'growing');
 });

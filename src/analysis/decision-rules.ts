@@ -93,6 +93,13 @@ export const LEAK_MIN_SECONDS = 45;
  */
 export const LEAK_TAIL_PACE_EARLY = 0.7;
 /**
+ * And while the window is under 2 × LEAK_MIN_SECONDS, the heap must have grown to this many times its
+ * start: caches are sized to a working set, and one still filling at full pace is told from a leak
+ * only by its size until it bends (the corpus's gogc800-lru: a 2 MiB LRU still filling at 80 s, 2.25×
+ * its start, was called a leak from 65 s; under the former fixed 90 s floor it was not).
+ */
+export const LEAK_EARLY_MULTIPLE = 3;
+/**
  * From 2 × LEAK_MIN_SECONDS on, a tail under this share of the first third's pace is a bend towards a
  * bound, not a leak: half-way between a steady leak (1) and a level tail (0), with room for noise.
  */

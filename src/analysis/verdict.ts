@@ -21,6 +21,7 @@ import {
   FLAT_HORIZON_SECONDS,
   FLAT_MAX_PROJECTION,
   LEAK_FLOOR_BYTES_PER_HORIZON,
+  LEAK_EARLY_MULTIPLE,
   LEAK_MIN_LOOKS,
   LEAK_MIN_SECONDS,
   LEAK_MIN_SNR,
@@ -188,7 +189,8 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
     return { state: 'insufficient', strength: 0, progress, observeMore };
   }
   const enoughLooks = looksOf(suff) >= (suff.retaining ? MIN_LOOKS_RETAINING : LEAK_MIN_LOOKS);
-  const leakLike = significant && big && stillGoing && workExplains && !explainedShape && enoughLooks;
+  const bigEnoughEarly = !early || (tr.baseline > 0 && tr.latest >= LEAK_EARLY_MULTIPLE * tr.baseline);
+  const leakLike = significant && big && stillGoing && workExplains && !explainedShape && enoughLooks && bigEnoughEarly;
   // The one time floor, with its reason (LEAK_MIN_SECONDS): a cache that fills fast has not bent yet.
   if (leakLike && seconds !== undefined && seconds < LEAK_MIN_SECONDS) {
     return {
