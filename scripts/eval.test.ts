@@ -23,10 +23,10 @@ const MIN_SCENARIOS_PER_GO = 40;
  * corpus was recorded (2026-12-03). Floors only move up.
  */
 const FLOORS: Record<string, Record<string, { verdict: number; culprit: number }>> = {
-  // Measured (engine merge, 2026-12-03): 37/73, 56/64, 66/73 right; culprits 35/37, 35/36, 36/37.
-  '1.19': { '75 s': { verdict: 0.5, culprit: 0.94 }, '180 s': { verdict: 0.87, culprit: 0.97 }, 'whole run': { verdict: 0.9, culprit: 0.97 } },
-  // Measured: 29/49, 41/49, 41/49 right; culprits 25/27, 26/27, 26/27.
-  '1.27': { '75 s': { verdict: 0.59, culprit: 0.92 }, '180 s': { verdict: 0.83, culprit: 0.96 }, 'whole run': { verdict: 0.83, culprit: 0.96 } },
+  // Measured (engine merge, 2026-12-03, as-recorded runs): 23/73, 56/64, 66/73 right; culprits 35/37, 35/36, 36/37.
+  '1.19': { '75 s': { verdict: 0.31, culprit: 0.94 }, '180 s': { verdict: 0.87, culprit: 0.97 }, 'whole run': { verdict: 0.9, culprit: 0.97 } },
+  // Measured: 17/49, 41/49, 41/49 right; culprits 25/27, 26/27, 26/27.
+  '1.27': { '75 s': { verdict: 0.34, culprit: 0.92 }, '180 s': { verdict: 0.83, culprit: 0.96 }, 'whole run': { verdict: 0.83, culprit: 0.96 } },
 };
 
 const cases = evalCases();
