@@ -19,7 +19,7 @@ import { goroutineCulprits, heapCulprits, httpRequester } from './culprits.js';
 import { mainModuleOf } from './user-frame.js';
 import { applyGoroutineProof, goroutineProof } from './goroutine-proof.js';
 import { offHeapPattern, refineHttpPatterns } from './patterns.js';
-import { mannKendall } from './robust-stats.js';
+import { mannKendall, maxOf, minOf } from './robust-stats.js';
 import type { Evidence, Findings, LiveHeapSummary, ObservedWindow, Rates, RestartInfo, TrendStats, Verdict, WorkAxis } from './findings.js';
 import { liveHeapSeries, objectsAtGcPoints, sampleWork, type LiveHeapSeries } from './live-heap.js';
 import { splitAtRestarts, splitGcCycles } from './restarts.js';
@@ -104,7 +104,7 @@ function toSeries<T extends { t?: number; work?: number; order: number }>(pts: T
 function secondsOf(samples: { t?: number }[]): number | undefined {
   const ts = samples.map((s) => s.t).filter((t): t is number => t !== undefined);
   if (ts.length < 2) return undefined;
-  return (Math.max(...ts) - Math.min(...ts)) / 1000;
+  return (maxOf(ts) - minOf(ts)) / 1000;
 }
 
 export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): SegmentAnalysis {
@@ -535,7 +535,7 @@ export function nonGoWithinInterval(lower: SeriesJudgement, upper: SeriesJudgeme
  */
 function floorsKeepRising(floors: number[] | undefined): boolean {
   if (!floors || floors.length < MIN_LOOKS_RETAINING || !(floors[0] > 0)) return false;
-  for (let i = 1; i < floors.length; i++) if (floors[i] < 0.95 * Math.max(...floors.slice(0, i))) return false;
+  for (let i = 1; i < floors.length; i++) if (floors[i] < 0.95 * maxOf(floors.slice(0, i))) return false;
   return floors[floors.length - 1] >= 2 * floors[0] && mannKendall(floors).tau >= 0.8;
 }
 
@@ -609,8 +609,8 @@ function summarizeLive(live: LiveHeapSeries): LiveHeapSummary {
     points: ys.length,
     first: ys[0],
     last: ys[ys.length - 1],
-    min: ys.length ? Math.min(...ys) : undefined,
-    max: ys.length ? Math.max(...ys) : undefined,
+    min: ys.length ? minOf(ys) : undefined,
+    max: ys.length ? maxOf(ys) : undefined,
     series,
   };
 }
@@ -620,7 +620,7 @@ function observedWindow(rec: Recording, analyses: SegmentAnalysis[], chosen: Seg
   const gcTs = rec.gcCycles.map((c) => c.t).filter((t): t is number => t !== undefined);
   const profTs = [...rec.heapProfiles, ...rec.goroutineSnapshots].map((p) => p.t).filter((t): t is number => t !== undefined);
   const all = ts.length ? ts : [...gcTs, ...profTs];
-  let seconds = all.length >= 2 ? (Math.max(...all) - Math.min(...all)) / 1000 : undefined;
+  let seconds = all.length >= 2 ? (maxOf(all) - minOf(all)) / 1000 : undefined;
   if (seconds === undefined && rec.gcCycles.length >= 2) {
     seconds = analyses.reduce((a, s) => a + (s.input.gcCycles.length >= 2 ? s.input.gcCycles[s.input.gcCycles.length - 1].atSeconds - s.input.gcCycles[0].atSeconds : 0), 0);
   }
@@ -628,8 +628,8 @@ function observedWindow(rec: Recording, analyses: SegmentAnalysis[], chosen: Seg
   const workPts = chosen.input.samples.map((s) => sampleWork(s, chosen.axis)).filter((w): w is number => w !== undefined);
   return {
     seconds: seconds === undefined ? undefined : Math.round(seconds * 10) / 10,
-    startMs: all.length ? Math.min(...all) : undefined,
-    endMs: all.length ? Math.max(...all) : undefined,
+    startMs: all.length ? minOf(all) : undefined,
+    endMs: all.length ? maxOf(all) : undefined,
     samples: rec.samples.length,
     gcCycles,
     heapProfiles: rec.heapProfiles.length,
@@ -667,7 +667,7 @@ function recordingNotes(rec: Recording): string[] {
   const out: string[] = [];
   for (const m of rec.meta?.missing ?? []) out.push(`${m.endpoint} was missing: ${m.cost}`);
   const gaps = rec.events.filter((e) => e.kind === 'gap');
-  if (gaps.length) out.push(`${gaps.length} gap${gaps.length > 1 ? 's' : ''} in the recording (target unreachable), longest ${Math.round(Math.max(...gaps.map((g) => g.durationMs ?? 0)) / 1000)} s`);
+  if (gaps.length) out.push(`${gaps.length} gap${gaps.length > 1 ? 's' : ''} in the recording (target unreachable), longest ${Math.round(maxOf(gaps.map((g) => g.durationMs ?? 0)) / 1000)} s`);
   for (const e of rec.events.filter((e) => e.kind === 'note')) out.push(e.detail);
   return out;
 }

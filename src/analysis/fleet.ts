@@ -12,7 +12,7 @@
 import type { FleetData, FleetInstance, FleetQueryWindow, MetricGeneration } from '../model/fleet.js';
 import { analyzeRecording } from './analyze-recording.js';
 import type { ObserveMore, Verdict } from './findings.js';
-import { median } from './robust-stats.js';
+import { median, maxOf, minOf } from './robust-stats.js';
 import { formatBytes } from './units.js';
 
 export interface NextSteps {
@@ -140,7 +140,7 @@ export function judgeInstance(inst: FleetInstance, workMetric?: string): FleetIn
   const last = inst.samples[inst.samples.length - 1];
   const restarts = Math.max(f.restarts.length, inst.startTimeChanges ?? 0);
   const peaks = f.restarts.map((x) => x.peakRssBefore ?? x.liveHeapBefore).filter((p): p is number => p !== undefined);
-  const oomCycle = isLeak(f.verdict) && f.restarts.length >= 2 && peaks.length >= 2 && Math.min(...peaks) >= 0.7 * Math.max(...peaks);
+  const oomCycle = isLeak(f.verdict) && f.restarts.length >= 2 && peaks.length >= 2 && minOf(peaks) >= 0.7 * maxOf(peaks);
   const reasons = f.evidence.reasons.slice(0, 4);
   if ((inst.startTimeChanges ?? 0) > f.restarts.length) {
     reasons.push(`${inst.startTimeChanges} process restarts in the window, ${inst.startTimeChanges! - f.restarts.length} of them too close together to split the trend at`);

@@ -14,6 +14,7 @@
 
 import type { MemorySample } from '../model/memory.js';
 import { GC_ESTIMATE_MIN_HEADROOM_BYTES, GC_ESTIMATE_MIN_STEPS } from './decision-rules.js';
+import { minOf } from './robust-stats.js';
 
 export interface GcCycleEstimate {
   /** Estimated cycles between the first and the last usable sample. */
@@ -25,7 +26,7 @@ export interface GcCycleEstimate {
 function live(s: MemorySample, goal: number): number {
   const fromGoal = goal / (1 + (s.gogcPercent ?? 100) / 100);
   const xs = [s.heapAlloc, s.liveHeap, fromGoal].filter((v): v is number => v !== undefined && Number.isFinite(v));
-  return Math.min(...xs);
+  return minOf(xs);
 }
 
 /** Undefined without at least GC_ESTIMATE_MIN_STEPS steps carrying TotalAlloc and a heap goal. */

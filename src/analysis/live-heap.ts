@@ -17,7 +17,7 @@
 import type { GcCycle, MemorySample } from '../model/memory.js';
 import type { TimedGcCycle, TimedProfile } from '../model/recording.js';
 import type { LiveHeapSource, WorkAxis } from './findings.js';
-import { mad, median, quantile } from './robust-stats.js';
+import { mad, median, quantile, minOf } from './robust-stats.js';
 import { estimateGcCycles } from './gc-estimate.js';
 import { FREED_MIN_BYTES, FREED_SHARE } from './decision-rules.js';
 
@@ -323,7 +323,7 @@ function heapAtLastGcPoints(samples: MemorySample[], axis: WorkAxis, counter: At
     t: first.s.t,
     work: sampleWork(first.s, axis),
     order: first.order,
-    bytes: Math.min(...est),
+    bytes: minOf(est),
   }));
 }
 

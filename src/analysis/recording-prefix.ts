@@ -7,6 +7,7 @@
 // such inputs are in observation order.
 
 import type { Recording } from '../model/recording.js';
+import { maxOf, minOf } from './robust-stats.js';
 
 export function recordingUntil(rec: Recording, untilMs: number): Recording {
   const timed = rec.samples.filter((s) => s.t !== undefined);
@@ -31,5 +32,5 @@ export function recordingUntil(rec: Recording, untilMs: number): Recording {
 export function recordingSpan(rec: Recording): { startMs: number; endMs: number } | undefined {
   const ts = rec.samples.map((s) => s.t).filter((t): t is number => t !== undefined);
   if (ts.length === 0) return undefined;
-  return { startMs: Math.min(...ts), endMs: Math.max(...ts) };
+  return { startMs: minOf(ts), endMs: maxOf(ts) };
 }

@@ -9,6 +9,7 @@
 import type { MemorySample } from '../model/memory.js';
 import type { RecordingEvent, TimedGcCycle } from '../model/recording.js';
 import type { RestartInfo } from './findings.js';
+import { maxOf } from './robust-stats.js';
 
 export interface SampleSegment {
   /** Index of the first and one past the last sample, in the ordered samples. */
@@ -96,7 +97,7 @@ export function splitAtRestarts(samples: MemorySample[], events: RecordingEvent[
       t: samples[i].t,
       sampleIndex: i,
       reason: oom && !reason.includes('OOM killer') ? `${reason}; ${oom.detail}` : reason,
-      peakRssBefore: rss.length ? Math.max(...rss) : undefined,
+      peakRssBefore: rss.length ? maxOf(rss) : undefined,
       liveHeapBefore: before[before.length - 1].liveHeap,
       ...(oom ? { cause: 'oom-kill' as const, usageBefore: oom.usageBefore, limit: samples[i - 1].cgroup?.limit } : {}),
     });

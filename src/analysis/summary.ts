@@ -10,6 +10,7 @@ import type { Findings, MemoryBreakdown, ObservedWindow, Verdict } from './findi
 import type { Trend } from './trend.js';
 import { provenSummary } from './goroutine-proof.js';
 import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatP, formatPercent } from './units.js';
+import { maxOf, minOf } from './robust-stats.js';
 
 const SOURCE_WORDS: Record<string, string> = {
   'runtime-metric': '/gc/heap/live',
@@ -50,7 +51,7 @@ function describeSeries(name: string, tr: Trend, unit: 'bytes' | 'goroutines', s
     return `${what} rose from ${f(tr.baseline)} and levelled off at ${f(tr.latest)}${over(tr)}: the last third grew at ${formatPercent(Math.max(0, tr.lastThirdSlopeRatio ?? 0))} of the first third's pace (bounded, like a cache filling up or warm-up; ${stats(tr)}).`;
   }
   if (tr.returnedToBaseline) {
-    const peak = Math.max(...tr.fitted.map((p) => p.y));
+    const peak = maxOf(tr.fitted.map((p) => p.y));
     return `${what} rose to ${f(peak)} and came back to ${f(tr.latest)}, near its starting level of ${f(tr.baseline)}${over(tr)} (bursts that were given back).`;
   }
   if (tr.tracksTraffic) {
@@ -64,7 +65,7 @@ function describeSeries(name: string, tr: Trend, unit: 'bytes' | 'goroutines', s
   }
   if (trend === 'moved without a consistent trend') {
     const ys = tr.fitted.map((p) => p.y);
-    return `${what} moved between ${f(Math.min(...ys))} and ${f(Math.max(...ys))}${over(tr)} without a trend: its floor stayed at about ${f(tr.floor ?? tr.baseline)} (fitted change ${change}; ${stats(tr)}).`;
+    return `${what} moved between ${f(minOf(ys))} and ${f(maxOf(ys))}${over(tr)} without a trend: its floor stayed at about ${f(tr.floor ?? tr.baseline)} (fitted change ${change}; ${stats(tr)}).`;
   }
   return `${what} ${trend} from ${f(tr.baseline)} to ${f(tr.latest)}${over(tr)} (fitted change ${change}${rate ? `, ${rate.replace(/^, /, '')}` : ''}; noise ±${f(tr.noise)}; ${stats(tr)}${
     tr.lastThirdSlopeRatio !== undefined ? `; last third at ${formatPercent(Math.max(0, tr.lastThirdSlopeRatio))} of the first third's pace` : ''

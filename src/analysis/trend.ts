@@ -8,7 +8,7 @@
 // clearly better. With a steady rate the rate carries no information and the test stays silent.
 
 import type { TrendStats } from './findings.js';
-import { capPoints, mad, mannKendall, median, quantile, theilSen, theilSenInterval, type XY } from './robust-stats.js';
+import { capPoints, mad, mannKendall, median, quantile, theilSen, theilSenInterval, type XY, maxOf } from './robust-stats.js';
 import { STEP_FIT_SHARE, STEP_LEVEL_P, STEP_MIN_NOISE, STEP_MIN_POINTS } from './decision-rules.js';
 
 export interface SeriesPoint {
@@ -145,7 +145,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     const rTime = timedThirds ? ratioOn((p) => p.t! / 60000) : undefined;
     const ratios = [rWork, rTime].filter((r): r is number => r !== undefined);
     if (ratios.length) {
-      lastThirdSlopeRatio = Math.max(...ratios);
+      lastThirdSlopeRatio = maxOf(ratios);
       const s3 = theilSen(last.map((p) => ({ x: p.x, y: p.y }))).slope;
       const lastGrowth = s3 * (last[last.length - 1].x - last[0].x);
       const mkLast = mannKendall(last.map((p) => p.y));
@@ -192,7 +192,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   // Judged only on enough points that the tail is more than one lucky low GC.
   const tailN = Math.max(4, Math.floor(n / 10));
   const tail = median(pts.slice(n - tailN).map((p) => p.y));
-  const peak = Math.max(...pts.map((p) => p.y));
+  const peak = maxOf(pts.map((p) => p.y));
   const tolerance = Math.max(2 * noise, 0.05 * Math.abs(baseline));
   // The rise must stand out from the noise, or every flat series would "return" from its own jitter.
   // And the series as a whole must show no rising tendency: with noise of a third of the growth, a

@@ -14,7 +14,7 @@
 // a rule here turns on is named in decision-rules.ts.
 
 import type { ObserveMore, Verdict } from './findings.js';
-import { clamp } from './robust-stats.js';
+import { clamp, minOf } from './robust-stats.js';
 import type { Trend } from './trend.js';
 import {
   BOUNDED_MIN_LOOKS,
@@ -263,14 +263,14 @@ export function combine(heap: SeriesJudgement, goroutines: SeriesJudgement, nonG
   const okOrMissing = (j: SeriesJudgement) => settled(j) || j.state === 'missing';
   if (settled(heap) && okOrMissing(goroutines) && okOrMissing(nonGo)) {
     const parts = [heap, goroutines, nonGo].filter(settled).map((j) => j.strength);
-    return { verdict: 'no-leak', confidence: Math.min(...parts) };
+    return { verdict: 'no-leak', confidence: minOf(parts) };
   }
   const pending = [heap, goroutines, nonGo].filter((j) => j.state === 'insufficient' || j.state === 'rising');
   const observeMore = pending
     .map((j) => j.observeMore)
     .filter((o): o is ObserveMore => o !== undefined)
     .sort((a, b) => (b.seconds ?? 0) - (a.seconds ?? 0))[0];
-  const progress = heap.state === 'missing' ? 0 : Math.min(...[heap, goroutines, nonGo].filter((j) => j.state !== 'missing').map((j) => j.progress));
+  const progress = heap.state === 'missing' ? 0 : minOf([heap, goroutines, nonGo].filter((j) => j.state !== 'missing').map((j) => j.progress));
   return {
     verdict: 'inconclusive',
     confidence: Math.round(0.5 * progress * 100) / 100,
