@@ -4,12 +4,42 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'bench/out/**', 'test-artifacts/**', '**/testdata/**', 'corpus/recordings/**', 'examples/**/recording/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.cache/**',
+      'bench/out/**',
+      'test-artifacts/**',
+      '**/testdata/**',
+      'corpus/recordings/**',
+      'examples/**/recording/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', fetch: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly', setImmediate: 'readonly', WebAssembly: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        performance: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        fetch: 'readonly',
+        queueMicrotask: 'readonly',
+        structuredClone: 'readonly',
+        setImmediate: 'readonly',
+        WebAssembly: 'readonly',
+      },
     },
     rules: {
       // `_name` marks a value deliberately unused (destructuring it away, an ignored callback argument).
@@ -23,7 +53,17 @@ export default tseslint.config(
     files: ['src/report/**/client/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', devicePixelRatio: 'readonly', uPlot: 'readonly', EventSource: 'readonly', getComputedStyle: 'readonly', requestAnimationFrame: 'readonly', navigator: 'readonly', location: 'readonly'},
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        devicePixelRatio: 'readonly',
+        uPlot: 'readonly',
+        EventSource: 'readonly',
+        getComputedStyle: 'readonly',
+        requestAnimationFrame: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^HeapsightReport$' }], 'no-var': 'off' },
   },

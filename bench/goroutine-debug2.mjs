@@ -11,7 +11,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function synthesizeDebug2(file, targetBytes) {
   const text = readFileSync(join(repoRoot, 'src', 'sources', 'testdata', 'goroutine', 'debug2.txt'), 'utf8');
-  const blocks = text.split(/\n\n+/).map((b) => b.trim()).filter((b) => b.startsWith('goroutine '));
+  const blocks = text
+    .split(/\n\n+/)
+    .map((b) => b.trim())
+    .filter((b) => b.startsWith('goroutine '));
   if (blocks.length === 0) throw new Error('no goroutine blocks in the debug2 capture');
   const out = createWriteStream(file);
   let written = 0;

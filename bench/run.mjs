@@ -29,15 +29,24 @@ const TIME = '/usr/bin/time';
 // Sizes are named by RAW (inflated) protobuf MB. Each allocation is one sample of ~78 bytes; the small
 // size uses fewer functions because 8,000 functions' locations and strings alone are ~0.3 MB.
 const SIZES = {
-  '0.2': { samples: 2400, funcs: 500 },
-  '1.7': { samples: 16300, funcs: 8000 },
-  '16': { samples: 205000, funcs: 8000 },
-  '87': { samples: 1147000, funcs: 8000 },
+  0.2: { samples: 2400, funcs: 500 },
+  1.7: { samples: 16300, funcs: 8000 },
+  16: { samples: 205000, funcs: 8000 },
+  87: { samples: 1147000, funcs: 8000 },
 };
 const LARGE_MB = 50;
 
 function parseArgs(argv) {
-  const opts = { pprof: '1.27', sizes: Object.keys(SIZES), reps: 3, repsLarge: undefined, skipPprofDiffLarge: false, build: true, goroutine: true, generateOnly: false };
+  const opts = {
+    pprof: '1.27',
+    sizes: Object.keys(SIZES),
+    reps: 3,
+    repsLarge: undefined,
+    skipPprofDiffLarge: false,
+    build: true,
+    goroutine: true,
+    generateOnly: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -45,7 +54,10 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === '--pprof') opts.pprof = value();
-    else if (a === '--sizes') opts.sizes = value().split(',').map((s) => s.trim());
+    else if (a === '--sizes')
+      opts.sizes = value()
+        .split(',')
+        .map((s) => s.trim());
     else if (a === '--reps') opts.reps = Number(value());
     else if (a === '--reps-large') opts.repsLarge = Number(value());
     else if (a === '--skip-pprof-diff-large') opts.skipPprofDiffLarge = true;
@@ -129,7 +141,7 @@ const median = (xs) => {
 const max = (xs) => Math.max(...xs);
 
 // The go commands whose pprof can be the reference.
-const GO = { '1.27': '/usr/lib/go-1.27/bin/go', '1.19': 'go' };
+const GO = { 1.27: '/usr/lib/go-1.27/bin/go', 1.19: 'go' };
 
 /** The reference pprof binary and the version of the Go that ships it. */
 function pprofBinary(which) {
@@ -202,7 +214,16 @@ async function main() {
   const { bin: pprof, version: pprofGo } = pprofBinary(opts.pprof);
   const node = process.execPath;
   const os = await import('node:os');
-  const results = { date: new Date().toISOString(), node: process.version, pprof: `pprof of ${pprofGo}`, pprofBinary: pprof, cpus: os.cpus().length, loadavg: { start: os.loadavg() }, options: opts, sizes: [] };
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    pprof: `pprof of ${pprofGo}`,
+    pprofBinary: pprof,
+    cpus: os.cpus().length,
+    loadavg: { start: os.loadavg() },
+    options: opts,
+    sizes: [],
+  };
 
   for (const size of opts.sizes) {
     const reps = Number(size) >= LARGE_MB ? opts.repsLarge : opts.reps;
@@ -225,12 +246,18 @@ async function main() {
       samples,
       reps,
       floor: top.floor,
-      pprofFormat: { medianSeconds: median(pf.map((m) => m.seconds)), peakMiB: max(pf.map((m) => m.peakMiB)), inProcessMs: median(pf.map((m) => JSON.parse(m.stdout).ms)) },
+      pprofFormat: {
+        medianSeconds: median(pf.map((m) => m.seconds)),
+        peakMiB: max(pf.map((m) => m.peakMiB)),
+        inProcessMs: median(pf.map((m) => JSON.parse(m.stdout).ms)),
+      },
       top: { ...top, heapsightStdout: undefined, functions: countFunctions(top.heapsightStdout) },
       diff: { ...diff, heapsightStdout: undefined },
     };
     results.sizes.push(entry);
-    process.stderr.write(`  top: heapsight ${fmt(top.heapsight.medianSeconds)} s, pprof ${fmt(top.pprof.medianSeconds)} s; diff: heapsight ${fmt(diff.heapsight.medianSeconds)} s, pprof ${fmt(diff.pprof?.medianSeconds)} s\n`);
+    process.stderr.write(
+      `  top: heapsight ${fmt(top.heapsight.medianSeconds)} s, pprof ${fmt(top.pprof.medianSeconds)} s; diff: heapsight ${fmt(diff.heapsight.medianSeconds)} s, pprof ${fmt(diff.pprof?.medianSeconds)} s\n`,
+    );
   }
 
   results.loadavg.end = os.loadavg();
@@ -252,7 +279,9 @@ async function main() {
     fmt(e.pprofFormat.medianSeconds),
   ]);
   const load = (l) => l.map((x) => x.toFixed(1)).join(' ');
-  console.log(`\nheapsight top vs ${results.pprof} -top (${results.date}, ${results.node}, ${results.cpus} CPUs, load average ${load(results.loadavg.start)} → ${load(results.loadavg.end)}; median of reps, wall s / peak RSS MiB; ratios per pair, then the median)\n`);
+  console.log(
+    `\nheapsight top vs ${results.pprof} -top (${results.date}, ${results.node}, ${results.cpus} CPUs, load average ${load(results.loadavg.start)} → ${load(results.loadavg.end)}; median of reps, wall s / peak RSS MiB; ratios per pair, then the median)\n`,
+  );
   console.log(table(['profile (raw)', 'heapsight s', 'MiB', 'pprof s', 'MiB', 'pprof/heapsight', 'floor s', 'heapsight/floor', 'pprof-format s'], rows));
   const diffRows = results.sizes.map((e) => [
     `${(e.rawBytes / 1e6).toFixed(1)} MB`,
@@ -266,10 +295,15 @@ async function main() {
   console.log(table(['profile (raw)', 'heapsight s', 'MiB', 'pprof s', 'MiB', 'pprof/heapsight'], diffRows));
   const list = (xs) => (xs ? xs.map((x) => x.toFixed(2)).join(' ') : '—');
   console.log('\nper-pair ratios (pprof / heapsight; heapsight / floor):');
-  for (const e of results.sizes) console.log(`  ${(e.rawBytes / 1e6).toFixed(1)} MB  top: ${list(e.top.ratios)};  floor: ${list(e.top.floorRatios)};  diff: ${list(e.diff.ratios)}`);
+  for (const e of results.sizes)
+    console.log(`  ${(e.rawBytes / 1e6).toFixed(1)} MB  top: ${list(e.top.ratios)};  floor: ${list(e.top.floorRatios)};  diff: ${list(e.diff.ratios)}`);
   if (results.goroutine) {
     const g = results.goroutine;
-    console.log(g.skipped ? `\ngoroutine debug=2 streaming: skipped (${g.skipped})` : `\ngoroutine debug=2 streaming: ${(g.bytes / 1e6).toFixed(0)} MB, ${g.goroutines} goroutines, ${fmt(g.seconds)} s, peak ${fmt(g.peakMiB, 0)} MiB`);
+    console.log(
+      g.skipped
+        ? `\ngoroutine debug=2 streaming: skipped (${g.skipped})`
+        : `\ngoroutine debug=2 streaming: ${(g.bytes / 1e6).toFixed(0)} MB, ${g.goroutines} goroutines, ${fmt(g.seconds)} s, peak ${fmt(g.peakMiB, 0)} MiB`,
+    );
   }
   console.log(`\nresults: ${jsonFile}`);
 }

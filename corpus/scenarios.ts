@@ -65,7 +65,13 @@ const churn = (bytes: number) => ['-churn-bytes', String(bytes)];
 // default (512 KiB) is kept where the leak is fast enough to be sampled anyway, as in most services.
 const fineProfile = ['-profile-rate', '4096'];
 const noLeak = (why: string): Truth => ({ verdict: 'no-leak', culprit: null, why });
-const heapLeak = (culprit: string, why: string, pattern?: PatternId): Truth => ({ verdict: 'heap-leak', culprit, culpritKind: 'heap', why, ...(pattern ? { pattern } : {}) });
+const heapLeak = (culprit: string, why: string, pattern?: PatternId): Truth => ({
+  verdict: 'heap-leak',
+  culprit,
+  culpritKind: 'heap',
+  why,
+  ...(pattern ? { pattern } : {}),
+});
 const goroutineLeak = (culprit: string, culpritKind: 'heap' | 'goroutine', why: string, pattern?: PatternId): Truth => ({
   verdict: 'goroutine-leak',
   culprit,
@@ -137,7 +143,8 @@ export const scenarios: Scenario[] = [
   {
     name: 'keyspace-tau150s',
     class: 'cache',
-    description: 'Keyspace cache whose bound is far above the window: 40 rps from 6,000 keys × 4 KiB (τ = 150 s, 95 % full at 7.5 min); at 180 s 70 % full, growing at 30 % of its first pace.',
+    description:
+      'Keyspace cache whose bound is far above the window: 40 rps from 6,000 keys × 4 KiB (τ = 150 s, 95 % full at 7.5 min); at 180 s 70 % full, growing at 30 % of its first pace.',
     args: ['-cache', 'keyspace', '-cache-entries', '6000', '-cache-value', '4096', ...churn(8 << 10)],
     load: steady(40),
     truth: noLeak('at most 6,000 keys exist (~24 MiB); the fill decelerates as hits replace values'),
@@ -147,7 +154,11 @@ export const scenarios: Scenario[] = [
     class: 'traffic',
     description: 'LRU of 1,500 × 2 KiB; traffic 10 → 60 → 10 rps (40/80/60 s): full at ~50 s.',
     args: ['-cache', 'lru', '-cache-entries', '1500', '-cache-value', '2048', ...churn(16 << 10)],
-    load: phased([[40, 10], [80, 60], [60, 10]]),
+    load: phased([
+      [40, 10],
+      [80, 60],
+      [60, 10],
+    ]),
     truth: noLeak('an LRU of 1,500 entries is bounded whatever the traffic'),
   },
   {
@@ -155,7 +166,13 @@ export const scenarios: Scenario[] = [
     class: 'traffic',
     description: 'TTL cache (15 s) at 40 rps × 4 KiB, with idle gaps: 40 s on, 30 s off, repeated; it empties in each gap.',
     args: ['-cache', 'ttl', '-cache-ttl', '15s', '-cache-value', '4096', ...churn(16 << 10)],
-    load: phased([[40, 40], [30, 0], [40, 40], [30, 0], [40, 40]]),
+    load: phased([
+      [40, 40],
+      [30, 0],
+      [40, 40],
+      [30, 0],
+      [40, 40],
+    ]),
     truth: noLeak('entries expire 15 s after insertion; the cache empties when traffic stops'),
   },
 
@@ -207,7 +224,13 @@ export const scenarios: Scenario[] = [
     class: 'traffic',
     description: 'Map leak of 2 KiB per request at 30 rps, with idle gaps (40 s on, 30 s off): ~4 MiB/min while busy, flat while idle.',
     args: [...leak('map', 2048), ...churn(32 << 10), ...fineProfile],
-    load: phased([[40, 30], [30, 0], [40, 30], [30, 0], [40, 30]]),
+    load: phased([
+      [40, 30],
+      [30, 0],
+      [40, 30],
+      [30, 0],
+      [40, 30],
+    ]),
     truth: heapLeak('main.rememberSession', 'every request adds an entry no one deletes; it only pauses when traffic does', 'unbounded-map'),
   },
   {
@@ -253,7 +276,11 @@ export const scenarios: Scenario[] = [
     class: 'traffic',
     description: 'sync.Map leak of 1 KiB per request, traffic rising 5 → 20 → 60 rps (60 s each): the leak rate rises with it.',
     args: [...leak('syncmap', 1024), ...churn(16 << 10), ...fineProfile],
-    load: phased([[60, 5], [60, 20], [60, 60]]),
+    load: phased([
+      [60, 5],
+      [60, 20],
+      [60, 60],
+    ]),
     truth: heapLeak('main.trackVisitor', 'a sync.Map keyed by a never-repeating value only grows', 'unbounded-sync-map'),
   },
   {
@@ -363,7 +390,12 @@ export const scenarios: Scenario[] = [
     args: [...leak('body', 0), ...fineProfile],
     metrics: '1.21',
     load: steady(5),
-    truth: goroutineLeak('main.fetchUpstream', 'heap', 'a response body never read nor closed keeps its connection (readLoop/writeLoop) forever', 'unclosed-response-body'),
+    truth: goroutineLeak(
+      'main.fetchUpstream',
+      'heap',
+      'a response body never read nor closed keeps its connection (readLoop/writeLoop) forever',
+      'unclosed-response-body',
+    ),
   },
   {
     name: 'transport-per-request',
@@ -382,7 +414,12 @@ export const scenarios: Scenario[] = [
     args: [...leak('cgo', 32 << 10), ...churn(16 << 10)],
     metrics: '1.14',
     load: steady(5),
-    truth: { verdict: 'off-heap-growth', culprit: null, pattern: 'off-heap-cgo', why: 'C memory is invisible to Go profiles; only RSS and cgo call counts show it' },
+    truth: {
+      verdict: 'off-heap-growth',
+      culprit: null,
+      pattern: 'off-heap-cgo',
+      why: 'C memory is invisible to Go profiles; only RSS and cgo call counts show it',
+    },
   },
   {
     name: 'cgo-malloc-1m-per-min',
@@ -486,7 +523,8 @@ export const scenarios: Scenario[] = [
   {
     name: 'program-parser-keeps',
     class: 'program',
-    description: 'A parser that keeps every parsed document (fields, index map, interned strings): ~13 MiB/min at 20 rps (measured: the parse result is several times its 1.5 KB of text), under main.parseDocument.',
+    description:
+      'A parser that keeps every parsed document (fields, index map, interned strings): ~13 MiB/min at 20 rps (measured: the parse result is several times its 1.5 KB of text), under main.parseDocument.',
     args: [...leak('parser', 1500), ...churn(16 << 10), ...fineProfile],
     metrics: '1.21',
     load: steady(20),

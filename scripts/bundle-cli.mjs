@@ -83,7 +83,8 @@ const bundleSource = result.outputFiles[0].text;
 // into lazily initialised sections).
 // Strings and block comments are set aside first: a dependency's JSDoc (re2js: `@param {import('…').RE2JS}`)
 // names import() without calling it.
-if (/\bimport\(/.test(bundleSource.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '').replace(/\/\*[\s\S]*?\*\//g, ''))) throw new Error('bundle-cli: the bundle still contains import(); the vm.Script loader cannot run it');
+if (/\bimport\(/.test(bundleSource.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '').replace(/\/\*[\s\S]*?\*\//g, '')))
+  throw new Error('bundle-cli: the bundle still contains import(); the vm.Script loader cannot run it');
 
 // The `bin`. Start-up is most of `heapsight top small.pb.gz` (issue 13: measured 0.2 MB top, ~20 ms of
 // ~150 ms CPU was compiling the bundle and its lazily compiled functions); a V8 code cache made at build
@@ -160,9 +161,14 @@ writeAtomically(outfile, loaderSource, 0o755);
 // of a recording, demo. Output is discarded; a failing run fails the build. NODE_OPTIONS is cleared so
 // the cache is made with Node's default flags, the ones an installed heapsight runs with.
 const examplesDir = join(root, 'examples');
-const recordings = readdirSync(examplesDir).filter((n) => existsSync(join(examplesDir, n, 'recording', 'recording.json'))).sort();
+const recordings = readdirSync(examplesDir)
+  .filter((n) => existsSync(join(examplesDir, n, 'recording', 'recording.json')))
+  .sort();
 const recording = join(examplesDir, recordings[0], 'recording');
-const heaps = readdirSync(join(recording, 'profiles')).filter((n) => /^heap-.*\.pb\.gz$/.test(n)).sort().map((n) => join(recording, 'profiles', n));
+const heaps = readdirSync(join(recording, 'profiles'))
+  .filter((n) => /^heap-.*\.pb\.gz$/.test(n))
+  .sort()
+  .map((n) => join(recording, 'profiles', n));
 const trainingRuns = [
   ['top', heaps[heaps.length - 1]],
   ['top', heaps[heaps.length - 1], '--json'],

@@ -55,6 +55,9 @@ test('accuracy at or above the floors, per Go version and window', async () => {
     assert.ok(s.runs > 0, `no runs for Go ${s.goVersion}, ${s.window}`);
     assert.ok(s.right / s.runs >= floor.verdict, `Go ${s.goVersion} ${s.window}: ${s.right}/${s.runs} right, floor ${floor.verdict}\n${table}`);
     assert.ok(s.culpritRuns > 0, `Go ${s.goVersion} ${s.window}: no leak with a culprit was scored`);
-    assert.ok(s.culpritRight / s.culpritRuns >= floor.culprit, `Go ${s.goVersion} ${s.window}: culprit ${s.culpritRight}/${s.culpritRuns}, floor ${floor.culprit}\n${table}`);
+    assert.ok(
+      s.culpritRight / s.culpritRuns >= floor.culprit,
+      `Go ${s.goVersion} ${s.window}: culprit ${s.culpritRight}/${s.culpritRuns}, floor ${floor.culprit}\n${table}`,
+    );
   }
 });

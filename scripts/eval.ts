@@ -21,7 +21,9 @@ const cases = evalCases().filter((c) => !sources || sources.includes(c.source));
 const runs: EvalRun[] = [];
 for (const c of cases) runs.push(...(await runCase(c, { stepSeconds: step, culprits: true })));
 const bySource = (s: string) => cases.filter((c) => c.source === s).length;
-console.log(`eval: ${cases.length} recordings (${bySource('example')} examples, ${bySource('fixture')} replay fixtures, ${bySource('corpus')} corpus) × their variants = ${runs.length} runs, prefixes every ${step} s`);
+console.log(
+  `eval: ${cases.length} recordings (${bySource('example')} examples, ${bySource('fixture')} replay fixtures, ${bySource('corpus')} corpus) × their variants = ${runs.length} runs, prefixes every ${step} s`,
+);
 console.log(formatScores(scoreRuns(runs, step)));
 const violations = safetyViolations(runs);
 if (violations.length) {

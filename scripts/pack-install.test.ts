@@ -31,7 +31,11 @@ function ok(r: SpawnSyncReturns<string>, what: string): string {
 /** Example names that have a recording in the checkout (what `demo` must list). */
 function trackedExamples(): string[] {
   const out = ok(run('git', ['ls-files', 'examples/*/recording/recording.json']), 'git ls-files');
-  return out.trim().split('\n').map((p) => p.split('/')[1]).sort();
+  return out
+    .trim()
+    .split('\n')
+    .map((p) => p.split('/')[1])
+    .sort();
 }
 
 test('npm pack ships only what runs, and the tarball installs offline into an empty prefix and works', { timeout: 240_000 }, () => {
@@ -42,12 +46,21 @@ test('npm pack ships only what runs, and the tarball installs offline into an em
     assert.ok(existsSync(tarball), `npm pack wrote no ${tarball}`);
 
     // The list from the tarball itself, not from npm's dry run: what a user downloads.
-    const entries = ok(run('tar', ['tzf', tarball]), 'tar tzf').trim().split('\n').map((e) => e.replace(/^package\//, ''));
+    const entries = ok(run('tar', ['tzf', tarball]), 'tar tzf')
+      .trim()
+      .split('\n')
+      .map((e) => e.replace(/^package\//, ''));
     const forbidden = entries.filter((e) => /\.test\.|(^|\/)(testdata|fixtures?|test-support)(\/|$)|\.go$|\.ts$|(^|\/)bench\//.test(e) || e.startsWith('src/'));
     assert.deepEqual(forbidden, [], 'tests, fixtures, test data, Go or TypeScript sources in the tarball');
-    const allowed = /^(package\.json|README\.md|LICENSE|dist\/bin\/heapsight(-bundle)?\.cjs|dist\/bin\/heapsight-bundle\.v8cache|dist\/src\/report\/html\/client\/report\.(js|css)|dist\/node_modules\/uplot\/(package\.json|LICENSE|dist\/uPlot\.(iife\.min\.js|min\.css))|examples\/[^/]+\/(example\.json|recording\/.+))$/;
-    assert.deepEqual(entries.filter((e) => !allowed.test(e)), [], 'files outside the allow-list');
-    for (const must of ['package.json', 'README.md', 'LICENSE', 'dist/bin/heapsight.cjs', 'dist/bin/heapsight-bundle.cjs', 'dist/bin/heapsight-bundle.v8cache']) assert.ok(entries.includes(must), `${must} missing`);
+    const allowed =
+      /^(package\.json|README\.md|LICENSE|dist\/bin\/heapsight(-bundle)?\.cjs|dist\/bin\/heapsight-bundle\.v8cache|dist\/src\/report\/html\/client\/report\.(js|css)|dist\/node_modules\/uplot\/(package\.json|LICENSE|dist\/uPlot\.(iife\.min\.js|min\.css))|examples\/[^/]+\/(example\.json|recording\/.+))$/;
+    assert.deepEqual(
+      entries.filter((e) => !allowed.test(e)),
+      [],
+      'files outside the allow-list',
+    );
+    for (const must of ['package.json', 'README.md', 'LICENSE', 'dist/bin/heapsight.cjs', 'dist/bin/heapsight-bundle.cjs', 'dist/bin/heapsight-bundle.v8cache'])
+      assert.ok(entries.includes(must), `${must} missing`);
     const examples = trackedExamples();
     assert.ok(examples.length > 0, 'no example recordings in the checkout');
     for (const ex of examples) assert.ok(entries.includes(`examples/${ex}/recording/recording.json`), `examples/${ex}/recording missing`);
@@ -58,7 +71,13 @@ test('npm pack ships only what runs, and the tarball installs offline into an em
     mkdirSync(prefix);
     mkdirSync(cache);
     const installEnv = { ...process.env, npm_config_cache: cache, npm_config_prefix: prefix };
-    ok(run('npm', ['install', '--global', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, '--cache', cache, tarball], { cwd: work, env: installEnv }), 'npm install -g');
+    ok(
+      run('npm', ['install', '--global', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, '--cache', cache, tarball], {
+        cwd: work,
+        env: installEnv,
+      }),
+      'npm install -g',
+    );
     const bin = join(prefix, 'bin', 'heapsight');
     assert.ok(existsSync(bin), `no ${bin} after install`);
     const installed = join(prefix, 'lib', 'node_modules', pkg.name);
@@ -69,7 +88,10 @@ test('npm pack ships only what runs, and the tarball installs offline into an em
     // The code cache made at build time is the one V8 accepts for this bundle on this Node (the loader
     // would silently compile without it otherwise, slower but correct, so only this can see it).
     const loader = join(installed, 'dist', 'bin', 'heapsight.cjs');
-    const rejected = ok(run(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(loader)}).script.cachedDataRejected))`], { cwd: work }), 'loading the installed bundle');
+    const rejected = ok(
+      run(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(loader)}).script.cachedDataRejected))`], { cwd: work }),
+      'loading the installed bundle',
+    );
     assert.equal(rejected, 'false', 'V8 rejected the shipped code cache');
 
     // Run from outside the checkout, with PATH holding the prefix's bin (as a user's shell would).
@@ -87,12 +109,16 @@ test('npm pack ships only what runs, and the tarball installs offline into an em
     // The installed package's verdicts are the checkout's: same recordings, same code.
     const demoJson = ok(run('heapsight', ['demo', '--json'], { cwd: work, env: userEnv }), 'heapsight demo --json');
     const checkoutJson = ok(run(process.execPath, [join(root, 'dist', 'bin', 'heapsight.cjs'), 'demo', '--json']), 'checkout demo --json');
-    const verdicts = (text: string) => (JSON.parse(text) as Array<{ example: string; findings: { verdict: string } }>).map((r) => [r.example, r.findings.verdict]);
+    const verdicts = (text: string) =>
+      (JSON.parse(text) as Array<{ example: string; findings: { verdict: string } }>).map((r) => [r.example, r.findings.verdict]);
     assert.deepEqual(verdicts(demoJson), verdicts(checkoutJson));
 
     // The HTML report reads its page script and uPlot at run time: they must come from the package.
     const html = join(work, 'report.html');
-    ok(run('heapsight', ['analyze', join(installed, 'examples', examples[0], 'recording'), '--html', html], { cwd: work, env: userEnv }), 'heapsight analyze --html');
+    ok(
+      run('heapsight', ['analyze', join(installed, 'examples', examples[0], 'recording'), '--html', html], { cwd: work, env: userEnv }),
+      'heapsight analyze --html',
+    );
     const page = readFileSync(html, 'utf8');
     assert.ok(page.length > 50_000, `HTML report is only ${page.length} bytes`);
     assert.match(page, /uPlot/);

@@ -20,12 +20,23 @@ import { analyzeDir, rawShape, recordAll, recordingStats, type RecordJob } from 
 export const corpusRecordings = join(repoRoot, 'corpus', 'recordings');
 
 function usage(message: string): never {
-  process.stderr.write(`record-corpus: ${message}\nusage: record-corpus [names...] [--go 1.19,1.27] [--parallel K] [--seconds N] [--interval 2s] [--profile-interval Ns] [--skip-existing] [--no-analyze]\n`);
+  process.stderr.write(
+    `record-corpus: ${message}\nusage: record-corpus [names...] [--go 1.19,1.27] [--parallel K] [--seconds N] [--interval 2s] [--profile-interval Ns] [--skip-existing] [--no-analyze]\n`,
+  );
   process.exit(2);
 }
 
 const argv = process.argv.slice(2);
-const opts = { names: [] as string[], go: [...goVersions] as GoVersion[], parallel: 6, seconds: CORPUS_SECONDS, interval: '2s', profileInterval: undefined as string | undefined, skipExisting: false, analyze: true };
+const opts = {
+  names: [] as string[],
+  go: [...goVersions] as GoVersion[],
+  parallel: 6,
+  seconds: CORPUS_SECONDS,
+  interval: '2s',
+  profileInterval: undefined as string | undefined,
+  skipExisting: false,
+  analyze: true,
+};
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -80,7 +91,10 @@ jobs.sort((a, b) => chosen.indexOf(byName.get(a.name)!) - chosen.indexOf(byName.
 process.stderr.write(`record-corpus: ${jobs.length} recordings of ${opts.seconds} s, ${opts.parallel} at a time\n`);
 const outcomes = await recordAll(jobs, opts.parallel, { interval: opts.interval, profileInterval: opts.profileInterval });
 
-const rows = ['| recording | size | samples | heap profiles | GC cycles | load | verdict (confidence) | top culprit | truth |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+const rows = [
+  '| recording | size | samples | heap profiles | GC cycles | load | verdict (confidence) | top culprit | truth |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
 const shapes: string[] = [];
 for (const o of outcomes) {
   const job = jobs.find((j) => j.dest === o.dest)!;
@@ -96,7 +110,9 @@ for (const o of outcomes) {
   const verdict = typeof a === 'string' ? a : `${a.verdict} (${a.confidence.toFixed(2)})`;
   const culprit = typeof a === 'string' ? '' : `${a.culprit}${a.pattern !== '—' ? ` [${a.pattern}]` : ''}`;
   const load = `${o.load.requests}/${o.expectedRequests}${o.expectedBursts ? ` + ${o.load.bursts}/${o.expectedBursts} bursts` : ''}${o.load.errors ? `, ${o.load.errors} errors` : ''}`;
-  rows.push(`| ${label} | ${(st.bytes / 1024).toFixed(0)} KiB | ${st.samples} | ${st.heapProfiles} | ${st.gcCycles} | ${load} | ${verdict} | ${culprit} | ${expected} |`);
+  rows.push(
+    `| ${label} | ${(st.bytes / 1024).toFixed(0)} KiB | ${st.samples} | ${st.heapProfiles} | ${st.gcCycles} | ${load} | ${verdict} | ${culprit} | ${expected} |`,
+  );
   shapes.push(`${label}: ${rawShape(job.dest)}`);
 }
 const report = `${rows.join('\n')}\n\n${shapes.join('\n')}\n`;

@@ -31,7 +31,9 @@ interface Options {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`record-examples: ${message}\nusage: record-examples [names...] [--seconds N] [--parallel K] [--interval 2s] [--profile-interval Ns] [--no-analyze]\n`);
+  process.stderr.write(
+    `record-examples: ${message}\nusage: record-examples [names...] [--seconds N] [--parallel K] [--interval 2s] [--profile-interval Ns] [--no-analyze]\n`,
+  );
   process.exit(2);
 }
 
@@ -110,7 +112,9 @@ async function main(): Promise<void> {
     const verdict = typeof a === 'string' ? a : `${a.verdict} (${a.confidence.toFixed(2)})`;
     const culprit = typeof a === 'string' ? '' : `${a.culprit}${a.pattern !== '—' ? ` [${a.pattern}]` : ''}`;
     const load = `${o.load.requests}/${o.expectedRequests}${o.expectedBursts ? ` + ${o.load.bursts}/${o.expectedBursts} bursts` : ''}${o.load.errors ? `, ${o.load.errors} errors` : ''}`;
-    rows.push(`| ${o.name} | ${o.seconds} s | ${(st.bytes / 1024).toFixed(0)} KiB (${(st.diskBytes / 1024).toFixed(0)} KiB) | ${st.samples} | ${st.heapProfiles} | ${st.gcCycles} | ${load} | ${verdict} | ${culprit} | ${expected} |`);
+    rows.push(
+      `| ${o.name} | ${o.seconds} s | ${(st.bytes / 1024).toFixed(0)} KiB (${(st.diskBytes / 1024).toFixed(0)} KiB) | ${st.samples} | ${st.heapProfiles} | ${st.gcCycles} | ${load} | ${verdict} | ${culprit} | ${expected} |`,
+    );
     shapes.push(`${o.name}: ${rawShape(o.dest)}`);
   }
   const report = `${rows.join('\n')}\n\n${shapes.join('\n')}\n`;

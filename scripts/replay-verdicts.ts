@@ -46,11 +46,23 @@ for (const dir of dirs) {
   const rec = await readRecordingDir(dir);
   const variants = allVariants ? recordingVariants(rec) : [{ label: '', rec: withoutGctrace ? { ...rec, gcCycles: [] } : rec }];
   for (const { label, rec: r0 } of variants) {
-  const r = checkReplay(expected, replayVerdicts(r0, step * 1000), label === '' || label === 'as recorded' || label === 'without gctrace');
-  const at = (s?: { seconds: number; verdict: string; confidence: number; gcCycles: number }) => (s ? `${s.seconds}s ${s.verdict} ${s.confidence} (${s.gcCycles} GCs)` : '-');
-  if (r.violations.length) failures++;
-  console.log(`${dir.replace(process.cwd() + '/', '')}${label && allVariants ? ` (${label})` : ''} | ${expected} | ${at(r.firstDecided)} | ${at(r.settled)} | ${at(r.confident)} | ${at(r.final)} | ${r.violations.length ? r.violations.join('; ') : 'none'}`);
-  if (verbose) console.log('   ' + r.steps.map((s) => `${s.seconds}:${s.verdict === 'inconclusive' ? '?' : s.verdict === 'no-leak' ? 'ok' : s.verdict}${s.verdict === 'inconclusive' ? '' : s.confidence}`).join(' '));
+    const r = checkReplay(expected, replayVerdicts(r0, step * 1000), label === '' || label === 'as recorded' || label === 'without gctrace');
+    const at = (s?: { seconds: number; verdict: string; confidence: number; gcCycles: number }) =>
+      s ? `${s.seconds}s ${s.verdict} ${s.confidence} (${s.gcCycles} GCs)` : '-';
+    if (r.violations.length) failures++;
+    console.log(
+      `${dir.replace(process.cwd() + '/', '')}${label && allVariants ? ` (${label})` : ''} | ${expected} | ${at(r.firstDecided)} | ${at(r.settled)} | ${at(r.confident)} | ${at(r.final)} | ${r.violations.length ? r.violations.join('; ') : 'none'}`,
+    );
+    if (verbose)
+      console.log(
+        '   ' +
+          r.steps
+            .map(
+              (s) =>
+                `${s.seconds}:${s.verdict === 'inconclusive' ? '?' : s.verdict === 'no-leak' ? 'ok' : s.verdict}${s.verdict === 'inconclusive' ? '' : s.confidence}`,
+            )
+            .join(' '),
+      );
   }
 }
 console.log(`${failures} recording(s) with violations`);

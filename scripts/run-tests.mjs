@@ -11,7 +11,11 @@ const filter = process.argv.slice(2);
 const files = [];
 function walk(dir) {
   let entries;
-  try { entries = readdirSync(dir); } catch { return; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const name of entries) {
     const p = join(dir, name);
     if (name === 'node_modules' || name === 'testdata') continue;

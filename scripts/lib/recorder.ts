@@ -125,9 +125,7 @@ function waitForListening(name: string, child: ChildProcess, closed: Promise<unk
 }
 
 export function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
 }
 
 // Committed data: nothing that names this machine's paths, and a target that is only loopback.
@@ -164,7 +162,7 @@ async function drivePhases(url: string, load: JobLoad, durationMs: number, signa
   const total: LoadResult = { requests: 0, errors: 0, bursts: 0 };
   const start = performance.now();
   const bursts = load.burstPath
-    ? driveLoad(url, { path: load.burstPath, rps: 1 / (load.burstEverySeconds ?? (durationMs / 1000 + 1)), concurrency: 1 }, { durationMs, signal })
+    ? driveLoad(url, { path: load.burstPath, rps: 1 / (load.burstEverySeconds ?? durationMs / 1000 + 1), concurrency: 1 }, { durationMs, signal })
     : Promise.resolve(total);
   for (let i = 0; i < load.phases.length && !signal.aborted; i++) {
     const p = load.phases[i];
@@ -205,16 +203,38 @@ export async function recordService(job: RecordJob, opts: RecordOptions): Promis
   let watchClosed: Promise<unknown> = Promise.resolve();
   let loadDone: Promise<LoadResult> | undefined;
   const scheduled = scheduledLoad(job.load, seconds);
-  const outcome: Outcome = { name, dest: job.dest, seconds, load: { requests: 0, errors: 0, bursts: 0 }, expectedRequests: scheduled.requests, expectedBursts: scheduled.bursts };
+  const outcome: Outcome = {
+    name,
+    dest: job.dest,
+    seconds,
+    load: { requests: 0, errors: 0, bursts: 0 },
+    expectedRequests: scheduled.requests,
+    expectedBursts: scheduled.bursts,
+  };
   try {
     const url = await waitForListening(name, service, serviceClosed);
     const phases = job.load.phases.map((p) => `${p.rps} rps`).join(' → ');
-    log(`listening at ${url}; ${seconds} s of ${phases} × ${job.load.concurrency}${job.load.burstPath ? ` + ${job.load.burstPath} every ${job.load.burstEverySeconds} s` : ''}`);
+    log(
+      `listening at ${url}; ${seconds} s of ${phases} × ${job.load.concurrency}${job.load.burstPath ? ` + ${job.load.burstPath} every ${job.load.burstEverySeconds} s` : ''}`,
+    );
     const watchLog = createWriteStream(join(work, 'watch.log'));
     watch = spawn(
       process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'watch', url, '--out', recDir,
-        '--interval', opts.interval, '--profile-interval', opts.profileInterval ?? `${Math.max(15, Math.round(seconds / 12))}s`, '--duration', `${seconds}s`],
+      [
+        '--import',
+        'tsx',
+        join(repoRoot, 'src/cli/main.ts'),
+        'watch',
+        url,
+        '--out',
+        recDir,
+        '--interval',
+        opts.interval,
+        '--profile-interval',
+        opts.profileInterval ?? `${Math.max(15, Math.round(seconds / 12))}s`,
+        '--duration',
+        `${seconds}s`,
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
     );
     watch.stdout!.pipe(watchLog);
@@ -253,7 +273,9 @@ export async function recordService(job: RecordJob, opts: RecordOptions): Promis
     cpSync(recDir, staged, { recursive: true });
     rmSync(job.dest, { recursive: true, force: true });
     renameSync(staged, job.dest);
-    log(`recorded: ${outcome.load.requests}/${outcome.expectedRequests} requests, ${outcome.load.bursts}/${outcome.expectedBursts} bursts, ${outcome.load.errors} errors`);
+    log(
+      `recorded: ${outcome.load.requests}/${outcome.expectedRequests} requests, ${outcome.load.bursts}/${outcome.expectedBursts} bursts, ${outcome.load.errors} errors`,
+    );
   } catch (err) {
     outcome.error = (err as Error).message;
     log(`FAILED: ${outcome.error} (kept ${work})`);
@@ -299,7 +321,10 @@ const mib = (n: number | undefined) => (n === undefined ? '?' : (n / 1048576).to
  * the minimum HeapAlloc of each third is a crude live-heap floor, enough to see growth by eye.
  */
 export function rawShape(dir: string): string {
-  const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
+  const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Sample);
   const thirds = [0, 1, 2].map((k) => samples.slice(Math.floor((k * samples.length) / 3), Math.floor(((k + 1) * samples.length) / 3)));
   const known = (xs: Sample[], f: (s: Sample) => number | undefined) => xs.map(f).filter((v): v is number => v !== undefined);
   const min = (xs: Sample[], f: (s: Sample) => number | undefined) => Math.min(...known(xs, f));
@@ -378,7 +403,9 @@ export function recordingStats(dir: string): { bytes: number; diskBytes: number;
   const heapProfiles = readdirSync(join(dir, 'profiles')).filter((p) => p.startsWith('heap-')).length;
   let gcCycles = 0;
   try {
-    gcCycles = readFileSync(join(dir, 'gctrace.log'), 'utf8').split('\n').filter((l) => /^gc \d+ @/.test(l)).length;
+    gcCycles = readFileSync(join(dir, 'gctrace.log'), 'utf8')
+      .split('\n')
+      .filter((l) => /^gc \d+ @/.test(l)).length;
   } catch {
     // A recording made without gctrace has no log.
   }

@@ -23,7 +23,7 @@ test('Go 1.19 with LazyFree: MADV_FREE was chosen by GODEBUG, so the advice is t
   assert.doesNotMatch(r.text, /Set GODEBUG=madvdontneed=1/);
 });
 
-test('Go 1.14 with LazyFree: MADV_FREE is that version\'s default, so madvdontneed=1 is the advice', () => {
+test("Go 1.14 with LazyFree: MADV_FREE is that version's default, so madvdontneed=1 is the advice", () => {
   const r = ids({ ...base, goVersion: 'go1.14.15', lazyFree: true, retainFraction: 0.05 });
   assert.match(r.text, /Set GODEBUG=madvdontneed=1/);
 });

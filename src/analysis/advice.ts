@@ -77,7 +77,9 @@ export function adviseFor(f: Findings, last: MemorySample | undefined, first?: M
       text: `Every goroutine needs a guaranteed way to finish: a receive or send that can also take <-ctx.Done(), a channel that the producer closes, a buffered reply channel when the caller may have gone away, and resp.Body.Close() (after draining it) for every HTTP response.${
         top?.state ? ` Most leaked goroutines wait in "${top.state}" at ${top.function}.` : ''
       }${f.observed.goroutineProfiles === 0 ? ' Fetch /debug/pprof/goroutine?debug=2 to see where they wait.' : ''}${
-        atLeast(v, 26) ? ' Go 1.27 (1.26 with GOEXPERIMENT=goroutineleakprofile) also serves /debug/pprof/goroutineleak, which lists goroutines blocked on unreachable channels.' : ''
+        atLeast(v, 26)
+          ? ' Go 1.27 (1.26 with GOEXPERIMENT=goroutineleakprofile) also serves /debug/pprof/goroutineleak, which lists goroutines blocked on unreachable channels.'
+          : ''
       }`,
       basedOn: [
         ...(gt ? [`goroutines = ${formatCount(gt.baseline)} → ${formatCount(gt.latest)}`] : []),
@@ -92,13 +94,20 @@ export function adviseFor(f: Findings, last: MemorySample | undefined, first?: M
     // A goroutine leak whose heap did not measurably rise (a proven leak of constant size) must not be
     // told its live heap grows: what grows with it is what every further leaked goroutine holds.
     const heapGrows = f.verdict === 'heap-leak' || f.evidence.heapHeldByGoroutines !== undefined;
-    const why = heapGrows ? 'the live heap itself is growing' : 'leaked goroutines and everything they reference stay live, so the heap grows with every one that leaks';
+    const why = heapGrows
+      ? 'the live heap itself is growing'
+      : 'leaked goroutines and everything they reference stay live, so the heap grows with every one that leaks';
     out.push({
       id: 'gomemlimit-is-not-a-fix',
-      text: atLeast(v, 19) || !v
-        ? `Do not rely on GOMEMLIMIT${v ? '' : ' (Go 1.19+)'} to contain this: ${why}, so as it approaches the limit the GC runs almost continuously (up to its ~50% CPU cap) before memory runs out anyway — a GC death spiral. Fix the leak; a limit only buys time.`
-        : 'GOGC or a memory limit cannot contain a growing live heap; fix the leak.',
-      basedOn: [`live heap = ${formatBytes(lt.baseline)} → ${formatBytes(lt.latest)}`, ...(f.evidence.rates.liveHeapBytesPerMinute !== undefined ? [`rate = ${formatBytesDelta(f.evidence.rates.liveHeapBytesPerMinute)}/min`] : []), goLabel],
+      text:
+        atLeast(v, 19) || !v
+          ? `Do not rely on GOMEMLIMIT${v ? '' : ' (Go 1.19+)'} to contain this: ${why}, so as it approaches the limit the GC runs almost continuously (up to its ~50% CPU cap) before memory runs out anyway — a GC death spiral. Fix the leak; a limit only buys time.`
+          : 'GOGC or a memory limit cannot contain a growing live heap; fix the leak.',
+      basedOn: [
+        `live heap = ${formatBytes(lt.baseline)} → ${formatBytes(lt.latest)}`,
+        ...(f.evidence.rates.liveHeapBytesPerMinute !== undefined ? [`rate = ${formatBytesDelta(f.evidence.rates.liveHeapBytesPerMinute)}/min`] : []),
+        goLabel,
+      ],
     });
   }
 
@@ -119,9 +128,10 @@ export function adviseFor(f: Findings, last: MemorySample | undefined, first?: M
       } else {
         out.push({
           id: 'gomemlimit-ceiling',
-          text: atLeast(v, 19) || !v
-            ? `Go-mapped memory is ${overhead.toFixed(1)}× the live heap. If the container limit is the worry, set GOMEMLIMIT${v ? '' : ' (Go 1.19 or later)'} to about 90–95% of it: the GC then collects harder as memory nears the limit instead of letting the heap goal decide. Leave headroom for memory Go does not count (non-Go now ${part('non-go') ? formatBytes(part('non-go')!.bytes) : 'unknown'}).`
-            : `Go-mapped memory is ${overhead.toFixed(1)}× the live heap. A soft memory limit (GOMEMLIMIT) needs Go 1.19 or later${v ? ` (this is ${f.goVersion})` : ''}; until then lower GOGC to trade CPU for memory.`,
+          text:
+            atLeast(v, 19) || !v
+              ? `Go-mapped memory is ${overhead.toFixed(1)}× the live heap. If the container limit is the worry, set GOMEMLIMIT${v ? '' : ' (Go 1.19 or later)'} to about 90–95% of it: the GC then collects harder as memory nears the limit instead of letting the heap goal decide. Leave headroom for memory Go does not count (non-Go now ${part('non-go') ? formatBytes(part('non-go')!.bytes) : 'unknown'}).`
+              : `Go-mapped memory is ${overhead.toFixed(1)}× the live heap. A soft memory limit (GOMEMLIMIT) needs Go 1.19 or later${v ? ` (this is ${f.goVersion})` : ''}; until then lower GOGC to trade CPU for memory.`,
           basedOn: [`Go-mapped = ${formatBytes(b.goMapped)}`, `live heap = ${formatBytes(liveNow)}`, goLabel],
         });
       }
@@ -144,11 +154,23 @@ export function adviseFor(f: Findings, last: MemorySample | undefined, first?: M
   // ratio, so with the limit unknown it is only a possibility.
   const limitNow = last?.memoryLimitBytes;
   const noLimit = limitNow !== undefined && limitNow >= 2 ** 62;
-  if (!noLimit && goal !== undefined && liveNow !== undefined && liveNow >= 8 * MiB && goal / liveNow < 1 + 0.8 * ((gogc ?? 100) / 100) && (atLeast(v, 19) || !v)) {
+  if (
+    !noLimit &&
+    goal !== undefined &&
+    liveNow !== undefined &&
+    liveNow >= 8 * MiB &&
+    goal / liveNow < 1 + 0.8 * ((gogc ?? 100) / 100) &&
+    (atLeast(v, 19) || !v)
+  ) {
     out.push({
       id: 'memory-limit-binding',
       text: `The heap goal (${formatBytes(goal)}) is only ${(goal / liveNow).toFixed(2)}× the live heap, less than GOGC=${gogc ?? 100} alone would give (${(1 + (gogc ?? 100) / 100).toFixed(1)}×): ${limitNow === undefined ? 'a memory limit (GOMEMLIMIT) may be setting it (the recording does not show the limit), or the live heap grew since the last collection' : 'a memory limit (GOMEMLIMIT) is setting it'}. With a stable live heap that is the limit doing its job; the cost is more frequent GC, and if the live heap ever grows toward the limit, GC CPU climbs steeply — keep the limit well above the live heap.`,
-      basedOn: [`NextGC = ${formatBytes(goal)}`, `live heap = ${formatBytes(liveNow)}`, ...(gogc !== undefined ? [`GOGC = ${gogc}`] : ['GOGC = 100 (assumed)']), goLabel],
+      basedOn: [
+        `NextGC = ${formatBytes(goal)}`,
+        `live heap = ${formatBytes(liveNow)}`,
+        ...(gogc !== undefined ? [`GOGC = ${gogc}`] : ['GOGC = 100 (assumed)']),
+        goLabel,
+      ],
     });
   }
 
@@ -161,8 +183,8 @@ export function adviseFor(f: Findings, last: MemorySample | undefined, first?: M
       text: !v
         ? `${formatBytes(lazy.bytes)} of RSS is LazyFree: memory the runtime already released with MADV_FREE, which the kernel reclaims only under memory pressure. On Go 1.16 or later that means the process runs with GODEBUG=madvdontneed=0 — remove it; on Go 1.12–1.15 MADV_FREE is the default — set GODEBUG=madvdontneed=1 or upgrade. Either way, judge memory by RSS − LazyFree.`
         : atLeast(v, 16)
-        ? `${formatBytes(lazy.bytes)} of RSS is LazyFree: memory the runtime already released with MADV_FREE, which the kernel reclaims only under memory pressure. Go ${f.goVersion ?? '≥ 1.16'} uses MADV_DONTNEED by default, so the process probably runs with GODEBUG=madvdontneed=0; remove it if RSS-based alerts or OOM decisions matter, or judge memory by RSS − LazyFree.`
-        : `${formatBytes(lazy.bytes)} of RSS is LazyFree: released with MADV_FREE${v ? ` (the default on Go ${f.goVersion})` : ''}, reclaimed by the kernel only under pressure. Set GODEBUG=madvdontneed=1 (or upgrade to Go 1.16+, where it is the default) to make RSS drop when memory is released.`,
+          ? `${formatBytes(lazy.bytes)} of RSS is LazyFree: memory the runtime already released with MADV_FREE, which the kernel reclaims only under memory pressure. Go ${f.goVersion ?? '≥ 1.16'} uses MADV_DONTNEED by default, so the process probably runs with GODEBUG=madvdontneed=0; remove it if RSS-based alerts or OOM decisions matter, or judge memory by RSS − LazyFree.`
+          : `${formatBytes(lazy.bytes)} of RSS is LazyFree: released with MADV_FREE${v ? ` (the default on Go ${f.goVersion})` : ''}, reclaimed by the kernel only under pressure. Set GODEBUG=madvdontneed=1 (or upgrade to Go 1.16+, where it is the default) to make RSS drop when memory is released.`,
       basedOn: [`LazyFree = ${formatBytes(lazy.bytes)}`, ...(b?.rss !== undefined ? [`RSS = ${formatBytes(b.rss)}`] : []), goLabel],
     });
   } else if (v && v.major === 1 && v.minor >= 12 && v.minor <= 15 && b?.heapReleased !== undefined && b.heapReleased >= 16 * MiB) {
@@ -187,7 +209,11 @@ export function adviseFor(f: Findings, last: MemorySample | undefined, first?: M
     out.push({
       id: 'burst-peaks',
       text: `The live heap jumps to about ${formatBytes(peak)} in bursts and falls back to about ${formatBytes(floor)} after them, so RSS follows the bursts${b?.rss !== undefined ? ` (now ${formatBytes(b.rss)})` : ''}: the runtime grows the heap for a burst and returns the memory gradually afterwards. To lower the peaks, bound what one burst allocates (stream or chunk instead of buffering whole payloads)${atLeast(v, 19) || !v ? ', or cap the heap with GOMEMLIMIT so the GC works harder during bursts' : ''}.`,
-      basedOn: [`live heap peak = ${formatBytes(peak)}`, `live heap floor = ${formatBytes(floor)}`, ...(b?.rss !== undefined ? [`RSS = ${formatBytes(b.rss)}`] : [])],
+      basedOn: [
+        `live heap peak = ${formatBytes(peak)}`,
+        `live heap floor = ${formatBytes(floor)}`,
+        ...(b?.rss !== undefined ? [`RSS = ${formatBytes(b.rss)}`] : []),
+      ],
     });
   }
 

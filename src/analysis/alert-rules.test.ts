@@ -98,8 +98,18 @@ function unitTest(rulesFile: string, instances: Instance[]): string {
   // Before a full window of history nothing may fire; at 8 h exactly the leakers do.
   expect(RULE_NAMES.heapAlert, 'heap', '5h', []);
   expect(RULE_NAMES.goroutineAlert, 'goroutine', '5h', []);
-  expect(RULE_NAMES.heapAlert, 'heap', '8h', instances.filter((i) => i === leaking));
-  expect(RULE_NAMES.goroutineAlert, 'goroutine', '8h', instances.filter((i) => i === goroutineLeak));
+  expect(
+    RULE_NAMES.heapAlert,
+    'heap',
+    '8h',
+    instances.filter((i) => i === leaking),
+  );
+  expect(
+    RULE_NAMES.goroutineAlert,
+    'goroutine',
+    '8h',
+    instances.filter((i) => i === goroutineLeak),
+  );
   return lines.join('\n') + '\n';
 }
 

@@ -118,7 +118,15 @@ test('too few GC cycles is inconclusive and says how much longer to watch', () =
 
 test('RSS growing outside the Go runtime (cgo): off-heap-growth', () => {
   const f = analyzeRecording(
-    simulatedRecording({ seed: 7, seconds: 180, pollSeconds: 2, rps: () => 5, allocPerRequest: 20 * 1024, live: () => 3 * MiB, nonGo: (_t, r) => 4 * MiB + r * 32 * 1024 }),
+    simulatedRecording({
+      seed: 7,
+      seconds: 180,
+      pollSeconds: 2,
+      rps: () => 5,
+      allocPerRequest: 20 * 1024,
+      live: () => 3 * MiB,
+      nonGo: (_t, r) => 4 * MiB + r * 32 * 1024,
+    }),
   );
   assert.equal(f.verdict, 'off-heap-growth', f.summary);
   assert.equal(f.pattern, 'off-heap-cgo');
@@ -204,7 +212,10 @@ test('a big stable heap under GOGC=400 is not a leak, and advice explains the go
     simulatedRecording({ seed: 11, seconds: 400, pollSeconds: 2, gogc: 400, rps: () => 100, allocPerRequest: 100 * 1024, live: () => 48 * MiB }),
   );
   assert.equal(f.verdict, 'no-leak', f.summary);
-  assert.ok(f.advice.some((a) => a.id === 'gogc-tradeoff'), f.advice.map((a) => a.id).join(','));
+  assert.ok(
+    f.advice.some((a) => a.id === 'gogc-tradeoff'),
+    f.advice.map((a) => a.id).join(','),
+  );
 });
 
 test('findings are plain JSON: every advice item cites numbers', () => {

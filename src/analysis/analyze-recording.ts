@@ -25,16 +25,17 @@ import { liveHeapSeries, objectsAtGcPoints, sampleWork, type LiveHeapSeries } fr
 import { splitAtRestarts, splitGcCycles } from './restarts.js';
 import { describeEvidence, summarize } from './summary.js';
 import { seriesTrend, type SeriesPoint, type Trend } from './trend.js';
-import { INTERVAL_CONFIDENCE_FACTOR, LEAK_MIN_LOOKS, LEAK_MIN_TAU, MADV_FREE_SLOPE, MIN_LOOKS_RETAINING, MIN_RELEASE_STEPS, NON_GO_RSS_SHARE, RELEASE_STEP_BYTES } from './decision-rules.js';
 import {
-  combine,
-  GOROUTINE_THRESHOLDS,
-  HEAP_THRESHOLDS,
-  judgeSeries,
-  NON_GO_THRESHOLDS,
-  OBJECT_THRESHOLDS,
-  type SeriesJudgement,
-} from './verdict.js';
+  INTERVAL_CONFIDENCE_FACTOR,
+  LEAK_MIN_LOOKS,
+  LEAK_MIN_TAU,
+  MADV_FREE_SLOPE,
+  MIN_LOOKS_RETAINING,
+  MIN_RELEASE_STEPS,
+  NON_GO_RSS_SHARE,
+  RELEASE_STEP_BYTES,
+} from './decision-rules.js';
+import { combine, GOROUTINE_THRESHOLDS, HEAP_THRESHOLDS, judgeSeries, NON_GO_THRESHOLDS, OBJECT_THRESHOLDS, type SeriesJudgement } from './verdict.js';
 
 export interface AnalyzeOptions {
   /** Name of the user's work counter (sample.work), e.g. requests served. */
@@ -92,7 +93,8 @@ function toSeries<T extends { t?: number; work?: number; order: number }>(pts: T
     const v = y(p);
     return v !== undefined && Number.isFinite(v);
   });
-  const xAxis: XAxis = usable.length && usable.every((p) => p.work !== undefined) ? 'work' : usable.length && usable.every((p) => p.t !== undefined) ? 'time' : 'order';
+  const xAxis: XAxis =
+    usable.length && usable.every((p) => p.work !== undefined) ? 'work' : usable.length && usable.every((p) => p.t !== undefined) ? 'time' : 'order';
   const points = usable.map((p) => ({
     x: xAxis === 'work' ? p.work! : xAxis === 'time' ? p.t! / 60000 : p.order,
     t: p.t,
@@ -138,7 +140,10 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   if (heap.state === 'growing' && live.source === 'heapalloc-envelope' && ((live.gcFloors?.length ?? 0) > 0 || gcCycles + 1 < live.points.length)) {
     // No floors to read (polls without NumGC) while GCs are fewer than the polls: nothing shows retention.
     const floors = live.gcFloors ?? [];
-    const rising = floors.length >= (retaining ? MIN_LOOKS_RETAINING : LEAK_MIN_LOOKS) && mannKendall(floors).tau >= LEAK_MIN_TAU && floors[floors.length - 1] - floors[0] >= HEAP_THRESHOLDS.minGrowth;
+    const rising =
+      floors.length >= (retaining ? MIN_LOOKS_RETAINING : LEAK_MIN_LOOKS) &&
+      mannKendall(floors).tau >= LEAK_MIN_TAU &&
+      floors[floors.length - 1] - floors[0] >= HEAP_THRESHOLDS.minGrowth;
     if (!rising) {
       heap = {
         state: 'rising',
@@ -227,8 +232,7 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   // Which end is true shows in RSS at the moments the runtime releases pages: with MADV_DONTNEED RSS
   // drops by what was released, with MADV_FREE it does not. Only when the recording shows releases
   // that RSS did not follow is the lower end a live possibility.
-  const madvUnknown =
-    withNonGo.length >= 3 && withNonGo.every((p) => p.s.lazyFree === undefined) && releasesKeptResident(withNonGo.map((p) => p.s)) === true;
+  const madvUnknown = withNonGo.length >= 3 && withNonGo.every((p) => p.s.lazyFree === undefined) && releasesKeptResident(withNonGo.map((p) => p.s)) === true;
   if (madvUnknown && nonGoTrend) {
     const lowerTrend = seriesTrend(toSeries(withNonGo, (p) => nonGoBytes(p.s)! - p.s.heapReleased!).points);
     const lower = judgeSeries(lowerTrend, nonGoTh, { points: lowerTrend.points, seconds: lowerTrend.seconds ?? sampleSeconds });
@@ -266,7 +270,10 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
 /** Stable order by time when every element has one; otherwise the given order. */
 function ordered<T extends { t?: number }>(items: T[]): T[] {
   if (items.length && items.every((i) => i.t !== undefined)) {
-    return items.map((v, i) => ({ v, i })).sort((a, b) => a.v.t! - b.v.t! || a.i - b.i).map((e) => e.v);
+    return items
+      .map((v, i) => ({ v, i }))
+      .sort((a, b) => a.v.t! - b.v.t! || a.i - b.i)
+      .map((e) => e.v);
   }
   return [...items];
 }
@@ -285,7 +292,9 @@ export function segmentRecording(rec: Recording): { segments: SegmentInput[]; re
     const segs: SegmentInput[] = (gcSegs.length ? gcSegs : [[]]).map((c) => ({ samples: [], gcCycles: c, heapProfiles: [], goroutineSnapshots: [] }));
     segs[segs.length - 1].heapProfiles = heapProfiles;
     segs[segs.length - 1].goroutineSnapshots = snaps;
-    const gcRestarts: RestartInfo[] = segs.slice(1).map((s, i) => ({ sampleIndex: 0, reason: `gctrace cycle numbers restarted (lifetime ${i + 2})`, t: s.gcCycles[0]?.t }));
+    const gcRestarts: RestartInfo[] = segs
+      .slice(1)
+      .map((s, i) => ({ sampleIndex: 0, reason: `gctrace cycle numbers restarted (lifetime ${i + 2})`, t: s.gcCycles[0]?.t }));
     return { segments: segs, restarts: gcRestarts, notes };
   }
 
@@ -309,7 +318,10 @@ export function segmentRecording(rec: Recording): { segments: SegmentInput[]; re
       const from = starts[0]!;
       const all = gcSegs.flat();
       const inside = all.filter((c) => c.t! >= from);
-      if (inside.length < all.length) notes.push(`gctrace: ${all.length - inside.length} GC cycle${all.length - inside.length > 1 ? 's' : ''} from before the recording's first poll set aside`);
+      if (inside.length < all.length)
+        notes.push(
+          `gctrace: ${all.length - inside.length} GC cycle${all.length - inside.length > 1 ? 's' : ''} from before the recording's first poll set aside`,
+        );
       for (const c of inside) segs[segmentAt(c.t)].gcCycles.push(c);
     } else if (gcSegs.length === segs.length) {
       gcSegs.forEach((c, i) => (segs[i].gcCycles = c));
@@ -421,7 +433,9 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     }
     return best.bytes;
   };
-  const breakdown = lastSample ? memoryBreakdown(lastSample, liveAt(lastSample), firstSample !== lastSample ? firstSample : undefined, liveAt(firstSample)) : undefined;
+  const breakdown = lastSample
+    ? memoryBreakdown(lastSample, liveAt(lastSample), firstSample !== lastSample ? firstSample : undefined, liveAt(firstSample))
+    : undefined;
 
   const container = containerFindings(chosen.input.samples, rec.samples, restarts, { first: liveAt(firstSample), last: liveAt(lastSample) });
   // tmpfs is charged to the container and not reclaimable: growth there is real even with Go's memory flat.
@@ -476,7 +490,8 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
   if (findings.verdict === 'no-leak') findings.culprits = [];
   if (buildInfo) findings.buildInfo = buildInfo;
   findings.advice = adviseFor(findings, lastSample, firstSample);
-  if (container) findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion, gcMeasures(chosen.input, liveAt(lastSample))));
+  if (container)
+    findings.advice.push(...containerAdvice(container, lastSample, verdict !== 'no-leak', goVersion, gcMeasures(chosen.input, liveAt(lastSample))));
   findings.summary = summarize(findings);
   return findings;
 }
@@ -622,7 +637,10 @@ function observedWindow(rec: Recording, analyses: SegmentAnalysis[], chosen: Seg
   const all = ts.length ? ts : [...gcTs, ...profTs];
   let seconds = all.length >= 2 ? (maxOf(all) - minOf(all)) / 1000 : undefined;
   if (seconds === undefined && rec.gcCycles.length >= 2) {
-    seconds = analyses.reduce((a, s) => a + (s.input.gcCycles.length >= 2 ? s.input.gcCycles[s.input.gcCycles.length - 1].atSeconds - s.input.gcCycles[0].atSeconds : 0), 0);
+    seconds = analyses.reduce(
+      (a, s) => a + (s.input.gcCycles.length >= 2 ? s.input.gcCycles[s.input.gcCycles.length - 1].atSeconds - s.input.gcCycles[0].atSeconds : 0),
+      0,
+    );
   }
   const gcCycles = analyses.reduce((a, s) => a + s.gcCycles, 0);
   const workPts = chosen.input.samples.map((s) => sampleWork(s, chosen.axis)).filter((w): w is number => w !== undefined);
@@ -650,12 +668,22 @@ function ratesOf(a: SegmentAnalysis): Rates {
   const lt = a.liveTrend;
   if (lt) {
     r.liveHeapBytesPerMinute = lt.slopePerMinute;
-    perWork(lt, a.liveX, (v) => (r.liveHeapBytesPerGiBAllocated = v), (v) => (r.liveHeapBytesPer1000Work = v));
+    perWork(
+      lt,
+      a.liveX,
+      (v) => (r.liveHeapBytesPerGiBAllocated = v),
+      (v) => (r.liveHeapBytesPer1000Work = v),
+    );
   }
   const gt = a.goroutineTrend;
   if (gt) {
     r.goroutinesPerMinute = gt.slopePerMinute;
-    perWork(gt, a.goroutineX, (v) => (r.goroutinesPerGiBAllocated = v), (v) => (r.goroutinesPer1000Work = v));
+    perWork(
+      gt,
+      a.goroutineX,
+      (v) => (r.goroutinesPerGiBAllocated = v),
+      (v) => (r.goroutinesPer1000Work = v),
+    );
   }
   if (a.rssTrend) r.rssBytesPerMinute = a.rssTrend.slopePerMinute;
   if (a.nonGoTrend) r.nonGoBytesPerMinute = a.nonGoTrend.slopePerMinute;
@@ -667,7 +695,10 @@ function recordingNotes(rec: Recording): string[] {
   const out: string[] = [];
   for (const m of rec.meta?.missing ?? []) out.push(`${m.endpoint} was missing: ${m.cost}`);
   const gaps = rec.events.filter((e) => e.kind === 'gap');
-  if (gaps.length) out.push(`${gaps.length} gap${gaps.length > 1 ? 's' : ''} in the recording (target unreachable), longest ${Math.round(maxOf(gaps.map((g) => g.durationMs ?? 0)) / 1000)} s`);
+  if (gaps.length)
+    out.push(
+      `${gaps.length} gap${gaps.length > 1 ? 's' : ''} in the recording (target unreachable), longest ${Math.round(maxOf(gaps.map((g) => g.durationMs ?? 0)) / 1000)} s`,
+    );
   for (const e of rec.events.filter((e) => e.kind === 'note')) out.push(e.detail);
   return out;
 }
@@ -689,11 +720,19 @@ function gcMeasures(seg: SegmentInput, liveHeap: number | undefined): Omit<GcCos
   };
   const last = seg.samples[seg.samples.length - 1];
   const cycles = seg.gcCycles;
-  const gctraceRate = cycles.length >= 2 && cycles[cycles.length - 1].atSeconds > cycles[0].atSeconds ? (cycles[cycles.length - 1].n - cycles[0].n) / (cycles[cycles.length - 1].atSeconds - cycles[0].atSeconds) : undefined;
+  const gctraceRate =
+    cycles.length >= 2 && cycles[cycles.length - 1].atSeconds > cycles[0].atSeconds
+      ? (cycles[cycles.length - 1].n - cycles[0].n) / (cycles[cycles.length - 1].atSeconds - cycles[0].atSeconds)
+      : undefined;
   const meta = last ? [last.stackSys ?? last.stackInuse, last.mspanSys, last.mcacheSys, last.buckHashSys, last.gcSys, last.otherSys] : [];
   const lastCycle = cycles[cycles.length - 1];
   // GCCPUFraction is exact; gctrace's percent is truncated to a whole number (0 says only "under 1%").
-  const gcCpu = last?.gcCpuFraction !== undefined ? { f: last.gcCpuFraction, src: 'GCCPUFraction' } : lastCycle && lastCycle.cpuPercent > 0 ? { f: lastCycle.cpuPercent / 100, src: 'gctrace' } : undefined;
+  const gcCpu =
+    last?.gcCpuFraction !== undefined
+      ? { f: last.gcCpuFraction, src: 'GCCPUFraction' }
+      : lastCycle && lastCycle.cpuPercent > 0
+        ? { f: lastCycle.cpuPercent / 100, src: 'gctrace' }
+        : undefined;
   return {
     allocBytesPerSecond: rate((s) => s.totalAlloc),
     liveHeap,

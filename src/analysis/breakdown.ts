@@ -56,7 +56,7 @@ export function memoryBreakdown(s: MemorySample, liveHeap?: number, first?: Memo
     const heapAlloc = x.heapAlloc;
     const liveClamped = live !== undefined && heapAlloc !== undefined ? Math.min(live, heapAlloc) : live;
     return {
-      live: heapAlloc === undefined ? undefined : liveClamped ?? heapAlloc,
+      live: heapAlloc === undefined ? undefined : (liveClamped ?? heapAlloc),
       dead: heapAlloc !== undefined && liveClamped !== undefined ? heapAlloc - liveClamped : undefined,
       unused: x.heapInuse !== undefined && heapAlloc !== undefined ? x.heapInuse - heapAlloc : undefined,
       retained: x.heapIdle !== undefined && x.heapReleased !== undefined ? x.heapIdle - x.heapReleased : undefined,
@@ -77,17 +77,22 @@ export function memoryBreakdown(s: MemorySample, liveHeap?: number, first?: Memo
   add('runtime-metadata', 'runtime metadata (MSpan, MCache, BuckHash, GC, Other)', now.meta, was?.meta);
   if (now.lazy !== undefined && now.lazy > 0) {
     add('lazy-free', 'released with MADV_FREE, still counted in RSS (LazyFree)', now.lazy, was?.lazy);
-    notes.push(`${mib(now.lazy)} of RSS is LazyFree: pages the runtime released with MADV_FREE that the kernel has not reclaimed yet; they are free under memory pressure`);
+    notes.push(
+      `${mib(now.lazy)} of RSS is LazyFree: pages the runtime released with MADV_FREE that the kernel has not reclaimed yet; they are free under memory pressure`,
+    );
   }
   if (now.nonGo !== undefined) {
     if (now.nonGo < 0) {
-      notes.push(`RSS is ${mib(-now.nonGo)} below Go-mapped memory (Sys − HeapReleased): parts of what the runtime mapped were never touched and are not resident; non-Go memory shown as 0`);
+      notes.push(
+        `RSS is ${mib(-now.nonGo)} below Go-mapped memory (Sys − HeapReleased): parts of what the runtime mapped were never touched and are not resident; non-Go memory shown as 0`,
+      );
     }
     add('non-go', 'not mapped by the Go runtime (cgo, mmap, binary)', Math.max(0, now.nonGo), was?.nonGo !== undefined ? Math.max(0, was.nonGo) : undefined);
   } else if (s.rss === undefined) {
     notes.push('no RSS in the samples (no /proc or process_* metrics): shares are of Go-mapped memory, and non-Go memory is unknown');
   }
-  if (liveHeap === undefined && s.heapAlloc !== undefined) notes.push('no live-heap estimate for this sample: HeapAlloc includes dead objects not yet collected');
+  if (liveHeap === undefined && s.heapAlloc !== undefined)
+    notes.push('no live-heap estimate for this sample: HeapAlloc includes dead objects not yet collected');
   if (g === undefined) notes.push('Sys or HeapReleased missing: Go-mapped memory unknown');
   return { t: s.t, rss: s.rss, goMapped: g, sys: s.sys, heapReleased: s.heapReleased, parts, notes };
 }
@@ -108,7 +113,8 @@ export function containerWaterfall(s: MemorySample, liveHeap?: number, first?: M
   if (!c) return undefined;
   const layersOf = (x: MemorySample, live?: number): Partial<Record<WaterfallLayer['id'], number>> => {
     const g = x.cgroup;
-    const pageCache = g?.activeFile !== undefined && g.inactiveFile !== undefined ? g.activeFile + g.inactiveFile : g?.file !== undefined ? g.file - (g.shmem ?? 0) : undefined;
+    const pageCache =
+      g?.activeFile !== undefined && g.inactiveFile !== undefined ? g.activeFile + g.inactiveFile : g?.file !== undefined ? g.file - (g.shmem ?? 0) : undefined;
     return {
       'cgroup-usage': g?.usage,
       'working-set': g?.workingSet,

@@ -79,7 +79,9 @@ test('GOMAXPROCS: follows the cgroup on 1.25+ only without containermaxprocs=0; 
   const none = { culprits: [] as Culprit[] };
   assert.deepEqual(ids(findings(info('go1.24.9'), { ...none, container } as Partial<Findings>)), ['gomaxprocs-ignores-cgroup']);
   assert.deepEqual(ids(findings(info('go1.25.0'), { ...none, container } as Partial<Findings>)), []);
-  assert.deepEqual(ids(findings(info('go1.25.0', { DefaultGODEBUG: 'containermaxprocs=0' }), { ...none, container } as Partial<Findings>)), ['gomaxprocs-ignores-cgroup']);
+  assert.deepEqual(ids(findings(info('go1.25.0', { DefaultGODEBUG: 'containermaxprocs=0' }), { ...none, container } as Partial<Findings>)), [
+    'gomaxprocs-ignores-cgroup',
+  ]);
   assert.deepEqual(ids(findings(info('go1.25.0', { DefaultGODEBUG: 'containermaxprocs=0' }), none)), [], 'not in a container: the CPU count is right');
 });
 
@@ -113,7 +115,11 @@ test('real binaries: Go 1.19 never collects, Go 1.27 collects even in GOPATH mod
   const now = readBuildInfo(buildGoProgram('examples/ticker-leak', { go: '1.27' }));
   assert.equal(unstoppedTimersCollected(old)?.collected, false);
   assert.equal(unstoppedTimersCollected(now)?.collected, true);
-  assert.deepEqual(buildFacts(old), ['unstopped tickers/timers: never collected', 'GC: classic (not Green Tea)', 'GOMAXPROCS: CPU count, ignores the cgroup CPU limit']);
+  assert.deepEqual(buildFacts(old), [
+    'unstopped tickers/timers: never collected',
+    'GC: classic (not Green Tea)',
+    'GOMAXPROCS: CPU count, ignores the cgroup CPU limit',
+  ]);
   // GOPATH mode is an old language version: cmd/go 1.27 writes containermaxprocs=0 into DefaultGODEBUG.
   assert.equal(gomaxprocsFollowsCgroup(now), false);
   assert.equal(greenTeaGC(now), true);

@@ -56,10 +56,18 @@ export function unstoppedTimersCollected(info: BuildInfo): TimerCollection | und
   if (!v) return undefined;
   const basedOn = [`binary built with ${info.goVersion}`];
   if (!atLeast(v, TIMERS_COLLECTED_FROM_MINOR)) {
-    return { collected: false, why: `This binary was built with ${info.goVersion}: before Go 1.23 the runtime never collects a ticker or timer that was not stopped, referenced or not.`, basedOn };
+    return {
+      collected: false,
+      why: `This binary was built with ${info.goVersion}: before Go 1.23 the runtime never collects a ticker or timer that was not stopped, referenced or not.`,
+      basedOn,
+    };
   }
   if (atLeast(v, TIMERS_ALWAYS_COLLECTED_FROM_MINOR)) {
-    return { collected: true, why: `This binary was built with ${info.goVersion}, which collects unreferenced tickers and timers even when nobody stopped them (Go 1.27 removed the asynctimerchan setting).`, basedOn };
+    return {
+      collected: true,
+      why: `This binary was built with ${info.goVersion}, which collects unreferenced tickers and timers even when nobody stopped them (Go 1.27 removed the asynctimerchan setting).`,
+      basedOn,
+    };
   }
   const async = godebugDefaults(info).get('asynctimerchan');
   basedOn.push(`DefaultGODEBUG asynctimerchan = ${async ?? 'unset'}`);
@@ -80,7 +88,12 @@ export function unstoppedTimersCollected(info: BuildInfo): TimerCollection | und
 /** The GOEXPERIMENT build setting as a set (`a,b,noc`). */
 function experiments(info: BuildInfo): Set<string> {
   const v = info.settings.find((s) => s.key === 'GOEXPERIMENT')?.value ?? '';
-  return new Set(v.split(',').map((x) => x.trim()).filter(Boolean));
+  return new Set(
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 }
 
 /** Which garbage collector this binary runs: Green Tea (default 1.26+, an experiment on 1.25) or the classic one. */

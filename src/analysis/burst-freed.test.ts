@@ -14,17 +14,31 @@ const MiB = 1024 * 1024;
 const T0 = 1_790_000_000_000;
 // 8 MiB base, 40 MiB/s of garbage, one 180 MiB burst allocated at 5–7 s and held until 47 s: the GCs
 // from 7 s to 45 s all mark it (188 MiB); the one at ~49.6 s finds it dead.
-const run = burstService({ seconds: 70, baseBytes: 8 * MiB, burstBytes: 180 * MiB, burstSeconds: 2, holdSeconds: 40, everySeconds: 1000, firstBurst: 5, quietRate: 40 * MiB, pollSeconds: 1, startMs: T0 });
+const run = burstService({
+  seconds: 70,
+  baseBytes: 8 * MiB,
+  burstBytes: 180 * MiB,
+  burstSeconds: 2,
+  holdSeconds: 40,
+  everySeconds: 1000,
+  firstBurst: 5,
+  quietRate: 40 * MiB,
+  pollSeconds: 1,
+  startMs: T0,
+});
 const traceCut = run.gcCycles.filter((c) => c.atSeconds < 48);
 
 test('the flake, reproduced: gctrace read 8 → 188 MiB over its whole length, every GC after the start mid-burst', () => {
   const lives = traceCut.map((c) => c.liveHeapBytes / MiB);
   assert.equal(lives[0] < 16, true);
-  assert.ok(lives.slice(-8).every((l) => l === 188), JSON.stringify(lives));
+  assert.ok(
+    lives.slice(-8).every((l) => l === 188),
+    JSON.stringify(lives),
+  );
 });
 
 // Failed before capByLaterEvidence: inconclusive 0.5, "the series is rising" (the trace's 188 MiB taken as kept).
-test('a burst the polls show freed after the trace\'s last line reads as no-leak, not a rising live heap', () => {
+test("a burst the polls show freed after the trace's last line reads as no-leak, not a rising live heap", () => {
   for (const end of [50, 55, 60]) {
     const f = analyzeRecording(recordingUntil({ ...emptyRecording(), samples: run.samples, gcCycles: traceCut }, T0 + end * 1000));
     assert.equal(f.verdict, 'no-leak', `at ${end} s: ${f.summary}`);

@@ -10,10 +10,30 @@ const MiB = 1024 * 1024;
 /** A cgroup v1 reading: anon, page cache on the file LRU (all inactive), tmpfs. */
 function cg(anon: number, pageCache: number, shmem = 0, extra: Partial<CgroupMemory> = {}): CgroupMemory {
   const usage = anon + pageCache + shmem;
-  return { version: 1, usage, limit: 96 * MiB, anon, file: pageCache + shmem, activeFile: 0, inactiveFile: pageCache, shmem, workingSet: usage - pageCache, oomKills: 0, ...extra };
+  return {
+    version: 1,
+    usage,
+    limit: 96 * MiB,
+    anon,
+    file: pageCache + shmem,
+    activeFile: 0,
+    inactiveFile: pageCache,
+    shmem,
+    workingSet: usage - pageCache,
+    oomKills: 0,
+    ...extra,
+  };
 }
 function series(n: number, f: (i: number) => CgroupMemory, pid = 1, t0 = 0): MemorySample[] {
-  return Array.from({ length: n }, (_, i) => ({ t: t0 + i * 1000, source: 'expvar' as const, pid, rss: 12 * MiB, sys: 16 * MiB, heapReleased: 4 * MiB, cgroup: f(i) }));
+  return Array.from({ length: n }, (_, i) => ({
+    t: t0 + i * 1000,
+    source: 'expvar' as const,
+    pid,
+    rss: 12 * MiB,
+    sys: 16 * MiB,
+    heapReleased: 4 * MiB,
+    cgroup: f(i),
+  }));
 }
 
 test('page cache that grows is the growing layer; the working set leaves its inactive part out', () => {
@@ -27,7 +47,10 @@ test('page cache that grows is the growing layer; the working set leaves its ina
   assert.equal(l('working-set').bytes, 8 * MiB);
   assert.equal(l('page-cache').delta, 38 * MiB);
   assert.equal(l('go-mapped').bytes, 12 * MiB);
-  assert.deepEqual(w.layers.map((x) => x.id), ['cgroup-usage', 'working-set', 'page-cache', 'page-cache-inactive', 'tmpfs', 'cgroup-anon', 'rss', 'go-mapped', 'live-heap']);
+  assert.deepEqual(
+    w.layers.map((x) => x.id),
+    ['cgroup-usage', 'working-set', 'page-cache', 'page-cache-inactive', 'tmpfs', 'cgroup-anon', 'rss', 'go-mapped', 'live-heap'],
+  );
 });
 
 test('tmpfs growth is its own layer and called real growth', () => {

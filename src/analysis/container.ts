@@ -68,7 +68,11 @@ function slopePerSecond(samples: MemorySample[], pick: (s: MemorySample) => numb
 const pageCache = (s: MemorySample) => {
   const g = s.cgroup;
   if (!g) return undefined;
-  return g.activeFile !== undefined && g.inactiveFile !== undefined ? g.activeFile + g.inactiveFile : g.file !== undefined ? g.file - (g.shmem ?? 0) : undefined;
+  return g.activeFile !== undefined && g.inactiveFile !== undefined
+    ? g.activeFile + g.inactiveFile
+    : g.file !== undefined
+      ? g.file - (g.shmem ?? 0)
+      : undefined;
 };
 /** What the kernel cannot reclaim without swap: what an OOM kill is about. */
 const unreclaimable = (s: MemorySample) => {
@@ -91,7 +95,12 @@ function duration(sec: number): string {
  * Container findings for a recording: `lifetime` is the judged process lifetime's samples, `all` every
  * sample (for the OOM-kill cycle), `restarts` the splits between lifetimes.
  */
-export function containerFindings(lifetime: MemorySample[], all: MemorySample[], restarts: RestartInfo[], liveHeap?: { first?: number; last?: number }): ContainerFindings | undefined {
+export function containerFindings(
+  lifetime: MemorySample[],
+  all: MemorySample[],
+  restarts: RestartInfo[],
+  liveHeap?: { first?: number; last?: number },
+): ContainerFindings | undefined {
   const withCg = lifetime.filter((s) => s.cgroup);
   const kills = restarts.filter((r) => r.cause === 'oom-kill');
   if (withCg.length === 0 && kills.length === 0) return undefined;
@@ -124,12 +133,20 @@ export function containerFindings(lifetime: MemorySample[], all: MemorySample[],
         out.growingLayer = best[0];
         const g = mib(best[1]!);
         if (best[0] === 'page-cache') {
-          out.reasons.push(`the container's usage grew ${mib(usage)}, ${g} of it page cache: the container's working set grows with page cache of files the service writes or reads; the kernel reclaims it under pressure, so this is not a leak (tmpfs is not reclaimed; it grew ${mib(Math.max(0, layers[1][1] ?? 0))})`);
+          out.reasons.push(
+            `the container's usage grew ${mib(usage)}, ${g} of it page cache: the container's working set grows with page cache of files the service writes or reads; the kernel reclaims it under pressure, so this is not a leak (tmpfs is not reclaimed; it grew ${mib(Math.max(0, layers[1][1] ?? 0))})`,
+          );
         } else if (best[0] === 'tmpfs') {
-          const where = out.tmpfsFiles?.length ? `open tmpfs files: ${out.tmpfsFiles.map((f) => `${f.path} ${mib(f.bytes)}`).join(', ')}` : 'files in a tmpfs mount such as /dev/shm or an emptyDir with medium Memory';
-          out.reasons.push(`the container's usage grew ${mib(usage)}, ${g} of it tmpfs/shared memory (${where}): real growth — the kernel cannot reclaim tmpfs without swap, it counts against the limit and the OOM killer`);
+          const where = out.tmpfsFiles?.length
+            ? `open tmpfs files: ${out.tmpfsFiles.map((f) => `${f.path} ${mib(f.bytes)}`).join(', ')}`
+            : 'files in a tmpfs mount such as /dev/shm or an emptyDir with medium Memory';
+          out.reasons.push(
+            `the container's usage grew ${mib(usage)}, ${g} of it tmpfs/shared memory (${where}): real growth — the kernel cannot reclaim tmpfs without swap, it counts against the limit and the OOM killer`,
+          );
         } else if (best[0] === 'kernel') {
-          out.reasons.push(`the container's usage grew ${mib(usage)}, ${g} of it kernel memory charged to the cgroup (sockets, dentries, page tables): not the Go heap`);
+          out.reasons.push(
+            `the container's usage grew ${mib(usage)}, ${g} of it kernel memory charged to the cgroup (sockets, dentries, page tables): not the Go heap`,
+          );
         }
       }
     }
@@ -161,7 +178,9 @@ export function containerFindings(lifetime: MemorySample[], all: MemorySample[],
       limit,
     };
     const o = out.oomKills;
-    out.reasons.push(`killed by the OOM killer ${o.count} time${o.count === 1 ? '' : 's'}${o.meanSecondsBetween !== undefined ? `, every ~${duration(o.meanSecondsBetween)}` : ''}${o.meanUsageBefore !== undefined ? ` at ~${mib(o.meanUsageBefore)}` : ''}${limit !== undefined ? ` (limit ${mib(limit)})` : ''}`);
+    out.reasons.push(
+      `killed by the OOM killer ${o.count} time${o.count === 1 ? '' : 's'}${o.meanSecondsBetween !== undefined ? `, every ~${duration(o.meanSecondsBetween)}` : ''}${o.meanUsageBefore !== undefined ? ` at ~${mib(o.meanUsageBefore)}` : ''}${limit !== undefined ? ` (limit ${mib(limit)})` : ''}`,
+    );
   }
   return out;
 }
@@ -186,7 +205,11 @@ export function containerAdvice(
   if (c.headroom !== undefined) basedOn.push(`headroom (limit − working set) = ${mib(c.headroom)}`);
   if (c.workingSetRate !== undefined) basedOn.push(`unreclaimable (anon + tmpfs + kernel) rate = ${mib(c.workingSetRate * 60)}/min`);
   if (c.secondsToLimit !== undefined) {
-    out.push({ id: 'container-time-to-limit', text: `At the measured rate the container's unreclaimable memory reaches its ${mib(limit)} limit in about ${duration(c.secondsToLimit)}; then the OOM killer ends the process.`, basedOn });
+    out.push({
+      id: 'container-time-to-limit',
+      text: `At the measured rate the container's unreclaimable memory reaches its ${mib(limit)} limit in about ${duration(c.secondsToLimit)}; then the OOM killer ends the process.`,
+      basedOn,
+    });
   }
   const goMappedNow = s?.sys !== undefined && s.heapReleased !== undefined ? s.sys - s.heapReleased : undefined;
   if (g && g.anon !== undefined) {
@@ -211,7 +234,11 @@ export function containerAdvice(
       'GC cycles/s ≈ allocation rate / (heap goal − live heap); heap goal with the limit = min(live × (1 + GOGC/100), GOMEMLIMIT − Go non-heap)',
       ...cost.assumptions.map((a) => `assumed: ${a}`),
     ].filter((x): x is string => x !== undefined);
-    out.push({ id: 'container-gomemlimit', text, basedOn: [...basedOn, `not managed by Go = ${mib(notGo)}`, `GOMEMLIMIT = ${GOMEMLIMIT_SHARE} × limit − not managed by Go = ${mib(soft)}`, ...costBasis] });
+    out.push({
+      id: 'container-gomemlimit',
+      text,
+      basedOn: [...basedOn, `not managed by Go = ${mib(notGo)}`, `GOMEMLIMIT = ${GOMEMLIMIT_SHARE} × limit − not managed by Go = ${mib(soft)}`, ...costBasis],
+    });
   }
   return out;
 }

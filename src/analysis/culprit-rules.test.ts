@@ -46,7 +46,8 @@ function profiles(paths: { stack: Frame[]; bytes: (i: number) => number }[], ste
 /** `k` small sites under main.ingest (through main.step), each adding `each` bytes per step, and `other` elsewhere. */
 function spread(k: number, each: number, other: number): TimedProfile[] {
   const paths = [];
-  for (let j = 0; j < k; j++) paths.push({ stack: [fr(`main.site${j}`), fr('main.step'), fr('main.ingest'), fr('main.run')], bytes: (i: number) => 1e5 + each * i });
+  for (let j = 0; j < k; j++)
+    paths.push({ stack: [fr(`main.site${j}`), fr('main.step'), fr('main.ingest'), fr('main.run')], bytes: (i: number) => 1e5 + each * i });
   paths.push({ stack: [fr('main.elsewhere'), fr('main.run')], bytes: (i: number) => 1e5 + other * i });
   return profiles(paths);
 }
@@ -81,10 +82,12 @@ test('a subtree just under CUMULATIVE_MIN_SHARE is not named; just over, it is',
 });
 
 test('one big site: the cumulative view names the site itself, not its callers', () => {
-  const culprits = heapCulprits(profiles([
-    { stack: [fr('main.remember'), fr('main.handle'), fr('main.serve')], bytes: (i) => 1e5 + 1e6 * i },
-    { stack: [fr('main.other'), fr('main.serve')], bytes: (i) => 1e5 + 1e4 * i },
-  ]));
+  const culprits = heapCulprits(
+    profiles([
+      { stack: [fr('main.remember'), fr('main.handle'), fr('main.serve')], bytes: (i) => 1e5 + 1e6 * i },
+      { stack: [fr('main.other'), fr('main.serve')], bytes: (i) => 1e5 + 1e4 * i },
+    ]),
+  );
   assert.equal(culprits[0].function, 'main.remember');
   assert.ok(culprits[0].growth.share > 0.95);
   assert.equal(culprits.filter((c) => c.function === 'main.remember').length, 1);
@@ -93,7 +96,16 @@ test('one big site: the cumulative view names the site itself, not its callers',
 test('a dependency frame is not the culprit: the own-code frame above it is', () => {
   const dep = (fn: string): Frame => fr(fn, 5, `/root/go/pkg/mod/github.com/lib/parse@v1.2.3/${fn.split('.').pop()}.go`);
   const paths = [];
-  for (let j = 0; j < 6; j++) paths.push({ stack: [dep(`github.com/lib/parse.f${j}`), dep('github.com/lib/parse.(*Parser).Parse'), fr('example.com/app/ingest.Batch', 30, '/build/app/ingest/batch.go'), fr('main.main', 3, '/build/app/main.go')], bytes: (i: number) => 1e5 + 1e4 * i });
+  for (let j = 0; j < 6; j++)
+    paths.push({
+      stack: [
+        dep(`github.com/lib/parse.f${j}`),
+        dep('github.com/lib/parse.(*Parser).Parse'),
+        fr('example.com/app/ingest.Batch', 30, '/build/app/ingest/batch.go'),
+        fr('main.main', 3, '/build/app/main.go'),
+      ],
+      bytes: (i: number) => 1e5 + 1e4 * i,
+    });
   const culprits = heapCulprits(profiles(paths));
   assert.equal(culprits[0].function, 'example.com/app/ingest.Batch');
   // With the main module known, the same holds by module path (files are not consulted).
@@ -104,5 +116,8 @@ test('a dependency frame is not the culprit: the own-code frame above it is', ()
 test('a subtree that filled and then stayed flat is not named', () => {
   const paths = [];
   for (let j = 0; j < 8; j++) paths.push({ stack: [fr(`main.site${j}`), fr('main.fill'), fr('main.run')], bytes: (i: number) => 1e5 + 1e4 * Math.min(i, 2) });
-  assert.deepEqual(heapCulprits(profiles(paths)).map((c) => c.function), []);
+  assert.deepEqual(
+    heapCulprits(profiles(paths)).map((c) => c.function),
+    [],
+  );
 });

@@ -153,9 +153,7 @@ test('a real map leak: value and insert lines are one culprit, and bucket arrays
   assert.ok([60, 64].includes(culprits[0].line), `line ${culprits[0].line}`);
   // The largest bucket array allocated at the site is below the 256 KiB the rule once required three of.
   const last = heap.sort((a, b) => a.t - b.t)[heap.length - 1].profile;
-  const sizes = last.samples
-    .filter((s) => last.locations[s.locations[0]]?.lines[0]?.function === 'main.rememberSession')
-    .map((s) => s.numLabels?.bytes ?? 0);
+  const sizes = last.samples.filter((s) => last.locations[s.locations[0]]?.lines[0]?.function === 'main.rememberSession').map((s) => s.numLabels?.bytes ?? 0);
   assert.ok(Math.max(...sizes) > 128 * 1024 && Math.max(...sizes) < 256 * 1024, `max object ${Math.max(...sizes)}`);
   // Go 1.24+ maps are Swiss tables: no doubling rule there.
   assert.equal(heapCulprits(heap, { goVersion: 'go1.24.0' })[0].pattern, undefined);
@@ -226,7 +224,10 @@ test('unclosed bodies: with the goroutine evidence, connection buffers and gorou
   assert.equal(at(r.heap, 'net/http.(*Transport).dialConn'), undefined, 'folded into the request line');
   // The folded series is the sum of the sites' series.
   const parts = heap.filter((c) => c.function === 'main.fetchStatus' || c.function === 'net/http.(*Transport).dialConn');
-  assert.deepEqual(r.heap[0].growth.series, parts[0].growth.series.map((_, i) => parts.reduce((a, c) => a + c.growth.series[i], 0)));
+  assert.deepEqual(
+    r.heap[0].growth.series,
+    parts[0].growth.series.map((_, i) => parts.reduce((a, c) => a + c.growth.series[i], 0)),
+  );
   // readLoop + writeLoop: one goroutine culprit with both counts, the readLoop's stack and state.
   assert.equal(r.goroutines.length, 1);
   const g = r.goroutines[0];
@@ -234,7 +235,10 @@ test('unclosed bodies: with the goroutine evidence, connection buffers and gorou
   assert.equal(g.kind, 'goroutine');
   assert.equal(g.state, 'select');
   assert.equal(g.pattern, 'unclosed-response-body');
-  assert.ok(g.stack.some((f) => f.function === 'net/http.(*persistConn).readLoop'), 'stack kept as evidence');
+  assert.ok(
+    g.stack.some((f) => f.function === 'net/http.(*persistConn).readLoop'),
+    'stack kept as evidence',
+  );
   assert.deepEqual(g.growth.series, [24, 48, 72, 96, 120, 144]);
   assert.equal(g.growth.share, 1);
   // The inputs are untouched; refineHttpPatterns replaces the caller's goroutine list in place.
@@ -250,7 +254,10 @@ test('profiles repeating the previous picture (no GC in between) are not counted
   const doubled = heap.flatMap((p) => [p, { ...p }]);
   const a = heapCulprits(heap);
   const b = heapCulprits(doubled);
-  assert.deepEqual(b.map((c) => [c.function, c.line, c.growth.series, c.growth.monotonicity]), a.map((c) => [c.function, c.line, c.growth.series, c.growth.monotonicity]));
+  assert.deepEqual(
+    b.map((c) => [c.function, c.line, c.growth.series, c.growth.monotonicity]),
+    a.map((c) => [c.function, c.line, c.growth.series, c.growth.monotonicity]),
+  );
 });
 
 test('a new Transport per request: readLoop idles in IO wait; heap patterns follow the goroutine evidence', async () => {
@@ -336,7 +343,10 @@ test('live: the generator still produces what the committed profiles show', () =
   const bin = buildGoProgram('src/analysis/testdata/gen/leaks');
   const out = mkdtempSync(join(tmpdir(), 'heapsight-leaks-'));
   try {
-    for (const args of [['-case', 'chans'], ['-case', 'maps', '-rate', '4096']]) {
+    for (const args of [
+      ['-case', 'chans'],
+      ['-case', 'maps', '-rate', '4096'],
+    ]) {
       const r = spawnSync(bin, [...args, '-steps', '4', '-out', out], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
     }
@@ -351,7 +361,7 @@ test('live: the generator still produces what the committed profiles show', () =
   }
 });
 
-test('unclosed bodies at the default rate: the heap shows no growing site, yet the requester is found on the paths into net/http\'s client and names the connections', async () => {
+test("unclosed bodies at the default rate: the heap shows no growing site, yet the requester is found on the paths into net/http's client and names the connections", async () => {
   const dir = join(testdata, 'body-524288');
   const heapProfiles = loadHeap(dir);
   const snaps = await loadGoroutineDebug2(dir);
@@ -366,7 +376,10 @@ test('unclosed bodies at the default rate: the heap shows no growing site, yet t
   assert.equal(g.function, 'main.fetchStatus');
   assert.equal(g.pattern, 'unclosed-response-body');
   assert.match(g.attribution!, /readLoop/);
-  assert.ok(g.stack.some((f) => f.function === 'net/http.(*persistConn).readLoop'), 'the stdlib stack stays as the detail');
+  assert.ok(
+    g.stack.some((f) => f.function === 'net/http.(*persistConn).readLoop'),
+    'the stdlib stack stays as the detail',
+  );
   // Without a requester nothing is renamed.
   assert.equal(attributeHttpConnections([], goroutines).goroutines[0].function.startsWith('net/http.'), true);
   // A dial goroutine's stack (no own frame beyond the client frames) names no requester.
@@ -380,7 +393,10 @@ test('a readLoop group caught in IO wait mid-request does not decide the pattern
   assert.ok(idle && idle.pattern === 'transport-per-request');
   // A smaller IO-wait group, listed first.
   const small = { ...idle, growth: { ...idle.growth, delta: 3, series: idle.growth.series.map((v, i) => Math.min(v, i)) } };
-  const requester = { frame: { function: 'main.fetchStatus', file: 'http.go', line: marker('http.go', 'unclosed body') }, evidence: 'heap-allocations' as const };
+  const requester = {
+    frame: { function: 'main.fetchStatus', file: 'http.go', line: marker('http.go', 'unclosed body') },
+    evidence: 'heap-allocations' as const,
+  };
   const r = attributeHttpConnections([], [small, ...body], requester);
   assert.equal(r.goroutines.length, 1, r.goroutines.map((c) => `${c.function} ${c.state}`).join(', '));
   assert.equal(r.goroutines[0].function, 'main.fetchStatus');

@@ -207,7 +207,15 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
     const key = functionKey(frame);
     let site = sites.get(key);
     if (!site) {
-      site = { frame, bytes: new Array(n).fill(0), objects: new Array(n).fill(0), variance: new Array(n).fill(0), stacks: new Map(), objectSizes: new Set(), lines: new Map() };
+      site = {
+        frame,
+        bytes: new Array(n).fill(0),
+        objects: new Array(n).fill(0),
+        variance: new Array(n).fill(0),
+        stacks: new Map(),
+        objectSizes: new Set(),
+        lines: new Map(),
+      };
       sites.set(key, site);
     }
     return site;
@@ -245,8 +253,7 @@ export function heapCulprits(profiles: TimedProfile[], opts: HeapCulpritOptions 
     const userSite: ({ site: HeapSite; line: number; innermost: boolean } | null | undefined)[] = new Array(p.locations.length);
     const locId: (number | undefined)[] = new Array(p.locations.length);
     const observerLoc: (boolean | undefined)[] = new Array(p.locations.length);
-    const byObserver = (locations: number[]): boolean =>
-      locations.some((li) => (observerLoc[li] ??= (p.locations[li]?.lines ?? []).some(isObserverFrame)));
+    const byObserver = (locations: number[]): boolean => locations.some((li) => (observerLoc[li] ??= (p.locations[li]?.lines ?? []).some(isObserverFrame)));
     const idOf = (li: number): number => {
       let id = locId[li];
       if (id === undefined) {
@@ -421,7 +428,13 @@ interface OwnFrameGrowth {
 function cumulativeCulprit(
   frames: Map<string, OwnFrameGrowth>,
   sites: Map<string, HeapSite>,
-  ctx: { x: number[]; timed: boolean; totalDelta: number; minShare: number; grows: (series: number[], variance: number[], slope: number, monotonicity: number) => boolean },
+  ctx: {
+    x: number[];
+    timed: boolean;
+    totalDelta: number;
+    minShare: number;
+    grows: (series: number[], variance: number[], slope: number, monotonicity: number) => boolean;
+  },
 ): Culprit | undefined {
   if (!(ctx.totalDelta > 0)) return undefined;
   let best: { g: OwnFrameGrowth; growth: CulpritGrowth; slope: number } | undefined;
@@ -517,7 +530,7 @@ export function goroutineCulprits(snapshots: GoroutineSnapshot[], opts: Goroutin
       const wait = firstUserFrame(g.stack) ?? entryFrame(g.stack);
       if (!wait) continue;
       const creator = g.createdBy ?? lastUserFrame(g.stack) ?? entryFrame(g.stack);
-      const key = [siteKey(wait), g.state ?? '', g.createdBy ? siteKey(g.createdBy) : creator?.function ?? ''].join('\u0001');
+      const key = [siteKey(wait), g.state ?? '', g.createdBy ? siteKey(g.createdBy) : (creator?.function ?? '')].join('\u0001');
       let site = sites.get(key);
       if (!site) {
         site = { wait, state: g.state, createdBy: g.createdBy, counts: new Array(n).fill(0), groupAt: -1 };
@@ -575,7 +588,7 @@ function nameByCreator(c: Culprit, group: GoroutineGroup | undefined, own: OwnCo
   const first = (stack: Frame[]) => stack.find((f) => isOwnFrame(f, own)) ?? firstUserFrame(stack);
   const by = c.createdBy && isUserFrame(c.createdBy) ? c.createdBy : undefined;
   const up = group?.creatorCreatedBy && isUserFrame(group.creatorCreatedBy) ? group.creatorCreatedBy : undefined;
-  const via = by ? undefined : (group?.creatorStack && first(group.creatorStack)) ?? up;
+  const via = by ? undefined : ((group?.creatorStack && first(group.creatorStack)) ?? up);
   const name = by ?? via;
   if (!name) return;
   const stdlib = c.function;

@@ -104,7 +104,8 @@ function trend(over: Partial<Trend>): Trend {
 }
 
 const suff = (over: Partial<Sufficiency> = {}): Sufficiency => ({ points: 12, gcCycles: 20, seconds: 60, ...over });
-const state = (over: Partial<Trend>, s: Partial<Sufficiency> = {}) => judgeSeries(trend(over), HEAP_THRESHOLDS, suff({ seconds: over.seconds ?? 60, ...s })).state;
+const state = (over: Partial<Trend>, s: Partial<Sufficiency> = {}) =>
+  judgeSeries(trend(over), HEAP_THRESHOLDS, suff({ seconds: over.seconds ?? 60, ...s })).state;
 
 test('the leak trend above is growing (the yardstick every rule below flips)', () => {
   assert.equal(state({}), 'growing');
@@ -150,7 +151,7 @@ test('LEAK_TAIL_PACE_EARLY and LEAK_TAIL_PACE: the tail pace needed flips at eac
   assert.equal(state({ seconds: late, lastThirdSlopeRatio: undefined }), 'growing');
 });
 
-test('LEAK_MIN_TAU, LEAK_P, LEAK_P_RETAINING: significance flips at each; the growth\'s lower bound stands in for p', () => {
+test("LEAK_MIN_TAU, LEAK_P, LEAK_P_RETAINING: significance flips at each; the growth's lower bound stands in for p", () => {
   assert.notEqual(state({ tau: LEAK_MIN_TAU - 0.01 }), 'growing');
   assert.equal(state({ tau: LEAK_MIN_TAU }), 'growing');
   const weak = { growthLower: 0.5 * MiB };
@@ -188,9 +189,18 @@ test('FLAT_MAX_PROJECTION: no flat call from a window shorter than the horizon o
   assert.notEqual(state({ ...tight, seconds: FLAT_HORIZON_SECONDS / FLAT_MAX_PROJECTION - 1 }), 'flat');
 });
 
-test('LEAK_FLOOR_BYTES_PER_HORIZON: a sure rise of a leak\'s share is not flat from that rate on', () => {
+test("LEAK_FLOOR_BYTES_PER_HORIZON: a sure rise of a leak's share is not flat from that rate on", () => {
   // 0.4 MiB heap over 120 s, rising surely (lower bound > 0) by 50 %: under the floor it may be flat, at it not.
-  const sure = { ...level, seconds: 120, baseline: 0.4 * MiB, relativeGrowth: 0.5, growthLower: 0.01 * MiB, baseGrowthUpper: 0.3 * MiB, tau: 0.3, pRising: 0.05 };
+  const sure = {
+    ...level,
+    seconds: 120,
+    baseline: 0.4 * MiB,
+    relativeGrowth: 0.5,
+    growthLower: 0.01 * MiB,
+    baseGrowthUpper: 0.3 * MiB,
+    tau: 0.3,
+    pRising: 0.05,
+  };
   const atFloor = 2 * LEAK_FLOOR_BYTES_PER_HORIZON; // over 120 s = the floor per minute
   assert.notEqual(state({ ...sure, growth: atFloor, baseGrowth: atFloor }), 'flat');
   assert.equal(state({ ...sure, growth: atFloor - 1024, baseGrowth: atFloor - 1024 }), 'flat');

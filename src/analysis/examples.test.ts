@@ -30,9 +30,15 @@ function explain(f: Findings): string {
 
 test('every example has a bundled recording, and they cover every verdict but inconclusive', () => {
   assert.ok(examplesDir, 'examples/ not found');
-  const withSpec = readdirSync(examplesDir).filter((n) => existsSync(join(examplesDir, n, 'example.json'))).sort();
+  const withSpec = readdirSync(examplesDir)
+    .filter((n) => existsSync(join(examplesDir, n, 'example.json')))
+    .sort();
   assert.ok(withSpec.length >= 12, `${withSpec.length} examples`);
-  assert.deepEqual(recordings.map((r) => r.name), withSpec, 'examples without examples/<name>/recording/');
+  assert.deepEqual(
+    recordings.map((r) => r.name),
+    withSpec,
+    'examples without examples/<name>/recording/',
+  );
   const verdicts = new Set(recordings.map((r) => r.expect?.verdict));
   for (const v of ['heap-leak', 'goroutine-leak', 'off-heap-growth', 'no-leak']) assert.ok(verdicts.has(v), v);
 });
@@ -65,7 +71,10 @@ for (const ex of recordings) {
       const rec = await readRecordingDir(ex.dir);
       const span = recordingSpan(rec);
       assert.ok(span, 'recording has timed samples');
-      for (const [label, r] of [['', rec], [' without gctrace', { ...rec, gcCycles: [] }]] as [string, Recording][]) {
+      for (const [label, r] of [
+        ['', rec],
+        [' without gctrace', { ...rec, gcCycles: [] }],
+      ] as [string, Recording][]) {
         for (let t = span.startMs + 10_000; t < span.endMs + 10_000; t += 10_000) {
           const f = analyzeRecording(recordingUntil(r, Math.min(t, span.endMs)));
           assert.ok(!LEAKS.has(f.verdict), `${f.verdict}${label} after ${Math.round((t - span.startMs) / 1000)} s: ${f.evidence.reasons[0]}`);

@@ -184,15 +184,7 @@ export interface LiveHeapSummary {
 }
 
 export interface BreakdownPart {
-  id:
-    | 'live-heap'
-    | 'dead-not-yet-collected'
-    | 'heap-unused-in-spans'
-    | 'heap-free-retained'
-    | 'stacks'
-    | 'runtime-metadata'
-    | 'lazy-free'
-    | 'non-go';
+  id: 'live-heap' | 'dead-not-yet-collected' | 'heap-unused-in-spans' | 'heap-free-retained' | 'stacks' | 'runtime-metadata' | 'lazy-free' | 'non-go';
   label: string;
   bytes: number;
   /** Share of RSS (or of Go-mapped memory when RSS is unknown), 0..1. */

@@ -6,12 +6,35 @@ import type { Verdict } from './findings.js';
 import { compareSuspicion, nextSteps, storyFor, type FleetInstanceVerdict } from './fleet.js';
 
 function v(instance: string, verdict: Verdict, confidence: number, labels: Record<string, string> = {}, liveHeapBytesPerHour?: number): FleetInstanceVerdict {
-  return { rank: 0, labels: { job: 'api', instance, ...labels }, verdict, confidence, headline: '', reasons: [], restarts: 0, oomCycle: false, generation: 'memstats', missing: [], points: 100, liveHeapBytesPerHour };
+  return {
+    rank: 0,
+    labels: { job: 'api', instance, ...labels },
+    verdict,
+    confidence,
+    headline: '',
+    reasons: [],
+    restarts: 0,
+    oomCycle: false,
+    generation: 'memstats',
+    missing: [],
+    points: 100,
+    liveHeapBytesPerHour,
+  };
 }
 
 test('ranking: leaks by confidence, then inconclusive, then the least certain no-leak first', () => {
-  const list = [v('a:1', 'no-leak', 0.9), v('b:1', 'inconclusive', 0.3), v('c:1', 'heap-leak', 0.8), v('d:1', 'goroutine-leak', 0.95), v('e:1', 'no-leak', 0.6), v('f:1', 'off-heap-growth', 0.7)];
-  assert.deepEqual(list.sort(compareSuspicion).map((x) => x.labels.instance), ['d:1', 'c:1', 'f:1', 'b:1', 'e:1', 'a:1']);
+  const list = [
+    v('a:1', 'no-leak', 0.9),
+    v('b:1', 'inconclusive', 0.3),
+    v('c:1', 'heap-leak', 0.8),
+    v('d:1', 'goroutine-leak', 0.95),
+    v('e:1', 'no-leak', 0.6),
+    v('f:1', 'off-heap-growth', 0.7),
+  ];
+  assert.deepEqual(
+    list.sort(compareSuspicion).map((x) => x.labels.instance),
+    ['d:1', 'c:1', 'f:1', 'b:1', 'e:1', 'a:1'],
+  );
 });
 
 test('stories only when a label separates leaking from healthy instances', () => {
@@ -24,8 +47,16 @@ test('stories only when a label separates leaking from healthy instances', () =>
     v('e:1', 'no-leak', 0.9, { version: 'v1' }),
   ];
   const s = storyFor('version', fleet)!;
-  assert.equal(s.text, 'all 3 instances of version="v2" leak (1 goroutine-leak, 2 heap-leak), live heap about +29.0 MiB/h (median); version="v1": none of 2 instances leak');
-  const mixed = [v('a:1', 'heap-leak', 0.9, { zone: 'x' }), v('b:1', 'no-leak', 0.9, { zone: 'x' }), v('c:1', 'heap-leak', 0.9, { zone: 'y' }), v('d:1', 'no-leak', 0.9, { zone: 'y' })];
+  assert.equal(
+    s.text,
+    'all 3 instances of version="v2" leak (1 goroutine-leak, 2 heap-leak), live heap about +29.0 MiB/h (median); version="v1": none of 2 instances leak',
+  );
+  const mixed = [
+    v('a:1', 'heap-leak', 0.9, { zone: 'x' }),
+    v('b:1', 'no-leak', 0.9, { zone: 'x' }),
+    v('c:1', 'heap-leak', 0.9, { zone: 'y' }),
+    v('d:1', 'no-leak', 0.9, { zone: 'y' }),
+  ];
   assert.equal(storyFor('zone', mixed), undefined);
   assert.equal(storyFor('absent', fleet), undefined);
 });

@@ -107,7 +107,11 @@ export function analyzeFleet(data: FleetData, opts: { topSuspects?: number } = {
     counts,
     instances: judged,
     stories: data.groupBy.map((l) => storyFor(l, judged)).filter((s): s is FleetStory => s !== undefined),
-    transfer: { ...data.transfer, bytesPerInstance: data.instances.length ? Math.round(data.transfer.wireBytes / data.instances.length) : 0, rawSamples: rawSamples || undefined },
+    transfer: {
+      ...data.transfer,
+      bytesPerInstance: data.instances.length ? Math.round(data.transfer.wireBytes / data.instances.length) : 0,
+      rawSamples: rawSamples || undefined,
+    },
     notes: data.notes,
   };
 }
@@ -143,7 +147,9 @@ export function judgeInstance(inst: FleetInstance, workMetric?: string): FleetIn
   const oomCycle = isLeak(f.verdict) && f.restarts.length >= 2 && peaks.length >= 2 && minOf(peaks) >= 0.7 * maxOf(peaks);
   const reasons = f.evidence.reasons.slice(0, 4);
   if ((inst.startTimeChanges ?? 0) > f.restarts.length) {
-    reasons.push(`${inst.startTimeChanges} process restarts in the window, ${inst.startTimeChanges! - f.restarts.length} of them too close together to split the trend at`);
+    reasons.push(
+      `${inst.startTimeChanges} process restarts in the window, ${inst.startTimeChanges! - f.restarts.length} of them too close together to split the trend at`,
+    );
   }
   const v: FleetInstanceVerdict = {
     rank: 0,
@@ -203,11 +209,14 @@ function headline(v: FleetInstanceVerdict): string {
       break;
   }
   const c = v.container;
-  if (c?.oomKills) parts.push(`OOM-killed ${c.oomKills} time${c.oomKills > 1 ? 's' : ''}${c.limit !== undefined ? ` at its ${formatBytes(c.limit)} limit` : ''}`);
+  if (c?.oomKills)
+    parts.push(`OOM-killed ${c.oomKills} time${c.oomKills > 1 ? 's' : ''}${c.limit !== undefined ? ` at its ${formatBytes(c.limit)} limit` : ''}`);
   else if (v.oomCycle) parts.push(`OOM-kill cycle (${v.restarts} restarts)`);
   else if (v.restarts) parts.push(`${v.restarts} restart${v.restarts > 1 ? 's' : ''}`);
   if (c?.growingLayer === 'page-cache' && !isLeak(v.verdict)) {
-    parts.push(`working set ${c.workingSet !== undefined ? `${formatBytes(c.workingSet)}${c.limit !== undefined ? ` of ${formatBytes(c.limit)}` : ''} ` : ''}grows with page cache: reclaimed under pressure, not a leak`);
+    parts.push(
+      `working set ${c.workingSet !== undefined ? `${formatBytes(c.workingSet)}${c.limit !== undefined ? ` of ${formatBytes(c.limit)}` : ''} ` : ''}grows with page cache: reclaimed under pressure, not a leak`,
+    );
   } else if (c?.growingLayer === 'tmpfs') parts.push('tmpfs grows (real, not reclaimable)');
   return parts.join('; ');
 }

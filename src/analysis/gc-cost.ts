@@ -78,16 +78,20 @@ export function estimateGcCost(x: GcCostInput): GcCostEstimate {
   if (gapAt < MIN_GOAL_GAP_BYTES) out.continuous = true;
   const alloc = x.allocBytesPerSecond !== undefined && x.allocBytesPerSecond > 0 ? x.allocBytesPerSecond : undefined;
   const perSecNow = x.gcCyclesPerSecond ?? (alloc !== undefined ? alloc / Math.max(MIN_GOAL_GAP_BYTES, goalGogc - live) : undefined);
-  if (x.gcCyclesPerSecond === undefined && perSecNow !== undefined) assumptions.push('GC cycles now computed from the allocation rate over the GOGC goal (no GC counter)');
+  if (x.gcCyclesPerSecond === undefined && perSecNow !== undefined)
+    assumptions.push('GC cycles now computed from the allocation rate over the GOGC goal (no GC counter)');
   if (perSecNow !== undefined) out.cyclesPerMinuteNow = perSecNow * 60;
   const perSecAt = out.continuous ? undefined : alloc !== undefined ? alloc / gapAt : undefined;
   if (perSecAt !== undefined) out.cyclesPerMinuteAtLimit = perSecAt * 60;
   if (x.gcCpuFraction === undefined) missing.push('GC CPU share (gctrace or MemStats.GCCPUFraction)');
   else {
     out.gcCpuNow = x.gcCpuFraction;
-    assumptions.push(`each cycle costs what the measured ones did (${x.gcCpuSource ?? 'measured'} GC CPU ${(x.gcCpuFraction * 100).toFixed(1)}%, a lifetime average), at the same live heap`);
+    assumptions.push(
+      `each cycle costs what the measured ones did (${x.gcCpuSource ?? 'measured'} GC CPU ${(x.gcCpuFraction * 100).toFixed(1)}%, a lifetime average), at the same live heap`,
+    );
     if (out.continuous) out.gcCpuAtLimit = GC_LIMITER_CPU_CAP;
-    else if (perSecAt !== undefined && perSecNow !== undefined && perSecNow > 0) out.gcCpuAtLimit = Math.min(GC_LIMITER_CPU_CAP, x.gcCpuFraction * (perSecAt / perSecNow));
+    else if (perSecAt !== undefined && perSecNow !== undefined && perSecNow > 0)
+      out.gcCpuAtLimit = Math.min(GC_LIMITER_CPU_CAP, x.gcCpuFraction * (perSecAt / perSecNow));
   }
   return out;
 }
@@ -104,15 +108,21 @@ export function describeGcCost(e: GcCostEstimate, softLimit: number): string {
   if (e.heapGoalNow === undefined) return `What ${lim} costs in GC CPU cannot be estimated: no ${e.missing.join(', no ')} was measured.`;
   const parts: string[] = [];
   if (e.bitesAtLiveHeap !== undefined) {
-    parts.push(`At today's live heap ${lim} costs no extra GC: the GOGC goal (${mib(e.heapGoalNow)}) is below it; the limit starts to add cycles once the live heap passes ~${mib(e.bitesAtLiveHeap)}`);
-    if (e.cyclesPerMinuteNow !== undefined) parts.push(`(now ${perMin(e.cyclesPerMinuteNow)} GC cycles/min${e.gcCpuNow !== undefined ? `, GC CPU ${pct(e.gcCpuNow)}` : ''})`);
+    parts.push(
+      `At today's live heap ${lim} costs no extra GC: the GOGC goal (${mib(e.heapGoalNow)}) is below it; the limit starts to add cycles once the live heap passes ~${mib(e.bitesAtLiveHeap)}`,
+    );
+    if (e.cyclesPerMinuteNow !== undefined)
+      parts.push(`(now ${perMin(e.cyclesPerMinuteNow)} GC cycles/min${e.gcCpuNow !== undefined ? `, GC CPU ${pct(e.gcCpuNow)}` : ''})`);
     return `${parts.join(' ')}.`;
   }
   if (e.continuous) {
     return `With ${lim} the heap goal (${mib(e.heapGoalAtLimit!)}) is at the live heap: the GC would run back to back, held at the limiter's ~${pct(GC_LIMITER_CPU_CAP)} of CPU${e.gcCpuNow !== undefined ? ` (now ${pct(e.gcCpuNow)})` : ''}, and the heap then passes the limit anyway.`;
   }
   parts.push(`With ${lim} the heap goal falls from ${mib(e.heapGoalNow)} to ${mib(e.heapGoalAtLimit!)}`);
-  if (e.cyclesPerMinuteAtLimit !== undefined) parts.push(`: ~${perMin(e.cyclesPerMinuteAtLimit)} GC cycles/min${e.cyclesPerMinuteNow !== undefined ? ` instead of ${perMin(e.cyclesPerMinuteNow)}` : ''}`);
+  if (e.cyclesPerMinuteAtLimit !== undefined)
+    parts.push(
+      `: ~${perMin(e.cyclesPerMinuteAtLimit)} GC cycles/min${e.cyclesPerMinuteNow !== undefined ? ` instead of ${perMin(e.cyclesPerMinuteNow)}` : ''}`,
+    );
   if (e.gcCpuAtLimit !== undefined) parts.push(`, GC CPU ~${pct(e.gcCpuAtLimit)} instead of ${pct(e.gcCpuNow!)}`);
   let text = `${parts.join('')}.`;
   if (e.missing.length) text += ` Not estimated: ${e.missing.join(', ')} missing.`;

@@ -40,7 +40,14 @@ test('GC_ESTIMATE_MIN_STEPS: fewer usable steps give no estimate; a counter goin
 
 test('GC_ESTIMATE_MIN_HEADROOM_BYTES: a tiny headroom is floored, not divided by', () => {
   // GOGC=10 and a 1.1 MiB goal leave 0.1 MiB between cycles: floored at 1 MiB, 10 MiB allocated is 10 cycles.
-  const xs: MemorySample[] = Array.from({ length: 4 }, (_, i) => ({ source: 'prometheus-api', t: i * 1000, totalAlloc: i * 10 * MiB, nextGC: 1.1 * MiB, heapAlloc: 1.1 * MiB, gogcPercent: 10 }));
+  const xs: MemorySample[] = Array.from({ length: 4 }, (_, i) => ({
+    source: 'prometheus-api',
+    t: i * 1000,
+    totalAlloc: i * 10 * MiB,
+    nextGC: 1.1 * MiB,
+    heapAlloc: 1.1 * MiB,
+    gogcPercent: 10,
+  }));
   assert.equal(estimateGcCycles(xs)!.cycles, (3 * 10 * MiB) / GC_ESTIMATE_MIN_HEADROOM_BYTES);
 });
 
@@ -51,7 +58,13 @@ test('GC_ESTIMATE_CONFIDENCE_FACTOR: without the counter a leak is still a leak,
     const estimated = analyzeRecording({ ...emptyRecording(), samples: withoutCounter(samples) });
     assert.notEqual(counted.verdict, 'inconclusive', counted.summary);
     assert.equal(estimated.verdict, counted.verdict, estimated.summary);
-    assert.ok(estimated.confidence <= Math.round(counted.confidence * GC_ESTIMATE_CONFIDENCE_FACTOR * 100) / 100 + 0.01, `${estimated.confidence} vs ${counted.confidence}`);
-    assert.ok(estimated.notes.some((n) => /GC cycles estimated from bytes allocated over the heap goal's headroom/.test(n)), estimated.notes.join('\n'));
+    assert.ok(
+      estimated.confidence <= Math.round(counted.confidence * GC_ESTIMATE_CONFIDENCE_FACTOR * 100) / 100 + 0.01,
+      `${estimated.confidence} vs ${counted.confidence}`,
+    );
+    assert.ok(
+      estimated.notes.some((n) => /GC cycles estimated from bytes allocated over the heap goal's headroom/.test(n)),
+      estimated.notes.join('\n'),
+    );
   }
 });

@@ -15,10 +15,13 @@ const proto = () => goroutineSnapshotFromProfile(parsePprof(readFileSync(join(di
 test('proof from the proto alone: sites by blocked frame, the starter from the closure name', () => {
   const p = goroutineProof([proto()])!;
   assert.equal(p.total, 53);
-  assert.deepEqual(p.sites.map((s) => [s.count, s.function, s.startedBy?.function, s.startedBy?.from]), [
-    [50, 'main.leakSends.func1', 'main.leakSends', 'closure-name'],
-    [3, 'main.selectForever', undefined, undefined],
-  ]);
+  assert.deepEqual(
+    p.sites.map((s) => [s.count, s.function, s.startedBy?.function, s.startedBy?.from]),
+    [
+      [50, 'main.leakSends.func1', 'main.leakSends', 'closure-name'],
+      [3, 'main.selectForever', undefined, undefined],
+    ],
+  );
   assert.ok(p.sites.every((s) => s.stack.every((f) => !f.function.startsWith('runtime.'))));
   assert.deepEqual(p.sites[1].labels, { role: 'selector' });
 });
@@ -32,10 +35,13 @@ test('proof with the debug=2 dump: the starter from `created by`, the wait reaso
   // The dump alone proves the same goroutines.
   const alone = goroutineProof([], [dump])!;
   assert.equal(alone.total, 53);
-  assert.deepEqual(alone.sites.map((s) => [s.count, s.state, s.startedBy?.function]), [
-    [50, 'chan send', 'main.leakSends'],
-    [3, 'select', 'main.leakSelects.func1'],
-  ]);
+  assert.deepEqual(
+    alone.sites.map((s) => [s.count, s.state, s.startedBy?.function]),
+    [
+      [50, 'chan send', 'main.leakSends'],
+      [3, 'select', 'main.leakSelects.func1'],
+    ],
+  );
 });
 
 test('no leak marks, no proof; an empty leak profile proves nothing', () => {
@@ -47,8 +53,14 @@ test('no leak marks, no proof; an empty leak profile proves nothing', () => {
 test('only the latest marked snapshot counts: a site gone from it is not reported', () => {
   const a = { ...proto(), t: 1000 };
   const b = { ...proto(), t: 2000, groups: proto().groups.filter((g) => g.count === 3) };
-  assert.deepEqual(goroutineProof([a, b])!.sites.map((s) => s.count), [3]);
-  assert.deepEqual(goroutineProof([b, a])!.sites.map((s) => s.count), [3]);
+  assert.deepEqual(
+    goroutineProof([a, b])!.sites.map((s) => s.count),
+    [3],
+  );
+  assert.deepEqual(
+    goroutineProof([b, a])!.sites.map((s) => s.count),
+    [3],
+  );
 });
 
 test('enclosingFunction: closures name their definer, plain functions none', () => {
@@ -62,14 +74,25 @@ test('a proof that makes the verdict goroutine-leak puts goroutine culprits firs
   const { applyGoroutineProof } = await import('./goroutine-proof.js');
   const c = (kind: 'heap' | 'goroutine', fn: string) => ({ kind, function: fn }) as unknown as import('./findings.js').Culprit;
   const make = (verdict: string) =>
-    ({ verdict, confidence: 0.5, culprits: [c('heap', 'main.handleWork'), c('goroutine', 'main.other'), c('goroutine', 'main.leakSends.func1'), c('heap', 'main.b')], evidence: { reasons: [] } }) as unknown as import('./findings.js').Findings;
+    ({
+      verdict,
+      confidence: 0.5,
+      culprits: [c('heap', 'main.handleWork'), c('goroutine', 'main.other'), c('goroutine', 'main.leakSends.func1'), c('heap', 'main.b')],
+      evidence: { reasons: [] },
+    }) as unknown as import('./findings.js').Findings;
   const f = make('inconclusive');
   applyGoroutineProof(f, goroutineProof([proto()]));
   assert.equal(f.verdict, 'goroutine-leak');
-  assert.deepEqual(f.culprits.map((x) => x.function), ['main.leakSends.func1', 'main.other', 'main.handleWork', 'main.b']);
+  assert.deepEqual(
+    f.culprits.map((x) => x.function),
+    ['main.leakSends.func1', 'main.other', 'main.handleWork', 'main.b'],
+  );
   // A heap leak keeps its verdict and its heap-first ranking; the proof is evidence beside it.
   const h = make('heap-leak');
   applyGoroutineProof(h, goroutineProof([proto()]));
   assert.equal(h.verdict, 'heap-leak');
-  assert.deepEqual(h.culprits.map((x) => x.function), ['main.handleWork', 'main.other', 'main.leakSends.func1', 'main.b']);
+  assert.deepEqual(
+    h.culprits.map((x) => x.function),
+    ['main.handleWork', 'main.other', 'main.leakSends.func1', 'main.b'],
+  );
 });

@@ -144,7 +144,10 @@ export function applyGoroutineProof(f: Findings, proof: GoroutineProof | undefin
     // goroutine leak lists goroutine culprits first, the proven sites among them before the rest.
     const proven = new Set(proof.sites.map((x) => x.function));
     const rank = (c: Findings['culprits'][number]) => (c.kind !== 'goroutine' ? 2 : proven.has(c.function) ? 0 : 1);
-    f.culprits = f.culprits.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map((x) => x.c);
+    f.culprits = f.culprits
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+      .map((x) => x.c);
   }
   f.evidence.reasons.unshift(describeProof(proof));
 }

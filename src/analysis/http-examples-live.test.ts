@@ -37,7 +37,10 @@ for (const name of ['unclosed-body', 'transport-per-request']) {
     const t0 = Date.now();
     for (let i = 0; i < 6; i++) {
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i + 1) * (runMs / 6) - Date.now())));
-      for (const [file, path] of [[`heap-${i}.pb.gz`, '/debug/pprof/heap'], [`goroutine2-${i}.txt`, '/debug/pprof/goroutine?debug=2']]) {
+      for (const [file, path] of [
+        [`heap-${i}.pb.gz`, '/debug/pprof/heap'],
+        [`goroutine2-${i}.txt`, '/debug/pprof/goroutine?debug=2'],
+      ]) {
         const p = join(dir, file);
         writeFileSync(p, await fetch(svc.url + path));
         files.push(p);
@@ -50,7 +53,13 @@ for (const name of ['unclosed-body', 'transport-per-request']) {
     assert.ok(g.length >= 1, `goroutine culprits: ${f.culprits.map((c) => c.function).join(' ')}`);
     assert.equal(g[0].function, svc.spec.expect.culprit);
     assert.equal(g[0].pattern, svc.spec.expect.pattern);
-    assert.ok(g[0].stack.some((fr) => fr.function === 'net/http.(*persistConn).readLoop'), 'the readLoop stack is the detail');
-    assert.ok(g.every((c) => !c.function.startsWith('net/http.')), g.map((c) => c.function).join(' '));
+    assert.ok(
+      g[0].stack.some((fr) => fr.function === 'net/http.(*persistConn).readLoop'),
+      'the readLoop stack is the detail',
+    );
+    assert.ok(
+      g.every((c) => !c.function.startsWith('net/http.')),
+      g.map((c) => c.function).join(' '),
+    );
   });
 }

@@ -53,7 +53,10 @@ test('segmentRecording keeps only the gctrace cycles from the first poll on, and
   const kept = segments.flatMap((s) => s.gcCycles);
   assert.equal(kept.length, rec.gcCycles.length - before);
   assert.ok(kept.every((c) => c.t! >= first));
-  assert.ok(notes.some((n) => n.includes(`${before} GC cycle`)), notes.join('\n'));
+  assert.ok(
+    notes.some((n) => n.includes(`${before} GC cycle`)),
+    notes.join('\n'),
+  );
   // Untimed samples: nothing to compare with, every cycle stays.
   const untimed = segmentRecording({ ...emptyRecording(), samples: rec.samples.map((s) => ({ ...s, t: undefined })), gcCycles: rec.gcCycles });
   assert.equal(untimed.segments.flatMap((s) => s.gcCycles).length, rec.gcCycles.length);

@@ -16,7 +16,15 @@ const td = (p: string) => join(repoRoot, 'src/sources/testdata', p);
 
 test('HeapAlloc less what was allocated since the last GC (refined by the heap goal) recovers the marked heap', () => {
   // No noise: the model's live heap is exactly 20 MiB + 512 B per request, and its GC marks exactly that.
-  const samples = simulateSamples({ seed: 21, seconds: 120, pollSeconds: 1, noise: 0, rps: () => 200, allocPerRequest: 64 * 1024, live: (_t, r) => 20 * MiB + r * 512 });
+  const samples = simulateSamples({
+    seed: 21,
+    seconds: 120,
+    pollSeconds: 1,
+    noise: 0,
+    rps: () => 200,
+    allocPerRequest: 64 * 1024,
+    live: (_t, r) => 20 * MiB + r * 512,
+  });
   const live = liveHeapSeries({ samples, gcCycles: [], heapProfiles: [] }, 'bytes-allocated');
   // With a known goal/marked ratio (GOGC=100 here) the heap goal refines the estimate.
   assert.ok(live.source === 'heapalloc-at-gc' || live.source === 'heap-goal', live.source);
@@ -49,7 +57,10 @@ test('gctrace alone: the third number of A->B->C, with the allocation it implies
   const live = liveHeapEstimate({ samples: [], gcCycles: log.gcCycles, heapProfiles: [] }, 'bytes-allocated');
   assert.equal(live.source, 'gctrace');
   assert.equal(live.points.length, log.gcCycles.length);
-  assert.deepEqual(live.points.map((p) => p.bytes), log.gcCycles.map((c) => c.liveHeapBytes));
+  assert.deepEqual(
+    live.points.map((p) => p.bytes),
+    log.gcCycles.map((c) => c.liveHeapBytes),
+  );
   for (let i = 1; i < live.points.length; i++) assert.ok(live.points[i].work! >= live.points[i - 1].work!, 'work is cumulative');
 });
 
@@ -60,8 +71,14 @@ test('heap profiles alone: inuse_space totals, alloc_space as the work axis', ()
   });
   const live = liveHeapSeries({ samples: [], gcCycles: [], heapProfiles: profiles }, 'bytes-allocated');
   assert.equal(live.source, 'heap-profile');
-  assert.deepEqual(live.points.map((p) => p.bytes), profiles.map((p) => profileTotal(p, 'inuse_space')));
-  assert.deepEqual(live.points.map((p) => p.work), profiles.map((p) => profileTotal(p, 'alloc_space')));
+  assert.deepEqual(
+    live.points.map((p) => p.bytes),
+    profiles.map((p) => profileTotal(p, 'inuse_space')),
+  );
+  assert.deepEqual(
+    live.points.map((p) => p.work),
+    profiles.map((p) => profileTotal(p, 'alloc_space')),
+  );
 });
 
 test('without LastGC the lower envelope of HeapAlloc is used, and it bounds the live heap from above', () => {
@@ -105,21 +122,40 @@ const BURSTY_TRACE =
 function burstyRun() {
   const startMs = 1_790_000_000_000;
   // Polled every second from 2 s after the process started, for 170 s, as that check did.
-  const samples = simulateSamples({ seed: 31, seconds: 172, pollSeconds: 1, noise: 0, rps: () => 50, allocPerRequest: 64 * 1024, live: () => 8 * MiB, startMs }).filter(
-    (s) => s.t! >= startMs + 2000,
-  );
+  const samples = simulateSamples({
+    seed: 31,
+    seconds: 172,
+    pollSeconds: 1,
+    noise: 0,
+    rps: () => 50,
+    allocPerRequest: 64 * 1024,
+    live: () => 8 * MiB,
+    startMs,
+  }).filter((s) => s.t! >= startMs + 2000);
   for (const s of samples) s.processStartSeconds = startMs / 1000;
   let prevLive = 4 * MiB;
   const gcCycles = BURSTY_TRACE.split(';').map((f) => {
     const [n, at, a, b, c] = f.split(' ').map(Number);
-    const cycle = { n, atSeconds: at, t: Math.round(startMs + at * 1000), cpuPercent: 0, clockMs: [0.01, 0.5, 0.002], heapStartBytes: a * MiB, heapEndBytes: b * MiB, liveHeapBytes: c * MiB, goalBytes: 2 * prevLive, procs: 2, forced: false };
+    const cycle = {
+      n,
+      atSeconds: at,
+      t: Math.round(startMs + at * 1000),
+      cpuPercent: 0,
+      clockMs: [0.01, 0.5, 0.002],
+      heapStartBytes: a * MiB,
+      heapEndBytes: b * MiB,
+      liveHeapBytes: c * MiB,
+      goalBytes: 2 * prevLive,
+      procs: 2,
+      forced: false,
+    };
     prevLive = c * MiB;
     return cycle;
   });
   return { samples, gcCycles };
 }
 
-test('gctrace with samples: of the cycles between two polls only the last counts, so a burst\'s climb is one point', () => {
+test("gctrace with samples: of the cycles between two polls only the last counts, so a burst's climb is one point", () => {
   const { samples, gcCycles } = burstyRun();
   const live = liveHeapEstimate({ samples, gcCycles, heapProfiles: [] }, 'bytes-allocated');
   assert.equal(live.source, 'gctrace');

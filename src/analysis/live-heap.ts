@@ -85,7 +85,9 @@ export function liveHeapSeries(input: LiveHeapInput, axis: WorkAxis): LiveHeapSe
   const r = liveHeapSeriesWith(input, axis, counted ?? (est ? Math.floor(est.cycles) : undefined));
   if (est) {
     r.gcCyclesEstimated = true;
-    r.notes.push(`no GC cycle counter (NumGC, go_gc_duration_seconds_count): ~${Math.floor(est.cycles)} GC cycles estimated from bytes allocated over the heap goal's headroom (NextGC − live heap) across ${est.steps} steps`);
+    r.notes.push(
+      `no GC cycle counter (NumGC, go_gc_duration_seconds_count): ~${Math.floor(est.cycles)} GC cycles estimated from bytes allocated over the heap goal's headroom (NextGC − live heap) across ${est.steps} steps`,
+    );
   }
   return r;
 }
@@ -116,7 +118,11 @@ function liveHeapSeriesWith(input: LiveHeapInput, axis: WorkAxis, gcSpan: number
  * those after the trace's last line. The margin is far above any estimator's noise, so level noisy
  * series are untouched (lowering only their high outliers would tilt them).
  */
-export function capByLaterEvidence(points: LivePoint[], samples: MemorySample[], cycles: TimedGcCycle[]): { points: LivePoint[]; count: number; largest: number } {
+export function capByLaterEvidence(
+  points: LivePoint[],
+  samples: MemorySample[],
+  cycles: TimedGcCycle[],
+): { points: LivePoint[]; count: number; largest: number } {
   const later: { t: number; bytes: number }[] = [];
   for (const s of samples) if (s.t !== undefined && s.heapAlloc !== undefined) later.push({ t: s.t, bytes: s.heapAlloc });
   for (const c of cycles) if (c.t !== undefined) later.push({ t: c.t, bytes: c.liveHeapBytes });
@@ -169,7 +175,10 @@ export function liveHeapEstimate(input: LiveHeapInput, axis: WorkAxis, gcSpan = 
     // Whole MiB are fine when the heap, or its range, spans many of them.
     if (withHeapAlloc < 4 || med >= GCTRACE_MIN_BYTES || quantile(lives, 0.9) - quantile(lives, 0.1) >= GCTRACE_MIN_BYTES) {
       const points = lastCyclePerPoll(gctracePoints(gcCycles, samples, axis), samples);
-      if (points.length < gcCycles.length) notes.push(`gctrace: ${gcCycles.length} GC cycles, the last one before each poll kept (${points.length}): cycles in quick succession are one moment of the heap, a burst's climb, not many observations`);
+      if (points.length < gcCycles.length)
+        notes.push(
+          `gctrace: ${gcCycles.length} GC cycles, the last one before each poll kept (${points.length}): cycles in quick succession are one moment of the heap, a burst's climb, not many observations`,
+        );
       return { source: 'gctrace', points, gcCycles: gcCycles.length, onePointPerGc: true, notes };
     }
     notes.push(`gctrace live heap (median ${Math.round(med / 1048576)} MiB) is printed in whole MiB; used the estimate from HeapAlloc instead`);
@@ -182,7 +191,9 @@ export function liveHeapEstimate(input: LiveHeapInput, axis: WorkAxis, gcSpan = 
     const gcFloors = envelopePoints(samples, axis).gcFloors;
     const byGoal = goalCalibrated(atGc, samples);
     if (byGoal) {
-      notes.push(`live heap from the heap goal (NextGC) divided by ${byGoal.ratio.toFixed(2)}, its steady ratio to the marked heap estimated from HeapAlloc and TotalAlloc`);
+      notes.push(
+        `live heap from the heap goal (NextGC) divided by ${byGoal.ratio.toFixed(2)}, its steady ratio to the marked heap estimated from HeapAlloc and TotalAlloc`,
+      );
       return { source: 'heap-goal', points: byGoal.points, gcCycles: gcSpan ?? atGc.length, gcFloors, onePointPerGc: true, notes };
     }
     return { source: 'heapalloc-at-gc', points: atGc, gcCycles: gcSpan ?? atGc.length, gcFloors, onePointPerGc: true, notes };
@@ -199,7 +210,9 @@ export function liveHeapEstimate(input: LiveHeapInput, axis: WorkAxis, gcSpan = 
 
   const goals = samples.map((s, order) => ({ s, order })).filter(({ s }) => (s.nextGC ?? s.heapGoal) !== undefined);
   if (goals.length >= 2) {
-    notes.push('live heap estimated from the heap goal (NextGC / (1 + GOGC/100)); since Go 1.18 the goal also covers stacks and globals, so this overstates the heap');
+    notes.push(
+      'live heap estimated from the heap goal (NextGC / (1 + GOGC/100)); since Go 1.18 the goal also covers stacks and globals, so this overstates the heap',
+    );
     return {
       source: 'heap-goal',
       points: goals.map(({ s, order }) => ({
@@ -305,7 +318,10 @@ function heapAtLastGcPoints(samples: MemorySample[], axis: WorkAxis, counter: At
     const cur = polls[k].s;
     const gcMs = Number(cur.lastGCUnixNanos! / 1_000_000n);
     // The poll just before the GC ended, and the one at or after it (this poll or an earlier one).
-    const j = Math.max(firstAtOrAfter(k, (i) => polls[i].s.t!, gcMs), 1);
+    const j = Math.max(
+      firstAtOrAfter(k, (i) => polls[i].s.t!, gcMs),
+      1,
+    );
     if (polls[j - 1].s.t! >= gcMs) continue;
     const before = polls[j - 1].s;
     const after = polls[j].s;
@@ -383,9 +399,7 @@ function firstAtOrAfter(n: number, timeAt: (i: number) => number, t: number): nu
 }
 
 function gctracePoints(cycles: TimedGcCycle[], samples: MemorySample[], axis: WorkAxis): LivePoint[] {
-  const timedWork = samples
-    .filter((s) => s.t !== undefined && sampleWork(s, axis) !== undefined)
-    .map((s) => ({ t: s.t!, w: sampleWork(s, axis)! }));
+  const timedWork = samples.filter((s) => s.t !== undefined && sampleWork(s, axis) !== undefined).map((s) => ({ t: s.t!, w: sampleWork(s, axis)! }));
   let allocated = 0;
   let prev: GcCycle | undefined;
   // A trace on its own has only seconds since process start: good enough for durations and rates.

@@ -22,7 +22,10 @@ test('no-leak lists no culprits in JSON, terminal, Markdown or HTML, even with g
   const rec = await readRecordingDir(join(here, '../../examples/steady-churn/recording'));
   const body = join(here, 'testdata/body-524288');
   const dumps = await Promise.all(
-    readdirSync(body).filter((f) => f.startsWith('goroutine2-')).sort().map((f) => readGoroutineDebug2(readFileSync(join(body, f)), f)),
+    readdirSync(body)
+      .filter((f) => f.startsWith('goroutine2-'))
+      .sort()
+      .map((f) => readGoroutineDebug2(readFileSync(join(body, f)), f)),
   );
   // The dumps alone do name growing groups: the test would pass vacuously otherwise.
   assert.ok(goroutineCulprits(dumps).some((c) => c.function === 'net/http.(*persistConn).readLoop'));
@@ -38,6 +41,6 @@ test('no-leak lists no culprits in JSON, terminal, Markdown or HTML, even with g
   // The HTML page also charts the raw goroutine groups of the recording (data, not blame); the
   // findings it embeds carry no culprit.
   const html = renderHtmlReport({ findings: f, recording: rec });
-  assert.ok(html.includes('"culprits":[]'), 'the page\'s findings have no culprits');
+  assert.ok(html.includes('"culprits":[]'), "the page's findings have no culprits");
   assert.ok(!/top suspect/i.test(html));
 });

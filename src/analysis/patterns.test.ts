@@ -69,7 +69,10 @@ test('an append-grown slice is not a map: its arrays grow ≈1.25×, though some
       .at(-1)!
       .profile.samples.filter((s) => (s.numLabels?.bytes ?? 0) >= 64 << 10)
       .map((s) => s.numLabels!.bytes);
-    assert.ok(sizes.some((a) => sizes.some((b) => Math.abs(b / a - 2) < 0.06)), sizes.join(','));
+    assert.ok(
+      sizes.some((a) => sizes.some((b) => Math.abs(b / a - 2) < 0.06)),
+      sizes.join(','),
+    );
   }
 });
 

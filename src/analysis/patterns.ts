@@ -82,8 +82,15 @@ const TIMER_FUNCS = new Set(['time.NewTimer', 'time.After', 'time.AfterFunc']);
 
 /** Functions that allocate a whole input's worth of bytes, of which callers often keep a small part. */
 const BIG_BUFFER_FUNCS = new Set([
-  'io.ReadAll', 'io/ioutil.ReadAll', 'os.ReadFile', 'io/ioutil.ReadFile', 'bytes.(*Buffer).grow', 'bytes.growSlice',
-  'bytes.(*Buffer).ReadFrom', 'strings.(*Builder).grow', 'bufio.(*Scanner).Scan',
+  'io.ReadAll',
+  'io/ioutil.ReadAll',
+  'os.ReadFile',
+  'io/ioutil.ReadFile',
+  'bytes.(*Buffer).grow',
+  'bytes.growSlice',
+  'bytes.(*Buffer).ReadFrom',
+  'strings.(*Builder).grow',
+  'bufio.(*Scanner).Scan',
 ]);
 
 function hasMapDoubling(sizes: number[]): boolean {
@@ -101,7 +108,7 @@ function hasMapDoubling(sizes: number[]): boolean {
 }
 
 export function unboundedMapFix(): string {
-  return 'Bound the map: delete entries when they are done, or evict by age or size (TTL/LRU); deleting keys does not shrink a Go map\'s buckets (golang/go#20135), so replace a map that was once huge with a fresh one.';
+  return "Bound the map: delete entries when they are done, or evict by age or size (TTL/LRU); deleting keys does not shrink a Go map's buckets (golang/go#20135), so replace a map that was once huge with a fresh one.";
 }
 
 function syncMapFix(): string {
@@ -174,7 +181,15 @@ export function heapPattern(site: HeapSiteEvidence, opts: PatternOptions = {}): 
 }
 
 const CHANNEL_STATES = /^(chan receive|chan send|select)( \(nil chan\)| \(no cases\))?$/;
-const CHANNEL_FRAMES = new Set(['runtime.chanrecv', 'runtime.chanrecv1', 'runtime.chanrecv2', 'runtime.chansend', 'runtime.chansend1', 'runtime.selectgo', 'runtime.block']);
+const CHANNEL_FRAMES = new Set([
+  'runtime.chanrecv',
+  'runtime.chanrecv1',
+  'runtime.chanrecv2',
+  'runtime.chansend',
+  'runtime.chansend1',
+  'runtime.selectgo',
+  'runtime.block',
+]);
 const READ_LOOP = 'net/http.(*persistConn).readLoop';
 const WRITE_LOOP = 'net/http.(*persistConn).writeLoop';
 
@@ -239,7 +254,10 @@ function mergeGrowth(into: Culprit, parts: Culprit[]): Culprit {
     ...into.growth,
     delta: series[series.length - 1] - series[0],
     monotonicity,
-    share: Math.min(1, all.reduce((a, c) => a + c.growth.share, 0)),
+    share: Math.min(
+      1,
+      all.reduce((a, c) => a + c.growth.share, 0),
+    ),
     series,
   };
   if (perMinute !== undefined) growth.perMinute = perMinute;
@@ -291,7 +309,13 @@ export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[],
   // The server side's buffers of the same connections (an in-process upstream): no own frame either.
   out = out.map((c) =>
     !isUserCulprit(c) && c.stack.some((f) => f.function === SERVER_CONN) && !c.stack.some(isUserFrame)
-      ? { ...c, ...name, pattern: fromGoroutines, fix, attribution: why(`Server connection buffers under ${c.function}, the other end of the program's own client connections,`) }
+      ? {
+          ...c,
+          ...name,
+          pattern: fromGoroutines,
+          fix,
+          attribution: why(`Server connection buffers under ${c.function}, the other end of the program's own client connections,`),
+        }
       : c,
   );
   // A connection's readLoop and writeLoop are one leak: one culprit, with the readLoop's stack and
@@ -302,7 +326,13 @@ export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[],
   if (conn.length) {
     const base = readLoops[0] && conn.includes(readLoops[0]) ? readLoops[0] : conn[0];
     const rest = conn.filter((g) => g !== base && g.growth.series.length === base.growth.series.length);
-    const merged = { ...mergeGrowth(base, rest), ...name, pattern: fromGoroutines, fix, attribution: why(`Connection goroutines (${READ_LOOP}, ${WRITE_LOOP})`) };
+    const merged = {
+      ...mergeGrowth(base, rest),
+      ...name,
+      pattern: fromGoroutines,
+      fix,
+      attribution: why(`Connection goroutines (${READ_LOOP}, ${WRITE_LOOP})`),
+    };
     named = goroutines.filter((g) => !rest.includes(g)).map((g) => (g === base ? merged : g));
   }
   // The server side of the same connections, when the program also serves what it calls (an
@@ -310,7 +340,13 @@ export function attributeHttpConnections(heap: Culprit[], goroutines: Culprit[],
   // client's, and are the same leak.
   named = named.map((g) =>
     g.stack.some((f) => f.function === SERVER_CONN) && !g.stack.some(isUserFrame)
-      ? { ...g, ...name, pattern: fromGoroutines, fix, attribution: why(`Server connection goroutines (${SERVER_CONN}), the other end of the program's own client connections,`) }
+      ? {
+          ...g,
+          ...name,
+          pattern: fromGoroutines,
+          fix,
+          attribution: why(`Server connection goroutines (${SERVER_CONN}), the other end of the program's own client connections,`),
+        }
       : g,
   );
   named.sort((a, b) => b.score - a.score);
@@ -325,7 +361,7 @@ export interface HttpRequesterName {
 
 const REQUESTER_EVIDENCE: Record<HttpRequesterName['evidence'], string> = {
   'heap-growth': 'the bytes its requests keep grow',
-  'heap-allocations': 'heap allocation stacks through net/http\'s client',
+  'heap-allocations': "heap allocation stacks through net/http's client",
   'goroutine-stacks': 'goroutines caught inside its requests',
 };
 
@@ -351,7 +387,7 @@ export function offHeapPattern(): PatternMatch & { explanation: string } {
   return {
     pattern: 'off-heap-cgo',
     explanation:
-      'RSS grows while the Go heap does not: the memory is allocated outside the Go runtime (C code via cgo, C.malloc, mmap, or a library using them), which Go\'s heap profile cannot see.',
+      "RSS grows while the Go heap does not: the memory is allocated outside the Go runtime (C code via cgo, C.malloc, mmap, or a library using them), which Go's heap profile cannot see.",
     fix: 'Look at cgo calls and C libraries: free what C.malloc returns (C.free), close or release C-side handles, and unmap mmaps; measure with a C-level tool (heaptrack, jemalloc/tcmalloc profiling, valgrind massif) since pprof shows only Go allocations.',
   };
 }

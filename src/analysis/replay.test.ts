@@ -31,7 +31,8 @@ if (examplesDir) {
     const dir = join(examplesDir, n, 'recording');
     const meta = join(dir, 'recording.json');
     // A recording still being written (no endedAt yet) is not a whole run.
-    if (existsSync(meta) && (JSON.parse(readFileSync(meta, 'utf8')) as { endedAt?: string }).endedAt) cases.push({ label: `examples/${n}`, dir, example: n, whole: true });
+    if (existsSync(meta) && (JSON.parse(readFileSync(meta, 'utf8')) as { endedAt?: string }).endedAt)
+      cases.push({ label: `examples/${n}`, dir, example: n, whole: true });
   }
   for (const d of readdirSync(replayDir).sort()) {
     if (!existsSync(join(replayDir, d, 'recording.json'))) continue;

@@ -70,7 +70,13 @@ export function recordingVariants(rec: Recording): { label: string; rec: Recordi
     const after = <T extends { t?: number }>(items: T[]) => items.filter((i) => i.t === undefined || i.t >= from);
     out.push({
       label: 'joined 20 s late',
-      rec: { ...live, samples: after(live.samples), heapProfiles: after(live.heapProfiles), goroutineSnapshots: after(live.goroutineSnapshots), events: after(live.events) },
+      rec: {
+        ...live,
+        samples: after(live.samples),
+        heapProfiles: after(live.heapProfiles),
+        goroutineSnapshots: after(live.goroutineSnapshots),
+        events: after(live.events),
+      },
     });
   }
   return out;
@@ -90,7 +96,8 @@ export function checkReplay(expected: Verdict, steps: ReplayStep[], requireFinal
     if (bad) violations.push(`${s.verdict} (${s.confidence}) at ${s.seconds} s`);
   }
   const final = steps[steps.length - 1];
-  if (requireFinal && final && final.verdict !== expected) violations.push(`final verdict ${final.verdict} (${final.confidence}) at ${final.seconds} s, expected ${expected}`);
+  if (requireFinal && final && final.verdict !== expected)
+    violations.push(`final verdict ${final.verdict} (${final.confidence}) at ${final.seconds} s, expected ${expected}`);
   let settledIdx = steps.length;
   while (settledIdx > 0 && steps[settledIdx - 1].verdict === expected) settledIdx--;
   return {

@@ -85,5 +85,13 @@ test("Sen's slope interval covers the true slope about 90% of the time, and narr
   // Six noisy points can say little about a slope: the interval is several times wider.
   assert.ok(median(widths[6]) > 3 * median(widths[24]), `widths ${median(widths[6])} vs ${median(widths[24])}`);
   // Too few points for any interval at all.
-  assert.equal(theilSenInterval([{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 2 }, { x: 3, y: 3 }]).hi, Number.POSITIVE_INFINITY);
+  assert.equal(
+    theilSenInterval([
+      { x: 0, y: 0 },
+      { x: 1, y: 1 },
+      { x: 2, y: 2 },
+      { x: 3, y: 3 },
+    ]).hi,
+    Number.POSITIVE_INFINITY,
+  );
 });

@@ -43,7 +43,15 @@ function perMinute(tr: Trend, unit: 'bytes' | 'goroutines'): string {
   return unit === 'bytes' ? `${formatBytesDelta(tr.slopePerMinute)}/min` : `${tr.slopePerMinute >= 0 ? '+' : ''}${formatCount(tr.slopePerMinute)}/min`;
 }
 
-function describeSeries(name: string, tr: Trend, unit: 'bytes' | 'goroutines', seg: SegmentAnalysis, x: string, observed: ObservedWindow, source?: string): string {
+function describeSeries(
+  name: string,
+  tr: Trend,
+  unit: 'bytes' | 'goroutines',
+  seg: SegmentAnalysis,
+  x: string,
+  observed: ObservedWindow,
+  source?: string,
+): string {
   const f = (v: number) => (unit === 'bytes' ? formatBytes(v) : formatCount(v));
   const what = source ? `${name} (${source})` : name;
   const rate = [perMinute(tr, unit)].filter(Boolean).join('') + perWork(seg, tr.slopePerWork, x, unit, observed);
@@ -59,7 +67,8 @@ function describeSeries(name: string, tr: Trend, unit: 'bytes' | 'goroutines', s
   }
   const change = unit === 'bytes' ? formatBytesDelta(tr.growth) : `${tr.growth >= 0 ? '+' : ''}${formatCount(tr.growth)}`;
   const level = Math.abs(tr.latest - tr.baseline) <= Math.max(2 * tr.noise, 0.05 * Math.abs(tr.baseline));
-  const trend = tr.pRising < 0.001 && tr.tau >= 0.5 ? 'rose steadily' : tr.pRising < 0.01 ? 'rose slightly' : level ? 'stayed level' : 'moved without a consistent trend';
+  const trend =
+    tr.pRising < 0.001 && tr.tau >= 0.5 ? 'rose steadily' : tr.pRising < 0.01 ? 'rose slightly' : level ? 'stayed level' : 'moved without a consistent trend';
   if (trend === 'stayed level') {
     return `${what} stayed level at about ${f(tr.latest)}${over(tr)} (fitted change ${change}; noise ±${f(tr.noise)}; ${stats(tr)}).`;
   }
@@ -129,27 +138,36 @@ export function summarize(f: Findings): string {
   const lt = f.evidence.liveHeap;
   const gt = f.evidence.goroutines;
   const top = f.culprits[0];
-  const where = top ? ` The top suspect is ${top.function} (${shortFile(top.file)}:${top.line})${top.pattern ? `, which looks like ${top.pattern.replace(/-/g, ' ')}` : ''}.` : '';
+  const where = top
+    ? ` The top suspect is ${top.function} (${shortFile(top.file)}:${top.line})${top.pattern ? `, which looks like ${top.pattern.replace(/-/g, ' ')}` : ''}.`
+    : '';
   const window = f.observed.seconds !== undefined ? ` over ${formatDuration(f.observed.seconds)}` : '';
   switch (f.verdict) {
     case 'heap-leak': {
-      const rate = f.evidence.rates.liveHeapBytesPerMinute !== undefined ? ` (about ${formatBytesDelta(f.evidence.rates.liveHeapBytesPerMinute)} per minute)` : '';
+      const rate =
+        f.evidence.rates.liveHeapBytesPerMinute !== undefined ? ` (about ${formatBytesDelta(f.evidence.rates.liveHeapBytesPerMinute)} per minute)` : '';
       const kills = f.container?.oomKills;
       const lines = kills
         ? ` ${capitalize(f.container!.reasons.find((r) => r.startsWith('killed by the OOM killer')) ?? `killed by the OOM killer ${kills.count} times`)}.`
-        : f.restarts.length ? ` The process restarted ${f.restarts.length} time${f.restarts.length > 1 ? 's' : ''} during the recording.` : '';
+        : f.restarts.length
+          ? ` The process restarted ${f.restarts.length} time${f.restarts.length > 1 ? 's' : ''} during the recording.`
+          : '';
       return `This is a real leak in the Go heap: the memory still reachable after garbage collection grew${lt ? ` from ${formatBytes(lt.baseline)} to ${formatBytes(lt.latest)}` : ''}${window}${rate} and was still growing at the end, across ${f.observed.gcCycles} GC cycles.${lines}${where} Confidence ${pct}.`;
     }
     case 'goroutine-leak': {
       if (f.provenGoroutineLeaks) return provenSummary(f.provenGoroutineLeaks);
-      const held = f.evidence.heapHeldByGoroutines !== undefined ? ` The live heap grew ${formatBytesDelta(f.evidence.heapHeldByGoroutines)} alongside them: memory the stuck goroutines keep reachable.` : '';
+      const held =
+        f.evidence.heapHeldByGoroutines !== undefined
+          ? ` The live heap grew ${formatBytesDelta(f.evidence.heapHeldByGoroutines)} alongside them: memory the stuck goroutines keep reachable.`
+          : '';
       const state = top?.kind === 'goroutine' && top.state ? ` Most new goroutines wait in "${top.state}".` : '';
       return `Goroutines are leaking: their number grew${gt ? ` from ${formatCount(gt.baseline)} to ${formatCount(gt.latest)}` : ''}${window} and never came back down, so each leaked goroutine (and what it references) stays in memory for good.${state}${held}${where} Confidence ${pct}.`;
     }
     case 'off-heap-growth': {
       const nt = f.evidence.nonGo;
       const tmpfs = f.container?.growingLayer === 'tmpfs' ? f.container.waterfall?.layers.find((l) => l.id === 'tmpfs') : undefined;
-      if (tmpfs) return `Memory is growing in tmpfs, outside the process: the container's tmpfs/shared memory grew${tmpfs.delta !== undefined ? ` by ${formatBytes(tmpfs.delta)}` : ''}${window} to ${formatBytes(tmpfs.bytes)} while the Go heap and RSS stayed flat. This is real growth: files in a tmpfs mount (/dev/shm, an emptyDir with medium Memory) are charged to the container and the kernel cannot reclaim them without swap, so they count toward the OOM kill.${f.container!.tmpfsFiles?.length ? ` Largest open tmpfs files: ${f.container!.tmpfsFiles.map((x) => `${x.path} (${formatBytes(x.bytes)})`).join(', ')}.` : ''} Confidence ${pct}.`;
+      if (tmpfs)
+        return `Memory is growing in tmpfs, outside the process: the container's tmpfs/shared memory grew${tmpfs.delta !== undefined ? ` by ${formatBytes(tmpfs.delta)}` : ''}${window} to ${formatBytes(tmpfs.bytes)} while the Go heap and RSS stayed flat. This is real growth: files in a tmpfs mount (/dev/shm, an emptyDir with medium Memory) are charged to the container and the kernel cannot reclaim them without swap, so they count toward the OOM kill.${f.container!.tmpfsFiles?.length ? ` Largest open tmpfs files: ${f.container!.tmpfsFiles.map((x) => `${x.path} (${formatBytes(x.bytes)})`).join(', ')}.` : ''} Confidence ${pct}.`;
       return `Memory is growing outside the Go heap: resident memory not mapped by the Go runtime grew${nt ? ` by ${formatBytes(nt.growth)}` : ''}${window} while the Go runtime's own memory stayed flat. Go's heap profiles cannot see this memory; it is typically C memory from cgo (malloc without free) or mmap'd regions that are never unmapped. Confidence ${pct}.`;
     }
     case 'no-leak': {
@@ -157,8 +175,10 @@ export function summarize(f: Findings): string {
       const retained = b?.parts.find((p) => p.id === 'heap-free-retained');
       const lazy = b?.parts.find((p) => p.id === 'lazy-free');
       let why = '';
-      if (lazy && b?.rss) why = ` RSS stays higher because ${formatBytes(lazy.bytes)} of it is memory the runtime already released with MADV_FREE, which the kernel reclaims only under pressure.`;
-      else if (retained && b?.rss && retained.bytes > 0.2 * b.rss) why = ` RSS (${formatBytes(b.rss)}) is higher than the live heap because the runtime keeps ${formatBytes(retained.bytes)} of freed heap for reuse; that is retention, not a leak.`;
+      if (lazy && b?.rss)
+        why = ` RSS stays higher because ${formatBytes(lazy.bytes)} of it is memory the runtime already released with MADV_FREE, which the kernel reclaims only under pressure.`;
+      else if (retained && b?.rss && retained.bytes > 0.2 * b.rss)
+        why = ` RSS (${formatBytes(b.rss)}) is higher than the live heap because the runtime keeps ${formatBytes(retained.bytes)} of freed heap for reuse; that is retention, not a leak.`;
       const level = lt && Math.abs(lt.latest - lt.baseline) <= Math.max(2 * lt.noise, 0.05 * Math.abs(lt.baseline));
       const shape = lt?.plateau
         ? `grew and then levelled off at about ${formatBytes(lt.latest)}`
@@ -170,12 +190,15 @@ export function summarize(f: Findings): string {
               ? `stayed level${lt ? ` at about ${formatBytes(lt.latest)}` : ''}`
               : `did not keep growing (it moved with the load but kept coming back to about ${formatBytes(lt.floor ?? lt.baseline)})`;
       const pc = f.container?.growingLayer === 'page-cache' ? f.container.waterfall?.layers.find((l) => l.id === 'page-cache') : undefined;
-      if (pc) why += ` The container's usage grows because its page cache grew${pc.delta !== undefined ? ` by ${formatBytes(pc.delta)}` : ''}: files the service writes or reads; the kernel reclaims it under pressure.`;
+      if (pc)
+        why += ` The container's usage grows because its page cache grew${pc.delta !== undefined ? ` by ${formatBytes(pc.delta)}` : ''}: files the service writes or reads; the kernel reclaims it under pressure.`;
       return `No leak found: the memory still reachable after garbage collection ${shape}${window}, across ${f.observed.gcCycles} GC cycles${gt ? `, and the goroutine count did not keep growing` : ''}.${why} Confidence ${pct}.`;
     }
     case 'inconclusive': {
       const om = f.observeMore;
-      const more = om ? ` ${capitalize(om.reason)}${om.seconds !== undefined ? `; observe about ${formatDuration(om.seconds)} more` : ''}${om.gcCycles ? ` (at least ${om.gcCycles} more GC cycles)` : ''}.` : '';
+      const more = om
+        ? ` ${capitalize(om.reason)}${om.seconds !== undefined ? `; observe about ${formatDuration(om.seconds)} more` : ''}${om.gcCycles ? ` (at least ${om.gcCycles} more GC cycles)` : ''}.`
+        : '';
       return `Not enough evidence for a verdict yet${window} (${f.observed.gcCycles} GC cycles, ${f.observed.samples} samples).${more}`;
     }
   }

@@ -6,7 +6,8 @@ import { compareNames, diffTable, sortRows, topTable } from './top-table.js';
 test('function names sort in UTF-8 byte order, as Go compares strings', () => {
   const names = ['b', 'a', 'ab', '', 'a\u00e9', 'a\uffff', 'a\u{1F600}', 'a\ud7ff', 'a\ue000', 'main.f', 'main.F', 'ä', 'z'];
   const byBytes = (x: string, y: string) => Buffer.compare(Buffer.from(x), Buffer.from(y));
-  for (const x of names) for (const y of names) assert.equal(Math.sign(compareNames(x, y)), Math.sign(byBytes(x, y)), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+  for (const x of names)
+    for (const y of names) assert.equal(Math.sign(compareNames(x, y)), Math.sign(byBytes(x, y)), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
 });
 
 test('rows sort by |flat| (or |cum|) descending, then name; signed puts growth first', () => {
@@ -15,9 +16,18 @@ test('rows sort by |flat| (or |cum|) descending, then name; signed puts growth f
     { function: 'a', flat: 5n, cum: 2n },
     { function: 'c', flat: 3n, cum: 9n },
   ];
-  assert.deepEqual(sortRows(rows(), false, false).map((r) => r.function), ['a', 'b', 'c']);
-  assert.deepEqual(sortRows(rows(), true, false).map((r) => r.function), ['c', 'a', 'b']);
-  assert.deepEqual(sortRows(rows(), false, true).map((r) => r.function), ['a', 'c', 'b']);
+  assert.deepEqual(
+    sortRows(rows(), false, false).map((r) => r.function),
+    ['a', 'b', 'c'],
+  );
+  assert.deepEqual(
+    sortRows(rows(), true, false).map((r) => r.function),
+    ['c', 'a', 'b'],
+  );
+  assert.deepEqual(
+    sortRows(rows(), false, true).map((r) => r.function),
+    ['a', 'c', 'b'],
+  );
 });
 
 /** A two-function aggregate of one sample type, with plain sums. */

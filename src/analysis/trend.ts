@@ -220,7 +220,10 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     baseGrowthUpper = theilSenInterval(base).hi * baseSpan;
   }
 
-  const floor = quantile(last.map((p) => p.y), 0.1);
+  const floor = quantile(
+    last.map((p) => p.y),
+    0.1,
+  );
   const timed = pts.every((p) => p.t !== undefined);
   let slopePerMinute: number | undefined;
   let seconds: number | undefined;

@@ -22,10 +22,30 @@ test('packagePath strips receivers, closures, type arguments and vendor prefixes
 });
 
 test('user code: main, dotted module paths and dotless GOPATH packages; not std, runtime or golang.org/x', () => {
-  for (const fn of ['main.(*cache).put', 'main.main.func1', 'main.f[...]', 'github.com/acme/svc.Handle', 'example.com/m.F', 'myservice/store.(*DB).Put', 'github.com/acme/svc/vendor/github.com/lib/pq.(*conn).recv']) {
+  for (const fn of [
+    'main.(*cache).put',
+    'main.main.func1',
+    'main.f[...]',
+    'github.com/acme/svc.Handle',
+    'example.com/m.F',
+    'myservice/store.(*DB).Put',
+    'github.com/acme/svc/vendor/github.com/lib/pq.(*conn).recv',
+  ]) {
     assert.equal(isUserFrame(f(fn)), true, fn);
   }
-  for (const fn of ['runtime.gopark', 'runtime/pprof.writeHeap', 'net/http.(*persistConn).readLoop', 'sync.(*Map).Store', 'bufio.NewReaderSize', 'encoding/json.Unmarshal', 'internal/poll.(*FD).Read', 'golang.org/x/net/http2.(*Framer).ReadFrame', 'vendor/golang.org/x/net/http2/hpack.(*Decoder).Write', 'time.NewTicker', 'slices.Grow[...]']) {
+  for (const fn of [
+    'runtime.gopark',
+    'runtime/pprof.writeHeap',
+    'net/http.(*persistConn).readLoop',
+    'sync.(*Map).Store',
+    'bufio.NewReaderSize',
+    'encoding/json.Unmarshal',
+    'internal/poll.(*FD).Read',
+    'golang.org/x/net/http2.(*Framer).ReadFrame',
+    'vendor/golang.org/x/net/http2/hpack.(*Decoder).Write',
+    'time.NewTicker',
+    'slices.Grow[...]',
+  ]) {
     assert.equal(isUserFrame(f(fn)), false, fn);
   }
 });
@@ -38,7 +58,10 @@ test('firstUserFrame takes the leaf-most user frame, lastUserFrame the outermost
 });
 
 test('siteFrame names a stack with no user code after the first frame past buffer helpers', () => {
-  assert.deepEqual(siteFrame([f('bufio.NewWriterSize', 593), f('net/http.(*Transport).dialConn', 1749), f('net/http.(*Transport).dialConnFor', 1450)]), f('net/http.(*Transport).dialConn', 1749));
+  assert.deepEqual(
+    siteFrame([f('bufio.NewWriterSize', 593), f('net/http.(*Transport).dialConn', 1749), f('net/http.(*Transport).dialConnFor', 1450)]),
+    f('net/http.(*Transport).dialConn', 1749),
+  );
   assert.deepEqual(siteFrame([f('runtime.malg', 4076), f('runtime.newproc1')]), f('runtime.malg', 4076));
   assert.equal(siteFrame([]), undefined);
 });
@@ -53,7 +76,7 @@ test('real debug=2 dump: user goroutines have a user frame, net/http connection 
   assert.equal(firstUserFrame(pool.stack)?.function, 'main.init.1.func1');
 });
 
-test('isOwnFrame: main and the main module are the program\'s own; module-cache and vendored files are dependencies', () => {
+test("isOwnFrame: main and the main module are the program's own; module-cache and vendored files are dependencies", () => {
   const f = (fn: string, file: string) => ({ function: fn, file, line: 1 });
   assert.equal(isOwnFrame(f('main.ingestBatch', '/build/app/main.go')), true);
   assert.equal(isOwnFrame(f('example.com/app/store.(*DB).Put', '/build/app/store/db.go')), true);
@@ -69,7 +92,7 @@ test('isOwnFrame: main and the main module are the program\'s own; module-cache 
   assert.equal(isOwnFrame(f('main.main', '/build/app/main.go'), own), true);
 });
 
-test('mainModuleOf: the module path, else a real main package path, never GOPATH\'s _/dir', () => {
+test("mainModuleOf: the module path, else a real main package path, never GOPATH's _/dir", () => {
   assert.equal(mainModuleOf({ main: { path: 'example.com/app' }, path: 'example.com/app/cmd/app' }), 'example.com/app');
   assert.equal(mainModuleOf({ path: '_/work/examples/map-leak' }), undefined);
   assert.equal(mainModuleOf({ path: 'command-line-arguments' }), undefined);

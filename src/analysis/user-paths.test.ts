@@ -20,7 +20,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, 'testdata/gen/userpaths/main.go');
 
 function markerLine(name: string): number {
-  const i = readFileSync(source, 'utf8').split('\n').findIndex((l) => l.includes(`// CULPRIT: ${name}`));
+  const i = readFileSync(source, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(`// CULPRIT: ${name}`));
   assert.ok(i >= 0, `marker ${name}`);
   return i + 1;
 }
@@ -34,7 +36,10 @@ function run(go: (typeof goVersions)[number], which: string, t: { after(fn: () =
   return out;
 }
 
-const files = (dir: string, prefix: string) => readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => join(dir, f));
+const files = (dir: string, prefix: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith(prefix))
+    .map((f) => join(dir, f));
 
 for (const go of goVersions) {
   test(`Go ${go}: unclosed bodies from a background poller: connections (client and in-process server) are named after main.fetchUpstream`, async (t) => {
@@ -48,12 +53,18 @@ for (const go of goVersions) {
       for (const c of goroutines) {
         assert.equal(c.function, 'main.fetchUpstream', `${c.function} (${goroutineFiles[0]})`);
         assert.equal(c.line, markerLine('fetchUpstream'));
-        assert.ok(c.stack.some((fr) => fr.function.startsWith('net/http.')), 'the net/http stack stays as detail');
+        assert.ok(
+          c.stack.some((fr) => fr.function.startsWith('net/http.')),
+          'the net/http stack stays as detail',
+        );
         assert.match(c.attribution ?? '', /no frame of the program's own code/);
       }
       assert.equal(goroutines[0].pattern, 'unclosed-response-body');
       // Heap culprits too: none left named after a net/http function.
-      assert.ok(f.culprits.filter((c) => c.kind === 'heap').every((c) => !c.function.startsWith('net/http.')), f.culprits.map((c) => c.function).join(' '));
+      assert.ok(
+        f.culprits.filter((c) => c.kind === 'heap').every((c) => !c.function.startsWith('net/http.')),
+        f.culprits.map((c) => c.function).join(' '),
+      );
     }
   });
 
@@ -61,7 +72,7 @@ for (const go of goVersions) {
     const dir = run(go, 'fetch', t);
     const snaps = await Promise.all(files(dir, 'goroutine2-').map((f) => readGoroutineDebug2(readFileSync(f), f)));
     const serve = goroutineCulprits(snaps).find((c) => c.stack.some((f) => f.function === 'net/http.(*conn).serve'));
-    assert.ok(serve, 'the in-process server\'s connections grow');
+    assert.ok(serve, "the in-process server's connections grow");
     if (go === '1.19') {
       // `created by net/http.(*Server).Serve` without `in goroutine N`: no chain to follow.
       assert.equal(serve.function, 'net/http.(*conn).serve');
@@ -85,6 +96,9 @@ for (const go of goVersions) {
     const under = new Set(top.sites?.map((s) => s.function));
     for (const fn of ['main.newLabels', 'main.newSample', 'main.describe']) assert.ok(under.has(fn), `${fn} among ${[...under].join(' ')}`);
     // No single site explains most of it: that is why the call path has to.
-    assert.ok(top.sites!.every((s) => s.share < 0.5), top.sites!.map((s) => `${s.function} ${s.share.toFixed(2)}`).join(', '));
+    assert.ok(
+      top.sites!.every((s) => s.share < 0.5),
+      top.sites!.map((s) => `${s.function} ${s.share.toFixed(2)}`).join(', '),
+    );
   });
 }

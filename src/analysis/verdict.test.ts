@@ -65,12 +65,21 @@ test('a cache that fills in 30 s then stays level for 45 s is not growing', () =
 test('steady churn with 1200 GC cycles and a level live heap is flat at 75 s, never growing before', () => {
   const pts = series(() => 3 * MiB, { seconds: 75, gcEvery: 0.05, noise: 0.2 * MiB, seed: 9 }).filter((_, i) => i % 20 === 0);
   assert.equal(judge(pts, 1500).j.state, 'flat');
-  for (let end = 10; end < 75; end += 5) assert.notEqual(judge(pts.filter((p) => p.t! <= T0 + end * 1000), end * 20).j.state, 'growing');
+  for (let end = 10; end < 75; end += 5)
+    assert.notEqual(
+      judge(
+        pts.filter((p) => p.t! <= T0 + end * 1000),
+        end * 20,
+      ).j.state,
+      'growing',
+    );
 });
 
 // Class 3: whole-MiB gctrace readings of a small heap are quantized, still evidence.
 test('whole-MiB readings of a 14 MiB trend over 2000 cycles are a leak; of a level heap, flat', () => {
-  const rising = series((t) => 6 * MiB + (t / 180) * 14 * MiB, { seconds: 180, gcEvery: 0.09, noise: 0.6 * MiB, seed: 5, wholeMiB: true }).filter((_, i) => i % 10 === 0);
+  const rising = series((t) => 6 * MiB + (t / 180) * 14 * MiB, { seconds: 180, gcEvery: 0.09, noise: 0.6 * MiB, seed: 5, wholeMiB: true }).filter(
+    (_, i) => i % 10 === 0,
+  );
   assert.equal(judge(rising, 2000).j.state, 'growing');
   const level = series(() => 6.5 * MiB, { seconds: 180, gcEvery: 0.09, noise: 0.6 * MiB, seed: 6, wholeMiB: true }).filter((_, i) => i % 10 === 0);
   assert.equal(judge(level, 2000).j.state, 'flat');

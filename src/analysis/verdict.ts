@@ -59,7 +59,13 @@ export interface Thresholds {
   surelyRisingFloor?: number;
 }
 
-export const HEAP_THRESHOLDS: Thresholds = { minGrowth: 1 * MiB, minRelative: 0.2, flatGrowth: 1 * MiB, flatRelative: 0.1, surelyRisingFloor: LEAK_FLOOR_BYTES_PER_HORIZON };
+export const HEAP_THRESHOLDS: Thresholds = {
+  minGrowth: 1 * MiB,
+  minRelative: 0.2,
+  flatGrowth: 1 * MiB,
+  flatRelative: 0.1,
+  surelyRisingFloor: LEAK_FLOOR_BYTES_PER_HORIZON,
+};
 export const GOROUTINE_THRESHOLDS: Thresholds = { minGrowth: 10, minRelative: 0.25, flatGrowth: 5, flatRelative: 0.1 };
 /** Live objects (HeapObjects at GC): only ever corroborates the bytes' leak call, never makes one. */
 export const OBJECT_THRESHOLDS: Thresholds = { minGrowth: 1000, minRelative: 0.2, flatGrowth: 500, flatRelative: 0.1 };
@@ -133,8 +139,7 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
   // measured (a shape to judge); later, a first third that did not rise clearly has no pace to compare.
   const pace = leakTailPace(seconds);
   const early = pace === LEAK_TAIL_PACE_EARLY;
-  const stillGoing =
-    tr.lastThirdSlopeRatio === undefined ? !early : tr.lastThirdSlopeRatio >= pace || (!early && !tr.firstThirdRoseClearly);
+  const stillGoing = tr.lastThirdSlopeRatio === undefined ? !early : tr.lastThirdSlopeRatio >= pace || (!early && !tr.firstThirdRoseClearly);
   // Under changing traffic, growth counts only when the amount of work explains it beyond the rate.
   const workExplains = tr.growsWithWork !== false;
   // A shape that explains the growth away rules a leak out at once; it settles the series (bounded)
@@ -255,7 +260,11 @@ function mean(v: number[]): number {
 }
 
 /** Combine the three series' judgements into the segment's verdict. */
-export function combine(heap: SeriesJudgement, goroutines: SeriesJudgement, nonGo: SeriesJudgement): { verdict: Verdict; confidence: number; observeMore?: ObserveMore } {
+export function combine(
+  heap: SeriesJudgement,
+  goroutines: SeriesJudgement,
+  nonGo: SeriesJudgement,
+): { verdict: Verdict; confidence: number; observeMore?: ObserveMore } {
   if (goroutines.state === 'growing') return { verdict: 'goroutine-leak', confidence: goroutines.strength };
   if (heap.state === 'growing') return { verdict: 'heap-leak', confidence: heap.strength };
   if (nonGo.state === 'growing') return { verdict: 'off-heap-growth', confidence: nonGo.strength };
@@ -275,7 +284,6 @@ export function combine(heap: SeriesJudgement, goroutines: SeriesJudgement, nonG
     verdict: 'inconclusive',
     confidence: Math.round(0.5 * progress * 100) / 100,
     observeMore:
-      observeMore ??
-      (heap.state === 'missing' ? { reason: 'no live-heap data: record /debug/vars or /metrics (or a gctrace log) over time' } : undefined),
+      observeMore ?? (heap.state === 'missing' ? { reason: 'no live-heap data: record /debug/vars or /metrics (or a gctrace log) over time' } : undefined),
   };
 }

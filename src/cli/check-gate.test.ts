@@ -29,7 +29,14 @@ function withVerdict(f: Findings, verdict: Findings['verdict'], rates: Findings[
         },
       ]
     : [];
-  return { ...f, verdict, confidence: 0.9, culprits, evidence: { ...f.evidence, rates }, observeMore: verdict === 'inconclusive' ? { seconds: 42, reason: 'needs more GC cycles' } : undefined };
+  return {
+    ...f,
+    verdict,
+    confidence: 0.9,
+    culprits,
+    evidence: { ...f.evidence, rates },
+    observeMore: verdict === 'inconclusive' ? { seconds: 42, reason: 'needs more GC cycles' } : undefined,
+  };
 }
 
 const MiB = 1048576;
@@ -44,7 +51,10 @@ test('a leak verdict fails with the culprit; no-leak passes; inconclusive exits 
   assert.equal(leak.cases[1].failure?.type, 'heap-leak', 'heap growth case fails on a heap leak');
   assert.equal(leak.cases[2].failure, undefined, 'goroutine growth case passes');
 
-  const ok = gate(withVerdict(f, 'no-leak', { liveHeapBytesPerMinute: 5 * MiB, goroutinesPerMinute: 100 }, false), { heapBytesPerMinute: MiB, goroutinesPerMinute: 1 });
+  const ok = gate(withVerdict(f, 'no-leak', { liveHeapBytesPerMinute: 5 * MiB, goroutinesPerMinute: 100 }, false), {
+    heapBytesPerMinute: MiB,
+    goroutinesPerMinute: 1,
+  });
   assert.equal(ok.exitCode, 0, 'no-leak passes whatever the rates: the growth was judged bounded');
   assert.ok(ok.cases.every((c) => !c.failure && !c.error && !c.skipped));
   assert.match(ok.cases[1].systemOut!, /measured 5\.00 MiB\/min, allowed 1\.00 MiB\/min; verdict no-leak/);

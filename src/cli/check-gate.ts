@@ -89,29 +89,60 @@ export function gate(f: Findings, allow: Allowances, opts: { inconclusiveExit?: 
     const culprit = culpritLine(f);
     if (culprit) details.push(culprit);
   } else if (v === 'inconclusive') {
-    const more = f.observeMore ? ` — ${f.observeMore.reason}${f.observeMore.seconds !== undefined ? ` (observe ~${Math.ceil(f.observeMore.seconds)} s more)` : ''}` : '';
+    const more = f.observeMore
+      ? ` — ${f.observeMore.reason}${f.observeMore.seconds !== undefined ? ` (observe ~${Math.ceil(f.observeMore.seconds)} s more)` : ''}`
+      : '';
     if (inconclusiveExit !== EXIT_OK) verdictCase.failure = { type: 'inconclusive', message: `inconclusive (confidence ${f.confidence.toFixed(2)})${more}` };
     else verdictCase.skipped = { message: `inconclusive${more}` };
     if (more) details.push(more.slice(3));
   }
 
-  const growthCase = (name: string, kinds: Verdict[], rate: number | undefined, show: (v?: number) => string, allowed: number | undefined, flag: string): JunitCase => {
+  const growthCase = (
+    name: string,
+    kinds: Verdict[],
+    rate: number | undefined,
+    show: (v?: number) => string,
+    allowed: number | undefined,
+    flag: string,
+  ): JunitCase => {
     const c: JunitCase = { name, classname, systemOut: `measured ${show(rate)}${allowed !== undefined ? `, allowed ${show(allowed)}` : ''}; verdict ${v}` };
     if (v === 'inconclusive') c.skipped = { message: `not judged: the verdict is inconclusive (measured ${show(rate)})` };
     else if (kinds.includes(v) && failing) {
-      c.failure = { type: v, message: `${show(rate)}${allowed !== undefined ? ` exceeds ${flag} ${show(allowed)}` : ` and the verdict is ${v} (no ${flag} allowance given)`}` };
+      c.failure = {
+        type: v,
+        message: `${show(rate)}${allowed !== undefined ? ` exceeds ${flag} ${show(allowed)}` : ` and the verdict is ${v} (no ${flag} allowance given)`}`,
+      };
     }
     return c;
   };
   const cases = [
     verdictCase,
-    growthCase('heap growth', ['heap-leak', 'off-heap-growth'], v === 'off-heap-growth' ? offHeapRate : heapRate, bytesRate, allow.heapBytesPerMinute, '--max-heap-growth'),
+    growthCase(
+      'heap growth',
+      ['heap-leak', 'off-heap-growth'],
+      v === 'off-heap-growth' ? offHeapRate : heapRate,
+      bytesRate,
+      allow.heapBytesPerMinute,
+      '--max-heap-growth',
+    ),
     growthCase('goroutine growth', ['goroutine-leak'], gRate, countRate, allow.goroutinesPerMinute, '--max-goroutine-growth'),
   ];
 
   if (failing) return { outcome: 'leak', exitCode: EXIT_LEAK, headline: `FAIL: ${v} (confidence ${f.confidence.toFixed(2)})`, details, cases };
   if (v === 'inconclusive') {
-    return { outcome: 'inconclusive', exitCode: inconclusiveExit, headline: `INCONCLUSIVE (exit ${inconclusiveExit}): not enough data for a verdict`, details, cases };
+    return {
+      outcome: 'inconclusive',
+      exitCode: inconclusiveExit,
+      headline: `INCONCLUSIVE (exit ${inconclusiveExit}): not enough data for a verdict`,
+      details,
+      cases,
+    };
   }
-  return { outcome: 'pass', exitCode: EXIT_OK, headline: `PASS: ${v}${tolerated ? ' within the allowance' : ''} (confidence ${f.confidence.toFixed(2)})`, details, cases };
+  return {
+    outcome: 'pass',
+    exitCode: EXIT_OK,
+    headline: `PASS: ${v}${tolerated ? ' within the allowance' : ''} (confidence ${f.confidence.toFixed(2)})`,
+    details,
+    cases,
+  };
 }

@@ -26,7 +26,10 @@ test('durations: ms, s, m, h, d, w or bare seconds; at least 1 ms', () => {
   assert.equal(parseDuration('--interval', '1.5h'), 5_400_000);
   assert.equal(parseDuration('--range', '7d'), 7 * 86_400_000);
   assert.throws(() => parseDuration('--interval', '0'), /--interval must be at least 1ms/);
-  assert.throws(() => parseDuration('--interval', 'soon'), (e: unknown) => e instanceof UsageError && /--interval expects a duration/.test(e.message));
+  assert.throws(
+    () => parseDuration('--interval', 'soon'),
+    (e: unknown) => e instanceof UsageError && /--interval expects a duration/.test(e.message),
+  );
   assert.equal(parseOptionalDuration('--duration', 'none'), undefined);
   assert.equal(parseOptionalDuration('--duration', '0'), undefined);
   assert.equal(parseOptionalDuration('--duration', '90s'), 90_000);
@@ -71,7 +74,10 @@ test('confidence and counts', () => {
 
 test('headers: the message names a bad header, never its value', () => {
   assert.deepEqual(parseHeaderFlag('Authorization: Bearer x:y'), { name: 'Authorization', value: 'Bearer x:y' });
-  assert.throws(() => parseHeaderFlag('no colon here SECRET'), (e: unknown) => e instanceof UsageError && !e.message.includes('SECRET'));
+  assert.throws(
+    () => parseHeaderFlag('no colon here SECRET'),
+    (e: unknown) => e instanceof UsageError && !e.message.includes('SECRET'),
+  );
   assert.throws(() => parseHeaderFlag('Bad Name: v'), /--header expects 'Name: value'/);
   assert.deepEqual(parseHeaders(['A: 1', 'B: 2']), { A: '1', B: '2' });
   assert.deepEqual(parseHeaders(undefined), {});
@@ -82,5 +88,8 @@ test('requestOptions declares --header (repeatable), --timeout with its default,
   cmd.parse(['--header', 'A: 1', '--header', 'B: 2', '--insecure'], { from: 'user' });
   assert.deepEqual(cmd.opts(), { header: ['A: 1', 'B: 2'], timeout: '10s', insecure: true });
   const noTls = requestOptions(new Command('y').exitOverride(), { timeout: '30s', insecure: false });
-  assert.equal(noTls.options.some((o) => o.long === '--insecure'), false);
+  assert.equal(
+    noTls.options.some((o) => o.long === '--insecure'),
+    false,
+  );
 });

@@ -97,7 +97,8 @@ export function parseConfidence(flag: string, text: string): number {
 /** A whole number ≥ min. */
 export function parseCount(flag: string, text: string, min = 0): number {
   const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isInteger(n) || n < min) throw new UsageError(`${flag} expects a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} expects a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -152,7 +153,11 @@ export function pollingOptions(cmd: Command): Command {
     .option('--interval <duration>', 'time between samples', '5s')
     .option('--profile-interval <duration>', 'time between heap/goroutine profiles', '30s')
     .option('--goroutine-dump-every <n>', 'fetch goroutine?debug=2 every Nth profile round (0: never)', '4')
-    .option('--goroutineleak-interval <duration>', "time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)", '5m');
+    .option(
+      '--goroutineleak-interval <duration>',
+      'time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)',
+      '5m',
+    );
 }
 
 /** --duration, --until-verdict, --confidence, --gctrace-log: how long watch and check watch, and with what. */
@@ -161,7 +166,10 @@ export function watchingOptions(cmd: Command, duration: { default: string; help:
     .option('--duration <duration>', duration.help, duration.default)
     .option('--until-verdict', 'stop as soon as the running verdict is confident (see --confidence)')
     .option('--confidence <0..1>', 'confidence a verdict needs, twice in a row, for --until-verdict to stop', '0.8')
-    .option('--gctrace-log <file>', "a file the service's stderr goes to, run with GODEBUG=gctrace=1: its trace lines are copied into the recording as they appear");
+    .option(
+      '--gctrace-log <file>',
+      "a file the service's stderr goes to, run with GODEBUG=gctrace=1: its trace lines are copied into the recording as they appear",
+    );
 }
 
 /** --json, --html FILE, --md FILE: the report outputs every analysing command offers. */
@@ -174,5 +182,8 @@ export function reportOptions(cmd: Command, jsonHelp: string): Command {
 
 /** --work-metric NAME. */
 export function workMetricOption(cmd: Command): Command {
-  return cmd.option('--work-metric <name>', 'a cumulative counter of work done (expvar var or Prometheus counter, e.g. http_requests_total) to relate growth to; default: bytes allocated');
+  return cmd.option(
+    '--work-metric <name>',
+    'a cumulative counter of work done (expvar var or Prometheus counter, e.g. http_requests_total) to relate growth to; default: bytes allocated',
+  );
 }

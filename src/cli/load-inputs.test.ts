@@ -34,9 +34,15 @@ test('loose files of every kind go where they belong', async () => {
     td('samples-jsonl/vars.jsonl'),
   ]);
   assert.equal(rec.heapProfiles.length, 2);
-  assert.ok(rec.heapProfiles.every((p) => p.t !== undefined && p.t > 1.7e12), 'profile time_nanos becomes t');
+  assert.ok(
+    rec.heapProfiles.every((p) => p.t !== undefined && p.t > 1.7e12),
+    'profile time_nanos becomes t',
+  );
   assert.equal(rec.goroutineSnapshots.length, 3);
-  assert.deepEqual(rec.goroutineSnapshots.map((g) => g.kind), ['proto', 'debug1', 'debug2']);
+  assert.deepEqual(
+    rec.goroutineSnapshots.map((g) => g.kind),
+    ['proto', 'debug1', 'debug2'],
+  );
   assert.ok(rec.gcCycles.length > 5);
   assert.ok(rec.samples.length >= 2);
 });
@@ -79,7 +85,8 @@ test('200,000 gctrace cycles and JSON-lines samples load without overflowing the
     const n = 200_000;
     const gc = join(dir, 'gctrace.log');
     const lines: string[] = [];
-    for (let i = 1; i <= n; i++) lines.push(`gc ${i} @${i}.000s 0%: 0.007+12+0.006 ms clock, 0.015+0/0.074/3.3+0.012 ms cpu, 3->5->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n`);
+    for (let i = 1; i <= n; i++)
+      lines.push(`gc ${i} @${i}.000s 0%: 0.007+12+0.006 ms clock, 0.015+0/0.074/3.3+0.012 ms cpu, 3->5->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n`);
     writeFileSync(gc, lines.join(''));
     const jsonl = join(dir, 'samples.jsonl');
     lines.length = 0;
@@ -111,13 +118,23 @@ test('a debug=2 dump is streamed from its file, gzip or plain, with the same res
 
 test('an input read whole past its cap is refused before it is read, naming the cap and the flag', async () => {
   const vars = td('expvar/go1.19-vars.json');
-  await assert.rejects(loadInputs([vars], { maxHeldBytes: 1000 }), (e: unknown) => e instanceof InputError && /^.*go1\.19-vars\.json: file is \d+ bytes, past the 1000-byte cap for an input analyze reads whole \(raise --max-bytes if this is expected\)$/.test(e.message));
+  await assert.rejects(
+    loadInputs([vars], { maxHeldBytes: 1000 }),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /^.*go1\.19-vars\.json: file is \d+ bytes, past the 1000-byte cap for an input analyze reads whole \(raise --max-bytes if this is expected\)$/.test(
+        e.message,
+      ),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-cap-'));
   try {
     // Compressed under the cap, inflating past it: stopped at the cap.
     const gz = join(dir, 'vars.json.gz');
     writeFileSync(gz, gzipSync(readFileSync(vars)));
-    await assert.rejects(loadInputs([gz], { maxHeldBytes: 2000 }), (e: unknown) => e instanceof InputError && /gzip data inflates past the 2000-byte cap/.test(e.message));
+    await assert.rejects(
+      loadInputs([gz], { maxHeldBytes: 2000 }),
+      (e: unknown) => e instanceof InputError && /gzip data inflates past the 2000-byte cap/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -128,7 +145,10 @@ test('a streamed gctrace log or samples.jsonl past the held cap: a cap error nam
   await assert.rejects(loadInputs([gc], { maxHeldBytes: 1000 }), (e: unknown) => {
     assert.ok(e instanceof InputError);
     assert.equal(e.kind, 'cap');
-    assert.match(e.message, /^.*madvdontneed0\.stderr\.txt: holds more than 1000 bytes of gc\/scav trace lines \(\d+ records by line \d+\), past the cap for what analyze keeps \(raise --max-bytes if this is expected, or pass fewer lines\)$/);
+    assert.match(
+      e.message,
+      /^.*madvdontneed0\.stderr\.txt: holds more than 1000 bytes of gc\/scav trace lines \(\d+ records by line \d+\), past the cap for what analyze keeps \(raise --max-bytes if this is expected, or pass fewer lines\)$/,
+    );
     return true;
   });
   const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-cap-'));
@@ -138,7 +158,10 @@ test('a streamed gctrace log or samples.jsonl past the held cap: a cap error nam
     await assert.rejects(loadInputs([jsonl], { maxHeldBytes: 2000 }), (e: unknown) => {
       assert.ok(e instanceof InputError);
       assert.equal(e.kind, 'cap');
-      assert.match(e.message, /samples\.jsonl: holds more samples than the 2000-byte cap for what analyze keeps allows \(\d+ by line \d+, .*raise --max-bytes if this is expected\)$/);
+      assert.match(
+        e.message,
+        /samples\.jsonl: holds more samples than the 2000-byte cap for what analyze keeps allows \(\d+ by line \d+, .*raise --max-bytes if this is expected\)$/,
+      );
       return true;
     });
     assert.equal((await loadInputs([jsonl], { maxHeldBytes: 1 << 20 })).samples.length, 100);

@@ -75,7 +75,6 @@ function isProcOnly(s: MemorySample): boolean {
   return s.source === 'proc';
 }
 
-
 export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promise<Recording> {
   const rec = emptyRecording();
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -114,7 +113,8 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`, 'missing');
       }
       if (info.isDirectory()) {
-        if (!isRecordingDir(path)) throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
+        if (!isRecordingDir(path))
+          throw new InputError(path, 'expected a heapsight recording directory (recording.json, samples.jsonl), got a directory without them');
         const r = await readRecordingDir(path);
         rec.meta ??= r.meta;
         append(rec.samples, r.samples);
@@ -152,7 +152,12 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         return;
       }
       // Refused before reading: compressed, it would inflate past the cap anyway.
-      if (info.size > maxHeld) throw new InputError(path, `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`, 'cap');
+      if (info.size > maxHeld)
+        throw new InputError(
+          path,
+          `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`,
+          'cap',
+        );
       const raw = head.length >= info.size ? head : new Uint8Array(await readFile(path));
       // Inflated once the format is known, with the cap applied before the output is kept (gzip.ts).
       const plain = det.format === 'heap-debug1' || det.format === 'html' || det.format === 'unknown' ? raw : await gunzipWithinCap(raw, path, maxHeld);
@@ -176,7 +181,7 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         case 'goroutine-debug1':
           rec.goroutineSnapshots.push(parseGoroutineDebug1(bytes(), path));
           break;
-          case 'expvar':
+        case 'expvar':
           pushSample(loose(parseExpvar(bytes(), path, { workMetric: opts.workMetric, maxBytes }), info.mtimeMs));
           break;
         case 'exposition':
@@ -194,7 +199,10 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         case 'html':
         case 'unknown':
         default:
-          throw new InputError(path, `expected a profile, goroutine dump, /debug/vars or /metrics snapshot, gctrace log, /proc file or samples.jsonl, got ${det.note ?? describeBytes(raw)}`);
+          throw new InputError(
+            path,
+            `expected a profile, goroutine dump, /debug/vars or /metrics snapshot, gctrace log, /proc file or samples.jsonl, got ${det.note ?? describeBytes(raw)}`,
+          );
       }
     });
   }

@@ -44,15 +44,27 @@ test('MTIME_PROFILE_AGREEMENT_MS: profiles whose file times match their time_nan
 });
 
 const cycle = (n: number, atSeconds: number): TimedGcCycle => ({
-  n, atSeconds, cpuPercent: 1, heapStartBytes: 4 << 20, heapEndBytes: 4 << 20, liveHeapBytes: 2 << 20, goalBytes: 4 << 20, procs: 2, forced: false, clockMs: [0.01, 2, 0.01],
+  n,
+  atSeconds,
+  cpuPercent: 1,
+  heapStartBytes: 4 << 20,
+  heapEndBytes: 4 << 20,
+  liveHeapBytes: 2 << 20,
+  goalBytes: 4 << 20,
+  procs: 2,
+  forced: false,
+  clockMs: [0.01, 2, 0.01],
 });
 
-test('gctrace is placed by process_start_time_seconds, else by a snapshot\'s last GC matched by cycle number', () => {
+test("gctrace is placed by process_start_time_seconds, else by a snapshot's last GC matched by cycle number", () => {
   const start = 1_800_000_000;
   const withStart = [{ sample: { source: 'prometheus', processStartSeconds: start } as MemorySample, mtimeMs: 0 }];
   const cycles = [cycle(1, 0.5), cycle(2, 30.25)];
   const r = placeLooseClock({ samples: withStart, profiles: [], gcCycles: cycles });
-  assert.deepEqual(cycles.map((c) => c.t), [(start + 0.5) * 1000, (start + 30.25) * 1000]);
+  assert.deepEqual(
+    cycles.map((c) => c.t),
+    [(start + 0.5) * 1000, (start + 30.25) * 1000],
+  );
   assert.ok(r.notes.some((n) => /process_start_time_seconds/.test(n)));
 
   // No start time: GC 2 ended (per the snapshot) at start + 30.25 s + its 2.02 ms of phases.
@@ -117,8 +129,14 @@ for (const go of goVersions) {
     const f = analyzeRecording(rec);
     const span = (metrics[metrics.length - 1].at - metrics[0].at) / 1000;
     assert.ok(Math.abs(f.observed.seconds! - span) <= 1.5, `observed ${f.observed.seconds} s, the snapshots span ${span} s`);
-    assert.ok(f.notes.some((n) => /modification times were used/.test(n)), f.notes.join('\n'));
-    assert.ok(f.notes.some((n) => /gctrace placed on the wall clock/.test(n)), f.notes.join('\n'));
+    assert.ok(
+      f.notes.some((n) => /modification times were used/.test(n)),
+      f.notes.join('\n'),
+    );
+    assert.ok(
+      f.notes.some((n) => /gctrace placed on the wall clock/.test(n)),
+      f.notes.join('\n'),
+    );
     // Rates per minute are those of the recorder's clock: the same data as a recording whose samples
     // carry the moment each was fetched (what `heapsight record` writes) gives the same rates, so the
     // file times were attached to the right snapshots, in time order, whatever order the names sort in.
@@ -142,6 +160,9 @@ for (const go of goVersions) {
     // are not used, and the findings say so.
     for (const p of files) utimesSync(p, Date.now() / 1000 + 3600, Date.now() / 1000 + 3600);
     const copied = analyzeRecording(await loadInputs(files));
-    assert.ok(copied.notes.some((n) => /modification times were not used/.test(n)), copied.notes.join('\n'));
+    assert.ok(
+      copied.notes.some((n) => /modification times were not used/.test(n)),
+      copied.notes.join('\n'),
+    );
   });
 }

@@ -102,11 +102,16 @@ export function placeLooseClock(input: LooseClockInput): LooseClock {
       for (const s of samples) s.sample.t = Math.round(s.mtimeMs);
       notes.push(`time axis: the ${samples.length} snapshots have no time inside, so their files' modification times were used (${m.why})`);
     } else {
-      notes.push(`time axis: the ${samples.length} snapshots have no time inside and their files' modification times were not used (${m.why}); they are placed in the order given${gcCycles.length ? ', and durations and rates come from gctrace' : ''}`);
+      notes.push(
+        `time axis: the ${samples.length} snapshots have no time inside and their files' modification times were not used (${m.why}); they are placed in the order given${gcCycles.length ? ', and durations and rates come from gctrace' : ''}`,
+      );
     }
   }
   if (gcCycles.length && gcCycles.every((c) => c.t === undefined)) {
-    const ps = processStart(samples.map((s) => s.sample), gcCycles);
+    const ps = processStart(
+      samples.map((s) => s.sample),
+      gcCycles,
+    );
     if (ps) {
       for (const c of gcCycles) c.t = Math.round((ps.start + c.atSeconds) * 1000);
       notes.push(`gctrace placed on the wall clock: @t (seconds since process start) plus the process start from ${ps.how}`);

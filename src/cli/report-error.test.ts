@@ -28,13 +28,19 @@ test('an unexpected error while reading an input is a heapsight bug naming the i
     assert.ok(err instanceof InternalError);
     const r = report(err);
     assert.equal(r.code, EXIT_INTERNAL);
-    assert.equal(r.text, 'heapsight: internal error while reading dump.txt (a bug in heapsight; please report it, with HEAPSIGHT_DEBUG=1 for the stack): RangeError: Invalid code point 1179647\n');
+    assert.equal(
+      r.text,
+      'heapsight: internal error while reading dump.txt (a bug in heapsight; please report it, with HEAPSIGHT_DEBUG=1 for the stack): RangeError: Invalid code point 1179647\n',
+    );
     // Input errors pass through readingInput unchanged.
     const ie = new InputError('dump.txt', 'expected a goroutine dump');
     assert.equal(await readingInput('dump.txt', () => Promise.reject(ie)).catch((e: unknown) => e), ie);
     // A bare engine error (no input known) is a bug too; a plain Error is a command's operational message.
     assert.equal(report(new TypeError('x is undefined')).code, EXIT_INTERNAL);
-    assert.deepEqual(report(new Error('did not answer within the startup timeout\nmore')), { code: EXIT_INPUT, text: 'heapsight: did not answer within the startup timeout\n' });
+    assert.deepEqual(report(new Error('did not answer within the startup timeout\nmore')), {
+      code: EXIT_INPUT,
+      text: 'heapsight: did not answer within the startup timeout\n',
+    });
   } finally {
     if (before !== undefined) process.env.HEAPSIGHT_DEBUG = before;
   }

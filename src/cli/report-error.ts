@@ -72,7 +72,9 @@ export function reportFailure(err: unknown, stderr: (s: string) => void = (s) =>
   const original = err instanceof InternalError ? err.original : err;
   const message = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
   const debug = process.env.HEAPSIGHT_DEBUG;
-  stderr(`heapsight: internal error${input} (a bug in heapsight; please report it${debug ? '' : ', with HEAPSIGHT_DEBUG=1 for the stack'}): ${oneLine(message)}\n`);
+  stderr(
+    `heapsight: internal error${input} (a bug in heapsight; please report it${debug ? '' : ', with HEAPSIGHT_DEBUG=1 for the stack'}): ${oneLine(message)}\n`,
+  );
   if (debug && original instanceof Error && original.stack) stderr(original.stack + '\n');
   return EXIT_INTERNAL;
 }

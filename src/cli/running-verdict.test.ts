@@ -27,7 +27,17 @@ test('stable means the same confident verdict in two consecutive evaluations', a
   const rv = new RunningVerdict(() => seq[i++], { confidence: 0.8, costFactor: 0 });
   const rec = emptyRecording();
   const states = seq.map(() => rv.evaluate(rec)!);
-  assert.deepEqual(states.map((s) => [s.streak, s.stable]), [[0, false], [0, false], [1, false], [1, false], [2, true], [0, false]]);
+  assert.deepEqual(
+    states.map((s) => [s.streak, s.stable]),
+    [
+      [0, false],
+      [0, false],
+      [1, false],
+      [1, false],
+      [2, true],
+      [0, false],
+    ],
+  );
   assert.equal(states[4].verdict, 'no-leak');
   assert.equal(rv.current!.evaluations, 6);
 });
@@ -37,11 +47,14 @@ test('evaluations are throttled by their own cost', async () => {
   let now = 0;
   let calls = 0;
   // Each analysis "takes" 100 ms on the fake clock.
-  const rv = new RunningVerdict(() => {
-    calls++;
-    now += 100;
-    return f;
-  }, { confidence: 0.8, costFactor: 5, now: () => now });
+  const rv = new RunningVerdict(
+    () => {
+      calls++;
+      now += 100;
+      return f;
+    },
+    { confidence: 0.8, costFactor: 5, now: () => now },
+  );
   const rec = emptyRecording();
   rv.evaluate(rec);
   now += 200;

@@ -30,7 +30,13 @@ test('bundled top of a file loads no network or child-process built-ins and uses
     // (net is not checked: Node's stdio loads it when stdout is a pipe, as here.)
     const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
     assert.ok(line, 'the preload reported the loaded modules');
-    const loaded = new Set(line.slice('MODULES '.length).split(',').filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)));
+    const loaded = new Set(
+      line
+        .slice('MODULES '.length)
+        .split(',')
+        .filter((m) => m.startsWith('NativeModule '))
+        .map((m) => m.slice('NativeModule '.length)),
+    );
     assert.ok(loaded.has('zlib'), 'sanity: the list holds what top needs');
     for (const heavy of ['child_process', 'tls', 'http', 'https', 'crypto', 'dgram']) assert.ok(!loaded.has(heavy), `${heavy} was loaded`);
   } finally {

@@ -85,17 +85,40 @@ export function renderLiveView(state: LiveViewState, width = 80): string[] {
   lines.push(verdictLine(state));
   lines.push('');
   const bytes = (n: number | undefined) => (n === undefined ? '?' : formatBytes(n));
-  lines.push(row('heap in use', bytes(last?.heapAlloc), series(w, (s) => s.heapAlloc), width));
+  lines.push(
+    row(
+      'heap in use',
+      bytes(last?.heapAlloc),
+      series(w, (s) => s.heapAlloc),
+      width,
+    ),
+  );
   const retained = (s: MemorySample) => (s.heapIdle !== undefined && s.heapReleased !== undefined ? s.heapIdle - s.heapReleased : undefined);
   lines.push(row('retained free', bytes(last ? retained(last) : undefined), series(w, retained), width));
-  lines.push(row('RSS', bytes(last?.rss), series(w, (s) => s.rss), width));
+  lines.push(
+    row(
+      'RSS',
+      bytes(last?.rss),
+      series(w, (s) => s.rss),
+      width,
+    ),
+  );
   const g = last?.goroutines ?? state.goroutineTotal;
-  lines.push(row('goroutines', g === undefined ? '?' : String(g), series(w, (s) => s.goroutines), width));
+  lines.push(
+    row(
+      'goroutines',
+      g === undefined ? '?' : String(g),
+      series(w, (s) => s.goroutines),
+      width,
+    ),
+  );
   lines.push('');
   const count = (k: RecordingEvent['kind']) => state.events.filter((e) => e.kind === k).length;
   const gaps = count('gap');
   const restarts = count('restart');
-  lines.push(`  ${restarts} restart${restarts === 1 ? '' : 's'} · ${gaps} gap${gaps === 1 ? '' : 's'}${state.missing.length ? ` · missing: ${state.missing.join(', ')}` : ''}`);
+  lines.push(
+    `  ${restarts} restart${restarts === 1 ? '' : 's'} · ${gaps} gap${gaps === 1 ? '' : 's'}${state.missing.length ? ` · missing: ${state.missing.join(', ')}` : ''}`,
+  );
   const lastEvent = [...state.events].reverse().find((e) => e.kind !== 'endpoint-missing');
   if (lastEvent) lines.push(`  last: [${clock(lastEvent.t - state.startedAt)}] ${lastEvent.kind}: ${lastEvent.detail}`);
   lines.push('  Ctrl-C stops, keeps the recording and prints the verdict');

@@ -28,7 +28,15 @@ async function watchWriter(name: string, file: string, rate: number) {
     target = await startInCgroup(cg, bin, ['-write', file, '-rate', String(rate)]);
     const dir = join(tmp, 'rec');
     const writer = RecordingWriter.create(dir, { target: {} });
-    const poller = new Poller({ url: target.url, intervalMs: 1000, profileIntervalMs: 5000, timeoutMs: 5000, profileTimeoutMs: 10_000, random: () => 0.5, writer });
+    const poller = new Poller({
+      url: target.url,
+      intervalMs: 1000,
+      profileIntervalMs: 5000,
+      timeoutMs: 5000,
+      profileTimeoutMs: 10_000,
+      random: () => 0.5,
+      writer,
+    });
     await poller.discover();
     const run = poller.run();
     await new Promise((r) => setTimeout(r, WATCH_MS)); // the watch window itself, not a synchronisation
@@ -55,7 +63,16 @@ test('a Go service writing a file in its own memory cgroup: page cache grows, no
   assert.equal(w.cgroupVersion, 1);
   assert.equal(w.limit, 128 * MiB);
   const layer = (f: typeof disk, id: string) => f.container!.waterfall!.layers.find((l) => l.id === id)!;
-  console.log(JSON.stringify({ disk: { verdict: disk.verdict, summary: disk.summary, reasons: disk.evidence.reasons, layers: w.layers.map((l) => [l.id, Math.round(l.bytes / MiB), Math.round((l.delta ?? 0) / MiB)]) } }));
+  console.log(
+    JSON.stringify({
+      disk: {
+        verdict: disk.verdict,
+        summary: disk.summary,
+        reasons: disk.evidence.reasons,
+        layers: w.layers.map((l) => [l.id, Math.round(l.bytes / MiB), Math.round((l.delta ?? 0) / MiB)]),
+      },
+    }),
+  );
   assert.ok(layer(disk, 'page-cache').delta! > 30 * MiB, `page cache grew ${layer(disk, 'page-cache').delta}`);
   assert.ok(Math.abs(layer(disk, 'rss').delta!) < 8 * MiB, 'RSS stayed flat');
   assert.equal(disk.container!.growingLayer, 'page-cache');
@@ -63,7 +80,16 @@ test('a Go service writing a file in its own memory cgroup: page cache grows, no
   assert.ok(disk.evidence.reasons.some((r) => /page cache/.test(r) && /reclaims it under pressure/.test(r)));
 
   const sw = shm.container!.waterfall!;
-  console.log(JSON.stringify({ shm: { verdict: shm.verdict, summary: shm.summary, reasons: shm.evidence.reasons, layers: sw.layers.map((l) => [l.id, Math.round(l.bytes / MiB), Math.round((l.delta ?? 0) / MiB)]) } }));
+  console.log(
+    JSON.stringify({
+      shm: {
+        verdict: shm.verdict,
+        summary: shm.summary,
+        reasons: shm.evidence.reasons,
+        layers: sw.layers.map((l) => [l.id, Math.round(l.bytes / MiB), Math.round((l.delta ?? 0) / MiB)]),
+      },
+    }),
+  );
   assert.ok(layer(shm, 'tmpfs').delta! > 20 * MiB);
   assert.equal(shm.container!.growingLayer, 'tmpfs');
   assert.equal(shm.verdict, 'off-heap-growth');

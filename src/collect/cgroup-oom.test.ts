@@ -53,7 +53,24 @@ test('a leaking Go service in a 96 MiB cgroup, OOM-killed and restarted: watch f
         current = await startInCgroup(cg, bin, args);
       }
     })();
-    const watch = runCli(['watch', `http://127.0.0.1:${port}`, '--interval', `${INTERVAL_MS}ms`, '--profile-interval', '60s', '--timeout', `${REQUEST_TIMEOUT_MS}ms`, '--duration', '85s', '--json', '--out', dir], t);
+    const watch = runCli(
+      [
+        'watch',
+        `http://127.0.0.1:${port}`,
+        '--interval',
+        `${INTERVAL_MS}ms`,
+        '--profile-interval',
+        '60s',
+        '--timeout',
+        `${REQUEST_TIMEOUT_MS}ms`,
+        '--duration',
+        '85s',
+        '--json',
+        '--out',
+        dir,
+      ],
+      t,
+    );
     await watch.waitFor('stderr', /restart: target restarted: .*killed by the OOM killer/, KILLS_WANTED, 80_000);
     watch.proc.kill('SIGINT');
     const { code } = await watch.exited;
@@ -61,19 +78,31 @@ test('a leaking Go service in a 96 MiB cgroup, OOM-killed and restarted: watch f
     await current.kill();
     await supervise;
     assert.equal(code, 0, watch.stderr().slice(-2000));
-    const report = (await (async () => {
+    const report = await (async () => {
       const a = runCli(['analyze', dir, '--no-color'], t);
       await a.exited;
       return a.stdout();
-    })());
+    })();
     const restartLines = report.split('\n').filter((l) => /^ {2}restart at /.test(l));
     t.diagnostic(restartLines.join('\n'));
-    assert.ok(restartLines.filter((l) => /killed by the OOM killer \(cgroup oom_kill \d → \d, \d+ MiB charged at the last sample of a 96 MiB limit\)/.test(l)).length >= KILLS_WANTED, 'the report shows each kill and the limit');
+    assert.ok(
+      restartLines.filter((l) => /killed by the OOM killer \(cgroup oom_kill \d → \d, \d+ MiB charged at the last sample of a 96 MiB limit\)/.test(l)).length >=
+        KILLS_WANTED,
+      'the report shows each kill and the limit',
+    );
 
     const rec = await readRecordingDir(dir);
     const f = analyzeRecording(rec);
     const restartEvents = rec.events.filter((e) => e.kind === 'restart');
-    t.diagnostic(JSON.stringify({ exits, restarts: restartEvents.map((e) => e.detail), verdict: f.verdict, reasons: f.evidence.reasons.slice(0, 3), oom: f.container?.oomKills }));
+    t.diagnostic(
+      JSON.stringify({
+        exits,
+        restarts: restartEvents.map((e) => e.detail),
+        verdict: f.verdict,
+        reasons: f.evidence.reasons.slice(0, 3),
+        oom: f.container?.oomKills,
+      }),
+    );
 
     // The kernel did the killing: SIGKILL, and the group's oom_kill count rose with each death.
     const kills = exits.slice(0, KILLS_WANTED);
@@ -92,7 +121,8 @@ test('a leaking Go service in a 96 MiB cgroup, OOM-killed and restarted: watch f
     // interval plus the CLI's request timeout, and the last one before each kill is as recent.
     const { segments } = splitAtRestarts(rec.samples, rec.events);
     for (const seg of segments) {
-      for (let i = seg.start + 1; i < seg.end; i++) assert.ok(rec.samples[i].t! - rec.samples[i - 1].t! <= INTERVAL_MS + REQUEST_TIMEOUT_MS, `gap of ${rec.samples[i].t! - rec.samples[i - 1].t!} ms`);
+      for (let i = seg.start + 1; i < seg.end; i++)
+        assert.ok(rec.samples[i].t! - rec.samples[i - 1].t! <= INTERVAL_MS + REQUEST_TIMEOUT_MS, `gap of ${rec.samples[i].t! - rec.samples[i - 1].t!} ms`);
     }
     for (const e of kills) {
       const before = rec.samples.filter((s) => s.t! <= e.t);

@@ -17,7 +17,7 @@ function tmp(t: { after(fn: () => void): void }): string {
 /** Deterministic piece sizes (a fixed-seed LCG), some cutting lines, trace records and UTF-8 sequences. */
 function* pieces(bytes: Buffer, seed: number): Generator<Buffer> {
   let x = seed;
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     x = (x * 1103515245 + 12345) % 2 ** 31;
     const n = 1 + (x % 700);
     yield bytes.subarray(at, at + n);
@@ -64,15 +64,25 @@ test('a truncated log (copytruncate) is read again from its top', (t) => {
   const dir = tmp(t);
   const log = join(dir, 'service.log');
   const capture = new GctraceCapture(log, join(dir, 'gctrace.log'));
-  const line = (n: number) => `gc ${n} @${n}.000s 0%: 0.010+0.20+0.002 ms clock, 0.020+0/0.1/0+0.004 ms cpu, 40->40->20 MB, 41 MB goal, 0 MB stacks, 0 MB globals, 2 P\n`;
+  const line = (n: number) =>
+    `gc ${n} @${n}.000s 0%: 0.010+0.20+0.002 ms clock, 0.020+0/0.1/0+0.004 ms cpu, 40->40->20 MB, 41 MB goal, 0 MB stacks, 0 MB globals, 2 P\n`;
   writeFileSync(log, 'starting\n' + line(1) + line(2));
-  assert.deepEqual(capture.poll().gcCycles.map((c) => c.n), [1, 2]);
+  assert.deepEqual(
+    capture.poll().gcCycles.map((c) => c.n),
+    [1, 2],
+  );
   writeFileSync(log, line(3));
-  assert.deepEqual(capture.poll().gcCycles.map((c) => c.n), [3]);
+  assert.deepEqual(
+    capture.poll().gcCycles.map((c) => c.n),
+    [3],
+  );
   appendFileSync(log, line(4).slice(0, 30));
   assert.deepEqual(capture.poll().gcCycles, [], 'half a line waits');
   appendFileSync(log, line(4).slice(30));
-  assert.deepEqual(capture.poll().gcCycles.map((c) => c.n), [4]);
+  assert.deepEqual(
+    capture.poll().gcCycles.map((c) => c.n),
+    [4],
+  );
 });
 
 test('output that never ends its line is not held in memory, and the trace after it is still read', (t) => {
@@ -83,5 +93,8 @@ test('output that never ends its line is not held in memory, and the trace after
   writeFileSync(log, 'x'.repeat(3 * 1024 * 1024));
   assert.deepEqual(capture.poll().gcCycles, []);
   appendFileSync(log, '\n' + line);
-  assert.deepEqual(capture.poll().gcCycles.map((c) => c.n), [7]);
+  assert.deepEqual(
+    capture.poll().gcCycles.map((c) => c.n),
+    [7],
+  );
 });

@@ -71,7 +71,11 @@ export class GctraceCapture {
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     const consumed = log.unfinishedFromLine !== undefined ? log.unfinishedFromLine - 1 : lines.length;
-    this.carry = lines.slice(consumed).map((l) => l + '\n').join('') + tail;
+    this.carry =
+      lines
+        .slice(consumed)
+        .map((l) => l + '\n')
+        .join('') + tail;
     for (const r of [...log.gcCycles, ...log.scavenges]) r.lineNo = (r.lineNo ?? 0) + this.linesBefore;
     this.linesBefore += consumed;
     if (log.traceLines!.length) appendFileSync(this.outPath, log.traceLines!.join('\n') + '\n');

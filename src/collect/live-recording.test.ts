@@ -31,9 +31,18 @@ test('the in-memory recording equals what readRecordingDir reads, and analyses t
   assert.deepEqual(live.problems, []);
   const mem = live.snapshot();
   assert.equal(mem.samples.length, fromDisk.samples.length);
-  assert.deepEqual(mem.heapProfiles.map((p) => [p.t, p.origin, p.profile.samples.length]), fromDisk.heapProfiles.map((p) => [p.t, p.origin, p.profile.samples.length]));
-  assert.deepEqual(mem.goroutineSnapshots.map((g) => [g.kind, g.t, g.total]), fromDisk.goroutineSnapshots.map((g) => [g.kind, g.t, g.total]));
-  assert.ok(mem.goroutineSnapshots.some((g) => g.kind === 'debug2'), 'the debug=2 dump was parsed too');
+  assert.deepEqual(
+    mem.heapProfiles.map((p) => [p.t, p.origin, p.profile.samples.length]),
+    fromDisk.heapProfiles.map((p) => [p.t, p.origin, p.profile.samples.length]),
+  );
+  assert.deepEqual(
+    mem.goroutineSnapshots.map((g) => [g.kind, g.t, g.total]),
+    fromDisk.goroutineSnapshots.map((g) => [g.kind, g.t, g.total]),
+  );
+  assert.ok(
+    mem.goroutineSnapshots.some((g) => g.kind === 'debug2'),
+    'the debug=2 dump was parsed too',
+  );
   assert.deepEqual(analyzeRecording(mem), analyzeRecording(fromDisk));
 });
 

@@ -27,7 +27,10 @@ export class LiveRecording {
   private readonly gcCycles: GcCycle[] = [];
   private readonly scavenges: ScavengeReport[] = [];
 
-  constructor(meta?: RecordingMeta, private readonly maxProfiles = 240) {
+  constructor(
+    meta?: RecordingMeta,
+    private readonly maxProfiles = 240,
+  ) {
     this.rec.meta = meta;
   }
 

@@ -31,7 +31,10 @@ test('process identity: start time near now for this process, undefined for a go
   assert.equal(id.pid, process.pid);
   const startedMs = Date.now() - process.uptime() * 1000;
   assert.ok(Math.abs(id.startSeconds * 1000 - startedMs) < 2000, `${id.startSeconds} vs ${startedMs / 1000}`);
-  assert.ok(id.cmdline.some((a) => a.endsWith('local-process.test.ts')), id.cmdline.join(' '));
+  assert.ok(
+    id.cmdline.some((a) => a.endsWith('local-process.test.ts')),
+    id.cmdline.join(' '),
+  );
   assert.equal(processIdentity(2 ** 22 + 12345), undefined);
 });
 

@@ -111,7 +111,11 @@ export function processIdentity(pid: number, procRoot = '/proc'): ProcessIdentit
 /** Where the process's memory cgroup is, from /proc/PID/cgroup and our mountinfo; undefined when it cannot be read. */
 export function memoryCgroupOf(pid: number, procRoot = '/proc'): CgroupLocation | undefined {
   try {
-    return locateMemoryCgroup(readFileSync(`${procRoot}/${pid}/cgroup`, 'utf8'), readFileSync(`${procRoot}/self/mountinfo`, 'utf8'), `${procRoot}/${pid}/cgroup`);
+    return locateMemoryCgroup(
+      readFileSync(`${procRoot}/${pid}/cgroup`, 'utf8'),
+      readFileSync(`${procRoot}/self/mountinfo`, 'utf8'),
+      `${procRoot}/${pid}/cgroup`,
+    );
   } catch {
     return undefined;
   }
@@ -144,7 +148,9 @@ export function openTmpfsFiles(pid: number, procRoot = '/proc'): { path: string;
   let points: string[];
   let fds: string[];
   try {
-    points = parseMountinfo(readFileSync(`${procRoot}/${pid}/mountinfo`, 'utf8')).filter((m) => m.fstype === 'tmpfs').map((m) => m.point);
+    points = parseMountinfo(readFileSync(`${procRoot}/${pid}/mountinfo`, 'utf8'))
+      .filter((m) => m.fstype === 'tmpfs')
+      .map((m) => m.point);
     fds = readdirSync(`${procRoot}/${pid}/fd`);
   } catch {
     return [];
@@ -161,5 +167,8 @@ export function openTmpfsFiles(pid: number, procRoot = '/proc'): { path: string;
       // fd closed while we looked.
     }
   }
-  return [...seen].map(([path, bytes]) => ({ path, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, TMPFS_FILES_SHOWN);
+  return [...seen]
+    .map(([path, bytes]) => ({ path, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, TMPFS_FILES_SHOWN);
 }

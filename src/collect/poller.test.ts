@@ -36,7 +36,13 @@ test('records merged samples and heap/goroutine profiles from a real Go service'
 
   const discovery = await poller.discover();
   // The target is built with Go 1.19: no goroutineleak profile, and the cost says which Go has it.
-  assert.deepEqual(discovery.endpoints.map((e) => [e.name, e.ok]).sort(), [['goroutine', true], ['goroutineleak', false], ['heap', true], ['metrics', true], ['vars', true]]);
+  assert.deepEqual(discovery.endpoints.map((e) => [e.name, e.ok]).sort(), [
+    ['goroutine', true],
+    ['goroutineleak', false],
+    ['heap', true],
+    ['metrics', true],
+    ['vars', true],
+  ]);
   const leak = discovery.endpoints.find((e) => e.name === 'goroutineleak')!;
   assert.match(leak.problem!, /HTTP 404/);
   assert.match(leak.cost!, /needs Go 1\.26\+; the target runs go1\.19/);
@@ -64,7 +70,10 @@ test('records merged samples and heap/goroutine profiles from a real Go service'
   assert.ok(rec.samples.at(-1)!.totalAlloc! > rec.samples[0].totalAlloc!);
   assert.deepEqual(rec.samples[0].cmdline?.slice(1), ['-metrics', '-churn', '10ms']);
   assert.equal(rec.samples[1].cmdline, undefined, 'cmdline is stored once per process');
-  assert.ok(rec.samples.some((s) => typeof s.lastGCUnixNanos === 'bigint'), 'LastGC survives as bigint');
+  assert.ok(
+    rec.samples.some((s) => typeof s.lastGCUnixNanos === 'bigint'),
+    'LastGC survives as bigint',
+  );
 
   assert.ok(rec.heapProfiles.length >= 4);
   assert.equal(rec.heapProfiles[0].profile.sampleTypes.at(-1)?.type, 'inuse_space');
@@ -73,7 +82,10 @@ test('records merged samples and heap/goroutine profiles from a real Go service'
   assert.equal(rec.meta?.target.pid, target.pid);
   assert.equal(rec.meta?.profileGc, false);
   assert.ok(rec.meta?.endedAt);
-  assert.deepEqual(rec.events.filter((e) => e.kind !== 'note'), []);
+  assert.deepEqual(
+    rec.events.filter((e) => e.kind !== 'note'),
+    [],
+  );
 });
 
 test('reports a missing endpoint and what it costs, and keeps polling the others', async (t) => {
@@ -103,7 +115,10 @@ test('reports a missing endpoint and what it costs, and keeps polling the others
   writer.close();
   assert.equal(seen.length, 3);
   const rec = await readRecordingDir(dir);
-  assert.deepEqual(rec.samples.slice(1, 4).map((s) => s.t), seen.map((s) => s.t));
+  assert.deepEqual(
+    rec.samples.slice(1, 4).map((s) => s.t),
+    seen.map((s) => s.t),
+  );
   const missing = rec.events.filter((e) => e.kind === 'endpoint-missing');
   assert.equal(missing.length, 1);
   assert.match(missing[0].detail, /^\/metrics: /);
@@ -147,7 +162,11 @@ test('a restarted target gives a restart event and the series splits by pid', as
   const split = rec.events.find((e) => e.kind === 'restart')!;
   assert.ok(rec.samples.filter((s) => s.t! < split.t).every((s) => s.pid === firstPid));
   assert.ok(rec.samples.filter((s) => s.t! >= split.t).every((s) => s.pid === target.pid));
-  assert.deepEqual(rec.samples.filter((s) => s.cmdline).map((s) => s.pid), [firstPid, target.pid], 'cmdline again after the restart');
+  assert.deepEqual(
+    rec.samples.filter((s) => s.cmdline).map((s) => s.pid),
+    [firstPid, target.pid],
+    'cmdline again after the restart',
+  );
 });
 
 test('a target that stops answering gives a gap event with its duration, and polling goes on', async (t) => {
@@ -181,7 +200,10 @@ test('a target that stops answering gives a gap event with its duration, and pol
   assert.equal(rec.events.filter((e) => e.kind === 'gap').length, 1);
   assert.equal(rec.events.filter((e) => e.kind === 'restart').length, 0, 'a pause is not a restart');
   const gapEvent = rec.events.find((e) => e.kind === 'gap')!;
-  assert.ok(rec.samples.some((s) => s.t! > gapEvent.t - 1), 'samples continue after the gap');
+  assert.ok(
+    rec.samples.some((s) => s.t! > gapEvent.t - 1),
+    'samples continue after the gap',
+  );
 });
 
 test('headers are sent with every request', async (t) => {

@@ -169,10 +169,14 @@ function missingCost(name: EndpointName, status: Map<EndpointName, EndpointStatu
  */
 export function goroutineLeakCost(goVersion: string | undefined): string {
   const v = parseGoVersion(goVersion);
-  const loss = "no proof from the runtime's goroutine-leak detector: goroutine leaks are inferred from count growth only, and goroutines leaked at a constant number are missed";
+  const loss =
+    "no proof from the runtime's goroutine-leak detector: goroutine leaks are inferred from count growth only, and goroutines leaked at a constant number are missed";
   if (v && !atLeast(v, 26)) return `${loss} (the profile needs Go 1.26+; the target runs ${goVersion})`;
-  if (v && v.major === 1 && v.minor === 26) return `${loss}; on Go 1.26 build with GOEXPERIMENT=goroutineleakprofile, and if the service uses its own router, route /debug/pprof/goroutineleak to pprof.Handler("goroutineleak")`;
-  const onWhat = v ? `the target runs ${goVersion}, which has the profile` : 'on Go 1.27+ the profile is always on (on 1.26 only with GOEXPERIMENT=goroutineleakprofile)';
+  if (v && v.major === 1 && v.minor === 26)
+    return `${loss}; on Go 1.26 build with GOEXPERIMENT=goroutineleakprofile, and if the service uses its own router, route /debug/pprof/goroutineleak to pprof.Handler("goroutineleak")`;
+  const onWhat = v
+    ? `the target runs ${goVersion}, which has the profile`
+    : 'on Go 1.27+ the profile is always on (on 1.26 only with GOEXPERIMENT=goroutineleakprofile)';
   return `${loss}; ${onWhat}: if the service uses its own router (gin, chi, gorilla), route /debug/pprof/goroutineleak to pprof.Handler("goroutineleak") as for the other profiles`;
 }
 
@@ -191,7 +195,10 @@ export function mergeSample(t: number, vars?: MemorySample, metrics?: MemorySamp
 }
 
 export class Poller extends EventEmitter {
-  private readonly opts: Required<Pick<PollerOptions, 'intervalMs' | 'profileIntervalMs' | 'goroutineDebug2Every' | 'goroutineLeakIntervalMs' | 'timeoutMs' | 'profileTimeoutMs' | 'jitter'>> & PollerOptions;
+  private readonly opts: Required<
+    Pick<PollerOptions, 'intervalMs' | 'profileIntervalMs' | 'goroutineDebug2Every' | 'goroutineLeakIntervalMs' | 'timeoutMs' | 'profileTimeoutMs' | 'jitter'>
+  > &
+    PollerOptions;
   private endpoints: Endpoints = {};
   private readonly pprofBase?: string;
   private pid?: number;
@@ -269,7 +276,12 @@ export class Poller extends EventEmitter {
       if (!url) return undefined;
       try {
         const profile = name === 'heap' || name === 'goroutine' || name === 'goroutineleak';
-        const r = await this.fetch(url, profile ? this.opts.profileTimeoutMs : this.opts.timeoutMs, profile ? MAX_PROFILE_BYTES : MAX_TEXT_BYTES, name === 'metrics' ? 'text/plain' : undefined);
+        const r = await this.fetch(
+          url,
+          profile ? this.opts.profileTimeoutMs : this.opts.timeoutMs,
+          profile ? MAX_PROFILE_BYTES : MAX_TEXT_BYTES,
+          name === 'metrics' ? 'text/plain' : undefined,
+        );
         const value = read(r.bytes);
         status.set(name, { name, url: redactUrl(url), ok: true });
         return value;
@@ -283,12 +295,15 @@ export class Poller extends EventEmitter {
       }
     };
     const pprofBody = (what: string) => (bytes: Uint8Array) => {
-      if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw new InputError(what, 'expected a gzip-compressed pprof profile, got something else');
+      if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b)
+        throw new InputError(what, 'expected a gzip-compressed pprof profile, got something else');
       return bytes;
     };
     const [vars, metrics, heap, goroutine] = await Promise.all([
       probe('vars', e.vars, (b) => parseExpvar(b, redactUrl(e.vars!), { workMetric: this.opts.workMetric })),
-      probe('metrics', e.metrics, (b) => memorySampleFromExposition(Buffer.from(b).toString('utf8'), redactUrl(e.metrics!), { workMetric: this.opts.workMetric })),
+      probe('metrics', e.metrics, (b) =>
+        memorySampleFromExposition(Buffer.from(b).toString('utf8'), redactUrl(e.metrics!), { workMetric: this.opts.workMetric }),
+      ),
       probe('heap', e.heap, pprofBody(redactUrl(e.heap ?? ''))),
       probe('goroutine', e.goroutine, pprofBody(redactUrl(e.goroutine ?? ''))),
     ]);
@@ -305,7 +320,10 @@ export class Poller extends EventEmitter {
       if (unreachable) {
         throw new InputError(where, `cannot reach the target (${first?.problem ?? 'no endpoint'})`, first?.kind ?? 'unreachable', first?.status);
       }
-      throw new InputError(where, `expected a Go service with /debug/vars, /metrics or /debug/pprof, found none (${all.map((s) => `${new URL(s.url).pathname}: ${s.problem}`).join('; ')})`);
+      throw new InputError(
+        where,
+        `expected a Go service with /debug/vars, /metrics or /debug/pprof, found none (${all.map((s) => `${new URL(s.url).pathname}: ${s.problem}`).join('; ')})`,
+      );
     }
     const goVersion = metrics?.goVersion ?? vars?.goVersion;
     for (const s of all) if (!s.ok) s.cost = missingCost(s.name, status, haveProc, goVersion);
@@ -356,7 +374,8 @@ export class Poller extends EventEmitter {
     this.emit('discovery', discovery);
     for (const s of all) {
       // goroutineleak is new (Go 1.26+): most services today lack it, so its absence is a note, not a fault.
-      if (!s.ok) this.recordEvent({ t, kind: s.name === 'goroutineleak' ? 'note' : 'endpoint-missing', detail: `${new URL(s.url).pathname}: ${s.problem}; ${s.cost}` });
+      if (!s.ok)
+        this.recordEvent({ t, kind: s.name === 'goroutineleak' ? 'note' : 'endpoint-missing', detail: `${new URL(s.url).pathname}: ${s.problem}; ${s.cost}` });
     }
 
     if (this.buildInfoProblem) this.recordEvent({ t, kind: 'note', detail: `build info not read: ${this.buildInfoProblem}` });
@@ -386,7 +405,12 @@ export class Poller extends EventEmitter {
       // An outage still open at the end is a gap too; without it the recording would end in a silent hole.
       const t = Date.now();
       const durationMs = t - this.downSince;
-      this.recordEvent({ t, kind: 'gap', detail: `target was unreadable for ${(durationMs / 1000).toFixed(1)} s, until the watch stopped (${this.downReason})`, durationMs });
+      this.recordEvent({
+        t,
+        kind: 'gap',
+        detail: `target was unreadable for ${(durationMs / 1000).toFixed(1)} s, until the watch stopped (${this.downReason})`,
+        durationMs,
+      });
     }
     this.stopped = true;
     this.stopController.abort();
@@ -539,7 +563,10 @@ export class Poller extends EventEmitter {
       this.downReason = undefined;
     }
     // An endpoint that fails while another answers: record once until it recovers.
-    for (const [url, r] of [[e.vars, vars], [e.metrics, metrics]] as const) {
+    for (const [url, r] of [
+      [e.vars, vars],
+      [e.metrics, metrics],
+    ] as const) {
       if (!url) continue;
       if (r.err !== undefined && !this.failingEndpoints.has(url)) {
         this.failingEndpoints.add(url);

@@ -16,7 +16,12 @@ function scratch(t: { after(fn: () => void): void }): string {
 // A real heap profile served by the test target, reused as a body to store.
 const heapBody = (() => {
   const dir = join(repoRoot, 'src/sources/testdata/recording/target-churn/profiles');
-  return readFileSync(join(dir, readdirSync(dir).find((f) => f.startsWith('heap-'))!));
+  return readFileSync(
+    join(
+      dir,
+      readdirSync(dir).find((f) => f.startsWith('heap-'))!,
+    ),
+  );
 })();
 
 test('lines put t first and write bigint as decimal strings', () => {

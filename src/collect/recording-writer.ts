@@ -7,25 +7,10 @@
 // Profiles are written to `<name>.tmp`, fsynced (one per profile round, cheap) and renamed, so a
 // profile file under its final name is always complete.
 
-import {
-  closeSync,
-  existsSync,
-  fdatasyncSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MemorySample } from '../model/memory.js';
-import {
-  RECORDING_FORMAT,
-  RECORDING_VERSION,
-  type RecordingEvent,
-  type RecordingMeta,
-} from '../model/recording.js';
+import { RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent, type RecordingMeta } from '../model/recording.js';
 
 export type ProfileKind = 'heap' | 'goroutine' | 'goroutine2' | 'goroutineleak';
 
@@ -58,7 +43,10 @@ class AppendFile {
   private lastSync = Date.now();
   private dirty = false;
 
-  constructor(path: string, private readonly syncIntervalMs: number) {
+  constructor(
+    path: string,
+    private readonly syncIntervalMs: number,
+  ) {
     this.fd = openSync(path, 'a');
   }
 

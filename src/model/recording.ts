@@ -58,13 +58,7 @@ export interface RecordingMeta {
   missing?: { endpoint: string; cost: string }[];
 }
 
-export type RecordingEventKind =
-  | 'restart'
-  | 'gap'
-  | 'endpoint-missing'
-  | 'fetch-error'
-  | 'stopped'
-  | 'note';
+export type RecordingEventKind = 'restart' | 'gap' | 'endpoint-missing' | 'fetch-error' | 'stopped' | 'note';
 
 export interface RecordingEvent {
   /** Unix milliseconds. */

@@ -30,10 +30,16 @@ const info: BuildInfo = {
 
 test('build rows: version, module, the settings that matter for memory, DefaultGODEBUG, 8 dependencies then a count, facts, origin', () => {
   const rows = buildInfoRows(info);
-  assert.deepEqual(rows.map((r) => r.label), ['Go', 'main package', 'main module', 'build', 'DefaultGODEBUG', 'dependencies (11)', 'for memory', 'read from']);
+  assert.deepEqual(
+    rows.map((r) => r.label),
+    ['Go', 'main package', 'main module', 'build', 'DefaultGODEBUG', 'dependencies (11)', 'for memory', 'read from'],
+  );
   const get = (l: string) => rows.find((r) => r.label === l)!.value;
   assert.equal(get('build'), '-race=true -buildmode=exe CGO_ENABLED=0', 'compiler and GOAMD64 are left to the JSON');
-  assert.match(get('dependencies (11)'), /^example\.com\/`evil`\|<img src=x onerror=alert\(1\)> => \.\.\/local, example\.com\/dep0 v1\.0\.0, .*example\.com\/dep6 v1\.6\.0, … 3 more$/);
+  assert.match(
+    get('dependencies (11)'),
+    /^example\.com\/`evil`\|<img src=x onerror=alert\(1\)> => \.\.\/local, example\.com\/dep0 v1\.0\.0, .*example\.com\/dep6 v1\.6\.0, … 3 more$/,
+  );
   // Go 1.27 collects unstopped tickers whatever DefaultGODEBUG says.
   assert.match(get('for memory'), /^unstopped tickers\/timers: collected once unreferenced; GC: Green Tea; GOMAXPROCS: follows the cgroup CPU limit$/);
   assert.equal(buildInfoRows({ goVersion: 'go1.19.8', deps: [], settings: [] }).find((r) => r.label === 'main module')!.value, 'none (GOPATH mode)');
@@ -43,7 +49,16 @@ test('proof rows: head with count, state, site and labels; starter with where an
   const sites = proofSites({
     total: 51,
     sites: [
-      { count: 50, function: 'main.awaitReply', file: 'main.go', line: 26, state: 'chan receive', startedBy: { function: 'main.leakAtStart', file: 'main.go', line: 35, from: 'created-by' }, stack: [{ function: 'main.awaitReply', file: 'main.go', line: 26 }], labels: { role: 'x' } },
+      {
+        count: 50,
+        function: 'main.awaitReply',
+        file: 'main.go',
+        line: 26,
+        state: 'chan receive',
+        startedBy: { function: 'main.leakAtStart', file: 'main.go', line: 35, from: 'created-by' },
+        stack: [{ function: 'main.awaitReply', file: 'main.go', line: 26 }],
+        labels: { role: 'x' },
+      },
       { count: 1, function: 'main.f.func1', file: 'f.go', line: 3, startedBy: { function: 'main.f', from: 'closure-name' }, stack: [] },
     ],
   });
@@ -56,8 +71,18 @@ test('proof rows: head with count, state, site and labels; starter with where an
 
 test('a hostile dependency path stays literal: one code span in one Markdown table cell, plain in the terminal', () => {
   const f = {
-    schema: 'heapsight-findings/1', verdict: 'no-leak', confidence: 0.9, summary: 's', observed: { seconds: 60, samples: 1, gcCycles: 1, heapProfiles: 0, goroutineProfiles: 0, workAxis: 'time' },
-    evidence: { reasons: [], rates: {} }, liveHeap: { series: [], points: 0 }, culprits: [], advice: [], restarts: [], notes: [], buildInfo: info,
+    schema: 'heapsight-findings/1',
+    verdict: 'no-leak',
+    confidence: 0.9,
+    summary: 's',
+    observed: { seconds: 60, samples: 1, gcCycles: 1, heapProfiles: 0, goroutineProfiles: 0, workAxis: 'time' },
+    evidence: { reasons: [], rates: {} },
+    liveHeap: { series: [], points: 0 },
+    culprits: [],
+    advice: [],
+    restarts: [],
+    notes: [],
+    buildInfo: info,
   } as unknown as Findings;
   const md = renderMarkdownReport({ findings: f });
   const line = md.split('\n').find((l) => l.startsWith('| dependencies (11) |'))!;

@@ -28,7 +28,9 @@ export function buildInfoRows(info: BuildInfo): ReportRow[] {
   const godebug = info.settings.find((s) => s.key === 'DefaultGODEBUG')?.value;
   rows.push({ label: 'DefaultGODEBUG', value: godebug || 'none' });
   if (info.deps.length) {
-    const shown = info.deps.slice(0, MAX_DEPS_LISTED).map((d) => `${d.path} ${d.replace ? `=> ${d.replace.path}${d.replace.version ? ` ${d.replace.version}` : ''}` : d.version}`);
+    const shown = info.deps
+      .slice(0, MAX_DEPS_LISTED)
+      .map((d) => `${d.path} ${d.replace ? `=> ${d.replace.path}${d.replace.version ? ` ${d.replace.version}` : ''}` : d.version}`);
     const more = info.deps.length - shown.length;
     rows.push({ label: `dependencies (${info.deps.length})`, value: shown.join(', ') + (more > 0 ? `, … ${more} more` : '') });
   }
@@ -51,10 +53,15 @@ export function proofSites(p: GoroutineProof): ProofSiteText[] {
   return p.sites.map((s) => {
     const sb = s.startedBy;
     const where = sb?.file ? ` (${sb.file}${sb.line ? `:${sb.line}` : ''})` : '';
-    const labels = s.labels && Object.keys(s.labels).length ? ` {${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}` : '';
+    const labels =
+      s.labels && Object.keys(s.labels).length
+        ? ` {${Object.entries(s.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}}`
+        : '';
     return {
       head: `${s.count} goroutine${s.count === 1 ? '' : 's'} blocked${s.state ? ` in ${s.state}` : ''} at ${s.function} (${s.file}:${s.line})${labels}`,
-      startedBy: sb ? `started by ${sb.function}${where}${sb.from === 'closure-name' ? ' (from the closure\'s name)' : ''}` : undefined,
+      startedBy: sb ? `started by ${sb.function}${where}${sb.from === 'closure-name' ? " (from the closure's name)" : ''}` : undefined,
       stack: s.stack.map((f) => `${f.function}  ${f.file}:${f.line}`),
     };
   });

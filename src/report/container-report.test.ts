@@ -30,7 +30,11 @@ test('the container view: waterfall top-down to the live heap, the limit, one ro
   const limit = rec.samples.find((s) => s.cgroup?.limit)!.cgroup!.limit!;
   assert.equal(v.limit, limit);
   const ids: string[] = v.layers.map((l) => l.id);
-  assert.deepEqual(ids, WATERFALL_ORDER.filter((id) => ids.includes(id)), 'layers in waterfall order');
+  assert.deepEqual(
+    ids,
+    WATERFALL_ORDER.filter((id) => ids.includes(id)),
+    'layers in waterfall order',
+  );
   for (const id of ['cgroup-usage', 'working-set', 'cgroup-anon', 'rss', 'go-mapped', 'live-heap']) assert.ok(ids.includes(id), `layer ${id}`);
   // Nesting: each layer below the charge sits deeper than the cgroup's usage, the live heap deepest.
   assert.equal(v.layers[0].depth, 0);
@@ -50,11 +54,18 @@ test('terminal: a Container section with the limit and headroom, every layer, an
   const text = renderTerminal(findings);
   const section = text.slice(text.indexOf('\nContainer (cgroup v1)'), text.indexOf('\nAdvice'));
   assert.ok(section.length > 0, text);
-  assert.match(section, new RegExp(`^\\nContainer \\(cgroup v1\\): limit ${formatBytes(findings.container!.waterfall!.limit!).replace('.', '\\.')}, headroom `));
+  assert.match(
+    section,
+    new RegExp(`^\\nContainer \\(cgroup v1\\): limit ${formatBytes(findings.container!.waterfall!.limit!).replace('.', '\\.')}, headroom `),
+  );
   for (const l of containerView(findings)!.layers) assert.ok(section.includes(`${l.label}`) && section.includes(formatBytes(l.bytes)), `layer ${l.id}`);
   const restartLines = section.split('\n').filter((l) => /^ {2}restart at /.test(l));
   assert.equal(restartLines.length, findings.restarts.length);
-  for (const k of kills) assert.ok(restartLines.some((l) => l.includes(k.detail.replace(/^target restarted: /, '').replace(/; the series is split here$/, ''))), `kill at ${k.t}`);
+  for (const k of kills)
+    assert.ok(
+      restartLines.some((l) => l.includes(k.detail.replace(/^target restarted: /, '').replace(/; the series is split here$/, ''))),
+      `kill at ${k.t}`,
+    );
   assert.match(section, /killed by the OOM killer \d+ times, every ~\d+ s at ~\d+ MiB \(limit 96 MiB\)/);
   // Restarts are no longer repeated in the evidence list above.
   assert.ok(!text.slice(0, text.indexOf('\nContainer')).includes('restart at '));
@@ -82,11 +93,18 @@ test('Markdown: the waterfall table, the limit, and a restart table with time, c
 test('GOMEMLIMIT advice on the real recording states its GC CPU cost in numbers, with the measures it rests on', async () => {
   const { findings } = await load();
   const a = findings.advice.find((x) => x.id === 'container-gomemlimit')!;
-  const m = /GOMEMLIMIT=(\d+)MiB the heap goal falls from [\d.]+ MiB to [\d.]+ MiB: ~([\d.]+) GC cycles\/min instead of ([\d.]+), GC CPU ~[\d.]+% instead of [\d.]+%\./.exec(a.text);
+  const m =
+    /GOMEMLIMIT=(\d+)MiB the heap goal falls from [\d.]+ MiB to [\d.]+ MiB: ~([\d.]+) GC cycles\/min instead of ([\d.]+), GC CPU ~[\d.]+% instead of [\d.]+%\./.exec(
+      a.text,
+    );
   assert.ok(m, a.text);
   const now = Number(/^GC cycles now = ([\d.]+)\/min$/.exec(a.basedOn.find((b) => b.startsWith('GC cycles now'))!)![1]);
   assert.ok(Math.abs(now - Number(m[3])) <= 0.5 + 0.01 * now, `${now} vs ${m[3]}`);
   // A lower goal means more cycles at the same allocation rate.
   assert.ok(Number(m[2]) > Number(m[3]));
-  for (const b of ['allocation rate = ', 'live heap = ', 'GC CPU (GCCPUFraction) = ']) assert.ok(a.basedOn.some((x) => x.startsWith(b)), b);
+  for (const b of ['allocation rate = ', 'live heap = ', 'GC CPU (GCCPUFraction) = '])
+    assert.ok(
+      a.basedOn.some((x) => x.startsWith(b)),
+      b,
+    );
 });

@@ -98,7 +98,15 @@ export function containerView(f: Findings): ContainerView | undefined {
   const limit = w?.limit ?? c?.oomKills?.limit;
   const usage = w?.layers.find((l) => l.id === 'cgroup-usage')?.bytes;
   const base = limit ?? usage;
-  const layers: ContainerLayerRow[] = (w?.layers ?? []).map((l) => ({ id: l.id, label: SHORT[l.id], detail: l.label, bytes: l.bytes, delta: l.delta, share: base ? l.bytes / base : 0, depth: DEPTH[l.id] }));
+  const layers: ContainerLayerRow[] = (w?.layers ?? []).map((l) => ({
+    id: l.id,
+    label: SHORT[l.id],
+    detail: l.label,
+    bytes: l.bytes,
+    delta: l.delta,
+    share: base ? l.bytes / base : 0,
+    depth: DEPTH[l.id],
+  }));
   const kills = restarts.filter((r) => r.cause === 'OOM kill').length;
   const heading = w ? `Container (cgroup v${w.cgroupVersion})` : kills ? 'Restarts and OOM kills' : 'Restarts';
   return {

@@ -11,7 +11,13 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-const COLOUR: Record<string, string> = { 'heap-leak': '#b91c1c', 'goroutine-leak': '#b91c1c', 'off-heap-growth': '#b45309', inconclusive: '#6b7280', 'no-leak': '#15803d' };
+const COLOUR: Record<string, string> = {
+  'heap-leak': '#b91c1c',
+  'goroutine-leak': '#b91c1c',
+  'off-heap-growth': '#b45309',
+  inconclusive: '#6b7280',
+  'no-leak': '#15803d',
+};
 
 export function renderFleetHtml(f: FleetFindings): string {
   const groupLabels = Object.keys(f.instances[0]?.labels ?? {}).filter((l) => l !== 'job' && l !== 'instance');
@@ -24,7 +30,13 @@ export function renderFleetHtml(f: FleetFindings): string {
   const stories = f.stories.map((s) => `<li><b>by ${esc(s.label)}</b>: ${esc(s.text)}</li>`).join('\n');
   const next = f.instances
     .filter((r) => r.next)
-    .map((r) => `<h3>${esc(instanceName(r))} — ${esc(r.verdict)}</h3><ul>${r.reasons.slice(0, 3).map((x) => `<li>${esc(x)}</li>`).join('')}</ul><pre>${esc([r.next!.watch, `go tool pprof ${r.next!.heapProfile}`, `curl '${r.next!.goroutines}'`].join('\n'))}</pre>`)
+    .map(
+      (r) =>
+        `<h3>${esc(instanceName(r))} — ${esc(r.verdict)}</h3><ul>${r.reasons
+          .slice(0, 3)
+          .map((x) => `<li>${esc(x)}</li>`)
+          .join('')}</ul><pre>${esc([r.next!.watch, `go tool pprof ${r.next!.heapProfile}`, `curl '${r.next!.goroutines}'`].join('\n'))}</pre>`,
+    )
     .join('\n');
   const notes = f.notes.map((n) => `<li>${esc(n)}</li>`).join('\n');
   return `<!doctype html>
@@ -33,7 +45,11 @@ export function renderFleetHtml(f: FleetFindings): string {
 <body>
 <h1>heapsight fleet: ${f.instances.length} Go instances</h1>
 <p>Source <code>${esc(f.source)}</code> selector <code>${esc(f.selector)}</code><br>Window: ${esc(windowLine(f))}<br>Read: ${esc(transferLine(f))}<br>
-Verdicts: ${esc(Object.entries(f.counts).map(([v, n]) => `${n} ${v}`).join(', '))}</p>
+Verdicts: ${esc(
+    Object.entries(f.counts)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', '),
+  )}</p>
 ${stories ? `<h2>Stories</h2><ul>${stories}</ul>` : ''}
 <h2>Instances, most suspect first</h2>
 <table><thead><tr><th>#</th><th>instance</th>${groupLabels.map((l) => `<th>${esc(l)}</th>`).join('')}<th>verdict</th><th>confidence</th><th>evidence</th></tr></thead>

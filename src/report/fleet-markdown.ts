@@ -17,7 +17,12 @@ export function renderFleetMarkdown(f: FleetFindings): string {
   out.push(`- Source: \`${f.source}\` selector \`${f.selector}\``);
   out.push(`- Window: ${windowLine(f)}`);
   out.push(`- Read: ${transferLine(f)}`);
-  out.push(`- Verdicts: ${Object.entries(f.counts).map(([v, n]) => `${n} ${v}`).join(', ')}`, '');
+  out.push(
+    `- Verdicts: ${Object.entries(f.counts)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', ')}`,
+    '',
+  );
   if (f.stories.length) {
     out.push('## Stories', '');
     for (const s of f.stories) out.push(`- **by ${cell(s.label)}**: ${cell(s.text)}`);
@@ -29,7 +34,9 @@ export function renderFleetMarkdown(f: FleetFindings): string {
   out.push(`|---|---|${groupLabels.map(() => '---|').join('')}---|---|---|`);
   for (const r of f.instances) {
     const g = groupLabels.map((l) => cell(r.labels[l] ?? '')).join(' | ');
-    out.push(`| ${r.rank} | ${cell(instanceName(r))} | ${g}${groupLabels.length ? ' | ' : ''}${r.verdict} | ${r.confidence.toFixed(2)} | ${cell(r.headline)} |`);
+    out.push(
+      `| ${r.rank} | ${cell(instanceName(r))} | ${g}${groupLabels.length ? ' | ' : ''}${r.verdict} | ${r.confidence.toFixed(2)} | ${cell(r.headline)} |`,
+    );
   }
   const next = f.instances.filter((r) => r.next);
   if (next.length) {

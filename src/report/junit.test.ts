@@ -18,7 +18,12 @@ const suite: JunitSuite = {
   hostname: 'ci-runner',
   properties: { url: 'http://127.0.0.1:8080', recording: '/tmp/rec & more' },
   cases: [
-    { name: 'verdict', classname: 'heapsight.check', failure: { type: 'heap-leak', message: `heap-leak; culprit ${nasty}`, text: `line 1\n${nasty}` }, systemOut: 'summary' },
+    {
+      name: 'verdict',
+      classname: 'heapsight.check',
+      failure: { type: 'heap-leak', message: `heap-leak; culprit ${nasty}`, text: `line 1\n${nasty}` },
+      systemOut: 'summary',
+    },
     { name: 'heap growth', classname: 'heapsight.check', failure: { type: 'heap-leak', message: '2.7 MiB/min exceeds --max-heap-growth 1 MiB/min' } },
     { name: 'goroutine growth', classname: 'heapsight.check', systemOut: 'measured 0/min; verdict heap-leak' },
     { name: 'skipped one', classname: 'heapsight.check', skipped: { message: 'inconclusive' } },
@@ -44,10 +49,16 @@ test('the JUnit report is valid XML with one suite, counts that match its cases,
   assert.equal(ts['@timestamp'], '2026-11-26T04:00:00Z');
   assert.deepEqual(
     ts.properties.property.map((p: Record<string, string>) => [p['@name'], p['@value']]),
-    [['url', 'http://127.0.0.1:8080'], ['recording', '/tmp/rec & more']],
+    [
+      ['url', 'http://127.0.0.1:8080'],
+      ['recording', '/tmp/rec & more'],
+    ],
   );
   const cases = ts.testcase;
-  assert.deepEqual(cases.map((c: Record<string, string>) => c['@name']), ['verdict', 'heap growth', 'goroutine growth', 'skipped one', 'error one']);
+  assert.deepEqual(
+    cases.map((c: Record<string, string>) => c['@name']),
+    ['verdict', 'heap growth', 'goroutine growth', 'skipped one', 'error one'],
+  );
   const failure = cases[0].failure;
   const expected = xmlSafe(nasty);
   assert.equal(failure['@message'], `heap-leak; culprit ${expected}`);

@@ -69,7 +69,10 @@ const TITLES: Record<Verdict, string> = {
 function growthText(c: Culprit): string {
   const g = c.growth;
   const amount = g.unit === 'bytes' ? formatBytesDelta(g.delta) : `${g.delta >= 0 ? '+' : ''}${formatCount(g.delta)} ${g.unit}`;
-  const rate = g.perMinute !== undefined ? ` (${g.unit === 'bytes' ? formatBytesDelta(g.perMinute) : `${g.perMinute >= 0 ? '+' : ''}${formatCount(g.perMinute)}`}/min)` : '';
+  const rate =
+    g.perMinute !== undefined
+      ? ` (${g.unit === 'bytes' ? formatBytesDelta(g.perMinute) : `${g.perMinute >= 0 ? '+' : ''}${formatCount(g.perMinute)}`}/min)`
+      : '';
   return amount + rate;
 }
 
@@ -93,7 +96,11 @@ export function renderMarkdownReport(input: MarkdownInput): string {
   );
   out.push(meta.join(' · '), '');
   out.push(`> ${mdText(f.summary)}`, '');
-  if (f.observeMore) out.push(`**Observe ${f.observeMore.seconds !== undefined ? `about ${formatDuration(f.observeMore.seconds)} more` : 'longer'}:** ${mdText(f.observeMore.reason)}.`, '');
+  if (f.observeMore)
+    out.push(
+      `**Observe ${f.observeMore.seconds !== undefined ? `about ${formatDuration(f.observeMore.seconds)} more` : 'longer'}:** ${mdText(f.observeMore.reason)}.`,
+      '',
+    );
 
   // Key numbers.
   out.push('## Key numbers', '');
@@ -107,22 +114,40 @@ export function renderMarkdownReport(input: MarkdownInput): string {
     out.push(row([lt ? 'Live heap (typical, start → end)' : 'Live heap', `${span}${rate}`, sparkline(lh.series)]));
   }
   if (r.liveHeapBytesPerGiBAllocated !== undefined) out.push(row(['Live-heap growth per GiB allocated', formatBytesDelta(r.liveHeapBytesPerGiBAllocated), '']));
-  if (r.liveHeapBytesPer1000Work !== undefined) out.push(row([`Live-heap growth per 1,000 ${mdText(o.workMetric ?? 'work')}`, formatBytesDelta(r.liveHeapBytesPer1000Work), '']));
+  if (r.liveHeapBytesPer1000Work !== undefined)
+    out.push(row([`Live-heap growth per 1,000 ${mdText(o.workMetric ?? 'work')}`, formatBytesDelta(r.liveHeapBytesPer1000Work), '']));
   const samples = input.recording?.samples ?? [];
   const rssSeries = samples.map((s) => s.rss).filter((v): v is number => v !== undefined);
   const b = f.breakdown;
-  if (b?.rss !== undefined) out.push(row(['RSS', `${formatBytes(b.rss)}${r.rssBytesPerMinute !== undefined ? ` (${formatBytesDelta(r.rssBytesPerMinute)}/min)` : ''}`, sparkline(rssSeries)]));
+  if (b?.rss !== undefined)
+    out.push(
+      row(['RSS', `${formatBytes(b.rss)}${r.rssBytesPerMinute !== undefined ? ` (${formatBytesDelta(r.rssBytesPerMinute)}/min)` : ''}`, sparkline(rssSeries)]),
+    );
   const retainedSeries = samples
     .map((s) => (s.heapIdle !== undefined && s.heapReleased !== undefined ? s.heapIdle - s.heapReleased : undefined))
     .filter((v): v is number => v !== undefined);
   const retained = b?.parts.find((p) => p.id === 'heap-free-retained');
-  if (retained) out.push(row(['Freed, retained by the runtime', `${formatBytes(retained.bytes)} (${formatPercent(retained.share)} of RSS)`, sparkline(retainedSeries)]));
+  if (retained)
+    out.push(row(['Freed, retained by the runtime', `${formatBytes(retained.bytes)} (${formatPercent(retained.share)} of RSS)`, sparkline(retainedSeries)]));
   const nonGo = b?.parts.find((p) => p.id === 'non-go');
   if (nonGo && (nonGo.bytes > 0 || f.verdict === 'off-heap-growth'))
-    out.push(row(['Outside the Go runtime', `${formatBytes(nonGo.bytes)}${r.nonGoBytesPerMinute !== undefined ? ` (${formatBytesDelta(r.nonGoBytesPerMinute)}/min)` : ''}`, '']));
+    out.push(
+      row([
+        'Outside the Go runtime',
+        `${formatBytes(nonGo.bytes)}${r.nonGoBytesPerMinute !== undefined ? ` (${formatBytesDelta(r.nonGoBytesPerMinute)}/min)` : ''}`,
+        '',
+      ]),
+    );
   const gSeries = samples.map((s) => s.goroutines).filter((v): v is number => v !== undefined);
   const gt = f.evidence.goroutines;
-  if (gt) out.push(row(['Goroutines', `${formatCount(gt.baseline)} → ${formatCount(gt.latest)}${r.goroutinesPerMinute !== undefined ? ` (${r.goroutinesPerMinute >= 0 ? '+' : ''}${formatCount(r.goroutinesPerMinute)}/min)` : ''}`, sparkline(gSeries)]));
+  if (gt)
+    out.push(
+      row([
+        'Goroutines',
+        `${formatCount(gt.baseline)} → ${formatCount(gt.latest)}${r.goroutinesPerMinute !== undefined ? ` (${r.goroutinesPerMinute >= 0 ? '+' : ''}${formatCount(r.goroutinesPerMinute)}/min)` : ''}`,
+        sparkline(gSeries),
+      ]),
+    );
   if (f.evidence.heapHeldByGoroutines) out.push(row(['Heap held by leaked goroutines', formatBytes(f.evidence.heapHeldByGoroutines), '']));
   out.push('');
 
@@ -133,7 +158,16 @@ export function renderMarkdownReport(input: MarkdownInput): string {
     out.push(row(['#', 'call site', 'kind', 'growth', 'share', 'across profiles']), row(['---:', '---', '---', '---:', '---:', '---']));
     f.culprits.slice(0, 10).forEach((c, i) => {
       const site = `${mdCode(c.function, true)}<br>${mdCode(`${c.file}${c.line ? `:${c.line}` : ''}`, true)}`;
-      out.push(row([String(i + 1), site, c.pattern ? `${c.kind} · ${mdCode(c.pattern, true)}` : c.kind, growthText(c), formatPercent(c.growth.share), sparkline(c.growth.series)]));
+      out.push(
+        row([
+          String(i + 1),
+          site,
+          c.pattern ? `${c.kind} · ${mdCode(c.pattern, true)}` : c.kind,
+          growthText(c),
+          formatPercent(c.growth.share),
+          sparkline(c.growth.series),
+        ]),
+      );
     });
     out.push('');
     const fixes = f.culprits.slice(0, 10).filter((c) => c.fix);
@@ -171,14 +205,31 @@ export function renderMarkdownReport(input: MarkdownInput): string {
     if (cv.layers.length) {
       out.push(row(['layer', 'bytes', cv.limit !== undefined ? 'of the limit' : 'of usage', 'since start']), row(['---', '---:', '---:', '---:']));
       // Non-breaking spaces keep the nesting visible: GitHub trims cell whitespace.
-      for (const l of cv.layers) out.push(row([`${'\u00a0\u00a0'.repeat(l.depth)}${l.depth ? '↳ ' : ''}${mdText(l.label)}`, formatBytes(l.bytes), formatPercent(l.share), l.delta !== undefined ? formatBytesDelta(l.delta) : '']));
+      for (const l of cv.layers)
+        out.push(
+          row([
+            `${'\u00a0\u00a0'.repeat(l.depth)}${l.depth ? '↳ ' : ''}${mdText(l.label)}`,
+            formatBytes(l.bytes),
+            formatPercent(l.share),
+            l.delta !== undefined ? formatBytesDelta(l.delta) : '',
+          ]),
+        );
       out.push('');
     }
     if (cv.oomSummary) out.push(`**${mdText(cv.oomSummary[0].toUpperCase() + cv.oomSummary.slice(1))}.**`, '');
     if (cv.restarts.length) {
       out.push(row(['#', 'time (UTC)', 'cause', 'memory before', 'limit', 'detail']), row(['---:', '---', '---', '---:', '---:', '---']));
       cv.restarts.forEach((r, i) =>
-        out.push(row([String(i + 1), r.t !== undefined ? new Date(r.t).toISOString().replace('T', ' ').slice(0, 23) : '', r.cause, r.memoryBefore !== undefined ? `${formatBytes(r.memoryBefore)} (${mdText(r.memoryWhat!)})` : '', r.limit !== undefined ? formatBytes(r.limit) : '', mdText(r.reason)])),
+        out.push(
+          row([
+            String(i + 1),
+            r.t !== undefined ? new Date(r.t).toISOString().replace('T', ' ').slice(0, 23) : '',
+            r.cause,
+            r.memoryBefore !== undefined ? `${formatBytes(r.memoryBefore)} (${mdText(r.memoryWhat!)})` : '',
+            r.limit !== undefined ? formatBytes(r.limit) : '',
+            mdText(r.reason),
+          ]),
+        ),
       );
       out.push('');
     }

@@ -14,7 +14,9 @@ import { renderTerminal, sparkline, wrap } from './terminal.js';
 
 const MiB = 1024 * 1024;
 const leak = () =>
-  analyzeRecording(simulatedRecording({ seed: 2, seconds: 180, pollSeconds: 2, rps: () => 50, allocPerRequest: 20 * 1024, live: (_t, r) => 10 * MiB + r * 1024 }));
+  analyzeRecording(
+    simulatedRecording({ seed: 2, seconds: 180, pollSeconds: 2, rps: () => 50, allocPerRequest: 20 * 1024, live: (_t, r) => 10 * MiB + r * 1024 }),
+  );
 
 test('plain text: verdict first, sections by name, no escape codes', () => {
   const text = renderTerminal(leak(), { color: false });

@@ -119,7 +119,9 @@ export function renderTerminal(f: Findings, opts: TerminalOptions = {}): string 
   out.push('', paint('Evidence', 'bold'));
   for (const r of f.evidence.reasons) out.push(wrap(r, width, '    ').replace(/^ {4}/, '  • '));
   if (f.liveHeap.series.length >= 2) {
-    out.push(`  live heap ${sparkline(f.liveHeap.series)}  ${formatBytes(f.liveHeap.first!)} → ${formatBytes(f.liveHeap.last!)}  (${f.liveHeap.points} points)`);
+    out.push(
+      `  live heap ${sparkline(f.liveHeap.series)}  ${formatBytes(f.liveHeap.first!)} → ${formatBytes(f.liveHeap.last!)}  (${f.liveHeap.points} points)`,
+    );
   }
   if (f.pattern) out.push(`  pattern: ${f.pattern}`);
 
@@ -130,7 +132,20 @@ export function renderTerminal(f: Findings, opts: TerminalOptions = {}): string 
       out.push(culpritLine(c, i));
       if (c.growth.series.length >= 2) out.push(`     ${sparkline(c.growth.series)}`);
       if (c.attribution) out.push(paint(wrap(c.attribution, width, '     '), 'dim'));
-      if (c.sites?.length) out.push(paint(wrap(`spread over: ${c.sites.slice(0, 5).map((s) => `${s.function} ${Math.round(s.share * 100)}%`).join(', ')}${c.sites.length > 5 ? ', …' : ''}`, width, '     '), 'dim'));
+      if (c.sites?.length)
+        out.push(
+          paint(
+            wrap(
+              `spread over: ${c.sites
+                .slice(0, 5)
+                .map((s) => `${s.function} ${Math.round(s.share * 100)}%`)
+                .join(', ')}${c.sites.length > 5 ? ', …' : ''}`,
+              width,
+              '     ',
+            ),
+            'dim',
+          ),
+        );
       if (c.fix) out.push(wrap(`fix: ${c.fix}`, width, '     '));
     });
     if (f.culprits.length > culprits.length) out.push(paint(`  … ${f.culprits.length - culprits.length} more in --json`, 'dim'));

@@ -89,7 +89,10 @@ export function renderTopText(top: ProfileTop, opts: TopRenderOptions = {}): str
   }
   const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...cells.map((row) => row[c].length)));
   for (const row of cells) {
-    const line = row.slice(0, 5).map((cell, c) => cell.padStart(widths[c])).join(' ');
+    const line = row
+      .slice(0, 5)
+      .map((cell, c) => cell.padStart(widths[c]))
+      .join(' ');
     out.push(`${line}  ${row[5]}`.trimEnd());
   }
   if (rows.length < top.rows.length) out.push(`(${top.rows.length - rows.length} more; --nodes 0 shows all)`);
@@ -105,6 +108,6 @@ export function renderTopJson(top: ProfileTop, opts: TopRenderOptions = {}): str
   if (top.base !== undefined) parts.push(`"base":${top.base.toString()}`);
   if (top.new !== undefined) parts.push(`"new":${top.new.toString()}`);
   const fns = rows.map((r) => `    {"function":${JSON.stringify(r.function)},"flat":${r.flat.toString()},"cum":${r.cum.toString()}}`);
-  parts.push(fns.length ? `"functions":[\n${fns.join(",\n")}\n  ]` : `"functions":[]`);
+  parts.push(fns.length ? `"functions":[\n${fns.join(',\n')}\n  ]` : `"functions":[]`);
   return `{\n  ${parts.join(',\n  ')}\n}\n`;
 }

@@ -27,7 +27,14 @@ function buildModule(t: { after(fn: () => unknown): void }, v: GoVersion): strin
   const r = spawnSync(go, ['build', '-buildvcs=false', '-o', out, '-ldflags=-X "main.note=with space"', '.'], {
     cwd: join(repoRoot, 'src/sources/testdata/buildinfo/modprog'),
     encoding: 'utf8',
-    env: { ...process.env, GO111MODULE: 'on', GOFLAGS: '-mod=mod', GOPROXY: 'off', GOTOOLCHAIN: 'local', GOCACHE: join(repoRoot, '.cache', `go-build-cache-bi-${v}`) },
+    env: {
+      ...process.env,
+      GO111MODULE: 'on',
+      GOFLAGS: '-mod=mod',
+      GOPROXY: 'off',
+      GOTOOLCHAIN: 'local',
+      GOCACHE: join(repoRoot, '.cache', `go-build-cache-bi-${v}`),
+    },
   });
   assert.equal(r.status, 0, r.stderr);
   return out;
@@ -51,7 +58,10 @@ for (const v of goVersions) {
     const info = readBuildInfo(bin);
     assert.deepEqual(buildInfoLines(info), oracle.lines);
     assert.equal(info.main?.path, 'example.com/modprog');
-    assert.deepEqual(info.deps.map((d) => [d.path, d.version, d.replace?.path]), [['example.com/dep', 'v0.1.0', './dep']]);
+    assert.deepEqual(
+      info.deps.map((d) => [d.path, d.version, d.replace?.path]),
+      [['example.com/dep', 'v0.1.0', './dep']],
+    );
     assert.equal(buildSetting(info, '-ldflags'), '-X "main.note=with space"');
   });
 }
@@ -69,10 +79,19 @@ test('wrong inputs: one line, what and where', () => {
   try {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'hello, this is not a binary\n'.repeat(4));
-    assert.throws(() => readBuildInfo(text), (e: unknown) => e instanceof InputError && /not ELF/.test(e.message) && e.message.startsWith(text));
-    assert.throws(() => readBuildInfo(join(dir, 'missing')), (e: unknown) => e instanceof InputError && /ENOENT/.test(e.message));
+    assert.throws(
+      () => readBuildInfo(text),
+      (e: unknown) => e instanceof InputError && /not ELF/.test(e.message) && e.message.startsWith(text),
+    );
+    assert.throws(
+      () => readBuildInfo(join(dir, 'missing')),
+      (e: unknown) => e instanceof InputError && /ENOENT/.test(e.message),
+    );
     // A real ELF that Go did not build.
-    assert.throws(() => readBuildInfo('/bin/sh'), (e: unknown) => e instanceof InputError && /no \.go\.buildinfo section/.test(e.message));
+    assert.throws(
+      () => readBuildInfo('/bin/sh'),
+      (e: unknown) => e instanceof InputError && /no \.go\.buildinfo section/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

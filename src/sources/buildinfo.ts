@@ -150,13 +150,15 @@ export function readBuildInfo(path: string, origin = path): BuildInfo {
     let p = at + HEADER_SIZE;
     for (let k = 0; k < 2; k++) {
       const len = uvarint(blob, p);
-      if (!len || len.next + len.value > blob.length) throw new InputError(origin, `truncated build info: string ${k + 1} at section byte ${p} runs past the section`);
+      if (!len || len.next + len.value > blob.length)
+        throw new InputError(origin, `truncated build info: string ${k + 1} at section byte ${p} runs past the section`);
       strings.push(blob.subarray(len.next, len.next + len.value));
       p = len.next + len.value;
     }
     const [version, raw] = strings;
     // Sentinels are binary: strip them as bytes, then decode the text between them.
-    const mod = raw.length >= 2 * SENTINEL_LEN + 1 && raw[raw.length - SENTINEL_LEN - 1] === 0x0a ? raw.toString('utf8', SENTINEL_LEN, raw.length - SENTINEL_LEN) : '';
+    const mod =
+      raw.length >= 2 * SENTINEL_LEN + 1 && raw[raw.length - SENTINEL_LEN - 1] === 0x0a ? raw.toString('utf8', SENTINEL_LEN, raw.length - SENTINEL_LEN) : '';
     const info = parseModInfo(version.toString('utf8'), mod, origin);
     info.origin = origin;
     return info;

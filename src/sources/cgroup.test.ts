@@ -92,8 +92,7 @@ test('the live group of this test process reads (real /sys/fs/cgroup)', async ()
 });
 
 test('bad cgroup input is one InputError line naming the file', () => {
-  const bad = (fn: () => unknown, re: RegExp) =>
-    assert.throws(fn, (e: unknown) => e instanceof InputError && re.test(e.message) && !e.message.includes('\n'));
+  const bad = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof InputError && re.test(e.message) && !e.message.includes('\n'));
   bad(() => parseCgroupV2({ 'memory.current': '<html><body>nope</body></html>' }, '/c'), /^\/c\/memory\.current: expected a decimal number, got an HTML page$/);
   bad(() => parseCgroupV2({ 'memory.current': '1', 'memory.max': 'unlimited' }, '/c'), /^\/c\/memory\.max: expected a byte count or "max"/);
   bad(() => parseCgroupV2({}, '/c'), /^\/c\/memory\.current: missing/);
@@ -106,6 +105,9 @@ test('a recorded sample with a malformed cgroup reading is an InputError at its 
   const good = { source: 'proc', t: 1, cgroup: { version: 1, usage: 4096, limit: 96 * MiB, oomKills: 2, underOom: false } };
   assert.deepEqual(memorySampleFromLine({ value: good, lineNo: 3, text: '' }, 'samples.jsonl').cgroup, good.cgroup);
   for (const cgroup of ['big', { version: 3, usage: 1 }, { version: 2 }, { version: 2, usage: 1, anon: '5' }]) {
-    assert.throws(() => memorySampleFromLine({ value: { source: 'proc', cgroup }, lineNo: 7, text: '' }, 'samples.jsonl'), (e: unknown) => e instanceof InputError && /^samples\.jsonl:7: expected "cgroup" as/.test(e.message));
+    assert.throws(
+      () => memorySampleFromLine({ value: { source: 'proc', cgroup }, lineNo: 7, text: '' }, 'samples.jsonl'),
+      (e: unknown) => e instanceof InputError && /^samples\.jsonl:7: expected "cgroup" as/.test(e.message),
+    );
   }
 });

@@ -35,7 +35,8 @@ export const V1_UNLIMITED_FLOOR = 2 ** 62;
 const MAX_CGROUP_TEXT = 256 * 1024;
 
 function text(input: string, origin: string, what: string): string {
-  if (input.length > MAX_CGROUP_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} characters (past the ${MAX_CGROUP_TEXT}-byte cap)`, 'cap');
+  if (input.length > MAX_CGROUP_TEXT)
+    throw new InputError(origin, `expected ${what}, got ${input.length} characters (past the ${MAX_CGROUP_TEXT}-byte cap)`, 'cap');
   return input;
 }
 
@@ -207,12 +208,15 @@ export interface MountEntry {
 
 /** /proc/PID/mountinfo lines: fields 4 and 5 are the mount's root and mount point; after " - " come fstype, source, super options. */
 export function parseMountinfo(mountinfo: string): MountEntry[] {
-  return mountinfo.split('\n').filter((l) => l.trim() !== '').map((l) => {
-    const [pre, post = ''] = l.split(' - ');
-    const f = pre.split(' ');
-    const g = post.split(' ');
-    return { root: unescapeMount(f[3] ?? ''), point: unescapeMount(f[4] ?? ''), fstype: g[0] ?? '', superOpts: (g[2] ?? '').split(',') };
-  });
+  return mountinfo
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [pre, post = ''] = l.split(' - ');
+      const f = pre.split(' ');
+      const g = post.split(' ');
+      return { root: unescapeMount(f[3] ?? ''), point: unescapeMount(f[4] ?? ''), fstype: g[0] ?? '', superOpts: (g[2] ?? '').split(',') };
+    });
 }
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
@@ -224,12 +228,14 @@ function unescapeMount(s: string): string {
 export async function readCgroupMemory(loc: CgroupLocation): Promise<CgroupMemory> {
   const names = loc.version === 2 ? V2_FILES : V1_FILES;
   const files: CgroupFiles = {};
-  await Promise.all(names.map(async (n) => {
-    try {
-      files[n] = await readFile(`${loc.dir}/${n}`, 'utf8');
-    } catch {
-      // Absent on this kernel (memory.high on v1, oom_kill before 4.13) or the group is gone.
-    }
-  }));
+  await Promise.all(
+    names.map(async (n) => {
+      try {
+        files[n] = await readFile(`${loc.dir}/${n}`, 'utf8');
+      } catch {
+        // Absent on this kernel (memory.high on v1, oom_kill before 4.13) or the group is gone.
+      }
+    }),
+  );
   return loc.version === 2 ? parseCgroupV2(files, loc.dir) : parseCgroupV1(files, loc.dir);
 }

@@ -108,7 +108,11 @@ test('text that starts like protobuf field 1 (a newline) is not taken for a prof
 test('loose variants: exposition without HELP/TYPE, prefixed or docker-wrapped gctrace, single-line expvar', () => {
   assert.equal(detectFormat(Buffer.from('go_goroutines 12\nprocess_resident_memory_bytes 1.2e+07\n')), 'exposition');
   assert.equal(
-    detectFormat(Buffer.from('starting\n2024-01-01T00:00:00Z stderr F gc 1 @0.010s 3%: 0.01+0.7+0.006 ms clock, 0.02+0.6/0.1/0.3+0.01 ms cpu, 4->4->1 MB, 4 MB goal, 2 P\n')),
+    detectFormat(
+      Buffer.from(
+        'starting\n2024-01-01T00:00:00Z stderr F gc 1 @0.010s 3%: 0.01+0.7+0.006 ms clock, 0.02+0.6/0.1/0.3+0.01 ms cpu, 4->4->1 MB, 4 MB goal, 2 P\n',
+      ),
+    ),
     'gctrace',
   );
   assert.equal(detectFormat(Buffer.from('{"log":"scav 0 KiB work, 3656 KiB total, 71% util\\n","stream":"stderr"}\n')), 'gctrace');

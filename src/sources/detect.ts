@@ -89,7 +89,7 @@ function looksLikeProfile(b: Uint8Array, complete: boolean): boolean {
       if (fields === 0 && field === Profile.sampleType) {
         // sample_type: a ValueType {1: type, 2: unit}, both varint string indices.
         const end = Math.min(len[1] + len[0], b.length);
-        for (let p = len[1]; p < end; ) {
+        for (let p = len[1]; p < end;) {
           const k = readVarint(b, p);
           if (!k || (k[0] !== ((ValueType.type << 3) | WIRE_VARINT) && k[0] !== ((ValueType.unit << 3) | WIRE_VARINT))) return false;
           const v = readVarint(b, k[1]);
@@ -123,11 +123,15 @@ function detectText(text: string, whole: boolean): Pick<Detection, 'format' | 'n
   const t = text.replace(/^\uFEFF/, '').trimStart();
   if (t.length === 0) return { format: 'unknown', note: 'the input is empty' };
   const lower = t.slice(0, 512).toLowerCase();
-  if (describeBytes(Buffer.from(t.slice(0, 512), 'utf8')) === 'an HTML page') return { format: 'html', note: 'an HTML page (a login or error page instead of the data?)' };
+  if (describeBytes(Buffer.from(t.slice(0, 512), 'utf8')) === 'an HTML page')
+    return { format: 'html', note: 'an HTML page (a login or error page instead of the data?)' };
   if (lower.startsWith('goroutine profile: total ')) return { format: 'goroutine-debug1' };
   if (/^goroutine \d+ \[[^\]]*\]:/.test(t)) return { format: 'goroutine-debug2' };
   if (lower.startsWith('heap profile: ')) {
-    return { format: 'heap-debug1', note: 'a text heap profile (debug=1) is not supported: fetch /debug/pprof/heap without debug=1 (debug=0, the protobuf form)' };
+    return {
+      format: 'heap-debug1',
+      note: 'a text heap profile (debug=1) is not supported: fetch /debug/pprof/heap without debug=1 (debug=0, the protobuf form)',
+    };
   }
   const firstLine = t.slice(0, t.indexOf('\n') === -1 ? t.length : t.indexOf('\n')).trimEnd();
   if (t.startsWith('{') || t.startsWith('[')) {

@@ -81,7 +81,10 @@ test('bad input: one-line InputError naming what was found', () => {
     () => parseExpvar('<!DOCTYPE html><html><head><title>Sign in</title></head><body>login</body></html>', 'http://h/debug/vars'),
     /^http:\/\/h\/debug\/vars: expected expvar JSON with memstats, got an HTML page$/,
   );
-  expectInputError(() => parseExpvar('{"cmdline":["x"],"requests":3}', 'j'), /expected expvar JSON with memstats, got JSON without a memstats object \(keys: cmdline, requests\)/);
+  expectInputError(
+    () => parseExpvar('{"cmdline":["x"],"requests":3}', 'j'),
+    /expected expvar JSON with memstats, got JSON without a memstats object \(keys: cmdline, requests\)/,
+  );
   expectInputError(() => parseExpvar('[1,2]', 'j'), /expected expvar JSON with memstats, got a JSON array$/);
   const cut = captured.subarray(0, 1000);
   expectInputError(() => parseExpvar(cut, 'cut'), /expected expvar JSON with memstats, got JSON truncated at byte 1000$/);

@@ -59,14 +59,20 @@ function checkAgainstMemStats(log: { gcCycles: GcCycle[]; scavenges: ScavengeRep
 test('captured go1.19 log with application output inside trace lines: every cycle recovered', () => {
   const raw = read('go1.19-interleaved.stderr.txt');
   const log = parseGctraceLog(raw, 'interleaved');
-  assert.deepEqual(log.gcCycles.map((c) => c.n), Array.from({ length: log.gcCycles.length }, (_, i) => i + 1));
+  assert.deepEqual(
+    log.gcCycles.map((c) => c.n),
+    Array.from({ length: log.gcCycles.length }, (_, i) => i + 1),
+  );
   assert.equal(log.skippedLines, 0);
   // Oracle: the application wrote exactly "APP line N\n" per write, so deleting those bytes from the
   // stream leaves the runtime's output as it wrote it, one trace line per line.
   const text = Buffer.from(raw).toString('utf8');
   const pure = text.replace(/APP line \d+\n/g, '');
   assert.ok(pure.length < text.length / 2);
-  const oracle = pure.split('\n').map(parseGctraceLine).filter((r) => r !== undefined);
+  const oracle = pure
+    .split('\n')
+    .map(parseGctraceLine)
+    .filter((r) => r !== undefined);
   assert.deepEqual(withoutLineNo(log.gcCycles), withoutLineNo(oracle.filter(isGcCycle)));
   assert.deepEqual(withoutLineNo(log.scavenges), withoutLineNo(oracle.filter((r) => !isGcCycle(r))));
   // The capture really is interleaved: lines that hold a trace piece followed by application output.
@@ -81,8 +87,16 @@ test('captured go1.19 log with 277 application lines between two pieces of one t
   const raw = read('go1.19-interleaved-long-gaps.stderr.txt');
   const log = parseGctraceLog(raw, 'gaps');
   assert.equal(log.skippedLines, 0);
-  assert.deepEqual(log.gcCycles.map((c) => c.n), Array.from({ length: log.gcCycles.length }, (_, i) => i + 1));
-  const oracle = Buffer.from(raw).toString('utf8').replace(/APP line \d+\n/g, '').split('\n').map(parseGctraceLine).filter((r) => r !== undefined);
+  assert.deepEqual(
+    log.gcCycles.map((c) => c.n),
+    Array.from({ length: log.gcCycles.length }, (_, i) => i + 1),
+  );
+  const oracle = Buffer.from(raw)
+    .toString('utf8')
+    .replace(/APP line \d+\n/g, '')
+    .split('\n')
+    .map(parseGctraceLine)
+    .filter((r) => r !== undefined);
   assert.deepEqual(withoutLineNo(log.gcCycles), withoutLineNo(oracle.filter(isGcCycle)));
   assert.deepEqual(withoutLineNo(log.scavenges), withoutLineNo(oracle.filter((r) => !isGcCycle(r))));
 });
@@ -90,7 +104,10 @@ test('captured go1.19 log with 277 application lines between two pieces of one t
 test('captured go1.19 log with GODEBUG=madvdontneed=0', () => {
   const log = parseGctraceLog(read('go1.19-madvdontneed0.stderr.txt'), 'madv');
   assert.equal(log.skippedLines, 0);
-  assert.deepEqual(log.gcCycles.map((c) => c.n), Array.from({ length: log.gcCycles.length }, (_, i) => i + 1));
+  assert.deepEqual(
+    log.gcCycles.map((c) => c.n),
+    Array.from({ length: log.gcCycles.length }, (_, i) => i + 1),
+  );
   for (const c of log.gcCycles) {
     assert.equal(c.clockMs.length, 3);
     assert.equal(c.procs, 2);
@@ -105,8 +122,17 @@ test('formats of Go 1.5 through 1.21+ (quoted and template lines)', () => {
   const byN = new Map(log.gcCycles.map((c) => [c.n, c]));
   // go1.5.3: five clock phases, no stacks/globals.
   assert.deepEqual(byN.get(4), {
-    n: 4, atSeconds: 0.714, cpuPercent: 0, clockMs: [0.16, 0.5, 3.8, 9.9, 0.17],
-    heapStartBytes: 3 * MiB, heapEndBytes: 3 * MiB, liveHeapBytes: 3 * MiB, goalBytes: 3 * MiB, procs: 32, forced: false, lineNo: 4,
+    n: 4,
+    atSeconds: 0.714,
+    cpuPercent: 0,
+    clockMs: [0.16, 0.5, 3.8, 9.9, 0.17],
+    heapStartBytes: 3 * MiB,
+    heapEndBytes: 3 * MiB,
+    liveHeapBytes: 3 * MiB,
+    goalBytes: 3 * MiB,
+    procs: 32,
+    forced: false,
+    lineNo: 4,
   });
   // go1.16: the live heap is the third number (125), not the first two.
   const g46 = byN.get(46)!;
@@ -146,7 +172,9 @@ test('formats of Go 1.5 through 1.21+ (quoted and template lines)', () => {
 });
 
 test('parseGctraceLine: one line, prefixes allowed, anything else undefined', () => {
-  const g = parseGctraceLine('I1126 12:00:00 gc 7 @2.5s 4%: 0.01+1.2+0.02 ms clock, 0.1+0.2/0.3/0.4+0.5 ms cpu, 12->14->6 MB, 13 MB goal, 0 MB stacks, 0 MB globals, 4 P');
+  const g = parseGctraceLine(
+    'I1126 12:00:00 gc 7 @2.5s 4%: 0.01+1.2+0.02 ms clock, 0.1+0.2/0.3/0.4+0.5 ms cpu, 12->14->6 MB, 13 MB goal, 0 MB stacks, 0 MB globals, 4 P',
+  );
   assert.ok(g && isGcCycle(g));
   assert.equal(g.liveHeapBytes, 6 * MiB);
   assert.equal(g.goalBytes, 13 * MiB);
@@ -198,8 +226,15 @@ test('live: a fresh capture under GODEBUG=gctrace=1,scavtrace=1 parses and match
   assert.equal(r.status, 0, r.stderr.slice(-500));
   const log = parseGctraceLog(r.stderr, 'live');
   assert.equal(log.skippedLines, 0);
-  assert.deepEqual(log.gcCycles.map((c) => c.n), Array.from({ length: log.gcCycles.length }, (_, i) => i + 1));
-  const oracle = r.stderr.replace(/APP line \d+\n/g, '').split('\n').map(parseGctraceLine).filter((x) => x !== undefined);
+  assert.deepEqual(
+    log.gcCycles.map((c) => c.n),
+    Array.from({ length: log.gcCycles.length }, (_, i) => i + 1),
+  );
+  const oracle = r.stderr
+    .replace(/APP line \d+\n/g, '')
+    .split('\n')
+    .map(parseGctraceLine)
+    .filter((x) => x !== undefined);
   assert.deepEqual(withoutLineNo(log.gcCycles), withoutLineNo(oracle.filter(isGcCycle)));
   assert.deepEqual(withoutLineNo(log.scavenges), withoutLineNo(oracle.filter((x) => !isGcCycle(x))));
   checkAgainstMemStats(log, r.stdout);
@@ -210,7 +245,10 @@ test('keepText: the trace text of each record, without the application output, p
     const mixed = parseGctraceLog(read(name), name, { keepText: true });
     const lines = mixed.traceLines!;
     assert.equal(lines.length, mixed.gcCycles.length + mixed.scavenges.length, name);
-    assert.ok(lines.every((l) => !/APP|MARK/.test(l)), `${name}: application output left in ${lines.find((l) => /APP|MARK/.test(l))}`);
+    assert.ok(
+      lines.every((l) => !/APP|MARK/.test(l)),
+      `${name}: application output left in ${lines.find((l) => /APP|MARK/.test(l))}`,
+    );
     const clean = parseGctraceLog(lines.join('\n') + '\n', `${name} (clean)`);
     const strip = <T extends { lineNo?: number }>(rs: T[]) => rs.map(({ lineNo: _, ...r }) => r);
     assert.deepEqual(strip(clean.gcCycles), strip(mixed.gcCycles), name);

@@ -130,8 +130,25 @@ type Token = { re: string } | { lit: string[] };
 const INT: Token = { re: '\\d+' };
 const lit = (...alts: string[]): Token => ({ lit: alts });
 const GC_TOKENS_HEAD: Token[] = [
-  lit('gc '), INT, lit(' @'), { re: '\\d+(?:\\.\\d*)?' }, lit('s '), INT, lit('%: '), { re: '[\\d.+]+' }, lit(' ms clock, '),
-  { re: '[\\d.+/]+' }, lit(' ms cpu, '), INT, lit('->'), INT, lit('->'), INT, lit(' MB, '), INT, lit(' MB goal'),
+  lit('gc '),
+  INT,
+  lit(' @'),
+  { re: '\\d+(?:\\.\\d*)?' },
+  lit('s '),
+  INT,
+  lit('%: '),
+  { re: '[\\d.+]+' },
+  lit(' ms clock, '),
+  { re: '[\\d.+/]+' },
+  lit(' ms cpu, '),
+  INT,
+  lit('->'),
+  INT,
+  lit('->'),
+  INT,
+  lit(' MB, '),
+  INT,
+  lit(' MB goal'),
 ];
 const GC_TOKENS_TAIL: Token[] = [lit(', '), INT, lit(' P'), lit(' (forced)')];
 const GC_VARIANTS: Token[][] = [
@@ -257,7 +274,11 @@ function gctraceParser(origin: string, opts: GctraceOptions & { maxHeldBytes?: n
     r.lineNo = lineNo;
     heldBytes += text.length;
     if (opts.maxHeldBytes !== undefined && heldBytes > opts.maxHeldBytes) {
-      throw new InputError(origin, `holds more than ${opts.maxHeldBytes} bytes of gc/scav trace lines (${out.gcCycles.length + out.scavenges.length} records by line ${lineNo}), past the cap for what analyze keeps (raise --max-bytes if this is expected, or pass fewer lines)`, 'cap');
+      throw new InputError(
+        origin,
+        `holds more than ${opts.maxHeldBytes} bytes of gc/scav trace lines (${out.gcCycles.length + out.scavenges.length} records by line ${lineNo}), past the cap for what analyze keeps (raise --max-bytes if this is expected, or pass fewer lines)`,
+        'cap',
+      );
     }
     out.traceLines?.push(text);
     if (isGcCycle(r)) out.gcCycles.push(r);

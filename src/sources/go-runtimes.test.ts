@@ -111,7 +111,12 @@ test('client_golang 1.21 adds GOGC and GOMEMLIMIT to the default set; 1.14 has t
 
 test('client_golang 1.21 negotiates name escaping in the content type; both parse as the same formats', () => {
   for (const c of allCaptures()) {
-    assert.equal(parseExposition(c.text, label(c), { contentType: c.clientGolang === '1.21' ? 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores' : 'text/plain; version=0.0.4; charset=utf-8' }).format, 'text-0.0.4');
+    assert.equal(
+      parseExposition(c.text, label(c), {
+        contentType: c.clientGolang === '1.21' ? 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores' : 'text/plain; version=0.0.4; charset=utf-8',
+      }).format,
+      'text-0.0.4',
+    );
     assert.equal(
       parseExposition(c.openMetrics, label(c), {
         contentType: `application/openmetrics-text; version=0.0.1; charset=utf-8${c.clientGolang === '1.21' ? '; escaping=underscores' : ''}`,

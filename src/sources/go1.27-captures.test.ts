@@ -41,7 +41,10 @@ test('debug=2: Go 1.27 prints goroutine labels in the traceback header ({role: s
   // The labelled goroutines are the same three in the other forms of the 1.27 capture.
   assert.deepEqual(labelled(parseGoroutineDebug1(go127('goroutine-debug1.txt'), 'go1.27 debug1')), [{ count: 3, labels: { role: 'selector' } }]);
   const proto = goroutineSnapshotFromProfile(parsePprof(go127('goroutine-debug0.pb.gz'), 'go1.27 debug0'), 'go1.27 debug0');
-  assert.deepEqual(labelled(proto).map((g) => g.count), [3]);
+  assert.deepEqual(
+    labelled(proto).map((g) => g.count),
+    [3],
+  );
   assert.equal(proto.total, now.total);
 });
 
@@ -52,7 +55,10 @@ test('debug=2: "created by F in goroutine N" (Go 1.21+) names F; Go 1.19 says "c
   const now = await readGoroutineDebug2(text, 'go1.27 debug2');
   const creators = new Set(now.groups.map((g) => g.createdBy?.function));
   for (const c of ['main.main', 'main.spawnPool', 'main.spawnLabelled.func1', 'main.acceptOnce']) assert.ok(creators.has(c), c);
-  assert.equal([...creators].some((c) => c?.includes(' in goroutine')), false);
+  assert.equal(
+    [...creators].some((c) => c?.includes(' in goroutine')),
+    false,
+  );
 });
 
 test('debug=2 wait reasons: Go 1.19 "semacquire" for Mutex and WaitGroup, Go 1.27 names them; every other state the same', async () => {
@@ -62,7 +68,12 @@ test('debug=2 wait reasons: Go 1.19 "semacquire" for Mutex and WaitGroup, Go 1.2
   assert.equal(now.semacquire, undefined);
   assert.equal(now['sync.Mutex.Lock'], 1);
   assert.equal(now['sync.WaitGroup.Wait'], 1);
-  const rest = (s: Record<string, number>) => Object.fromEntries(Object.entries(s).filter(([k]) => !/^(semacquire|sync\.Mutex\.Lock|sync\.WaitGroup\.Wait)$/.test(k)).sort());
+  const rest = (s: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(s)
+        .filter(([k]) => !/^(semacquire|sync\.Mutex\.Lock|sync\.WaitGroup\.Wait)$/.test(k))
+        .sort(),
+    );
   // 1.27's captured state differs only where gen's start-up did ("chan receive, locked to thread" is a state).
   assert.deepEqual(Object.keys(rest(now)).sort(), Object.keys(rest(old)).sort());
 });
@@ -104,9 +115,16 @@ test('gctrace/scavtrace: Go 1.27 scav lines say "(bg)", "(eager)" and "now" wher
   assert.equal(log.skippedLines, 0);
   assert.ok(log.scavenges.length > 10);
   // The program prints runtime.MemStats.NumGC after its last forced GC: every cycle is in the log.
-  const numgc = [...go127('gctrace.stdout.txt').toString().matchAll(/numgc=(\d+)/g)].map((m) => Number(m[1]));
+  const numgc = [
+    ...go127('gctrace.stdout.txt')
+      .toString()
+      .matchAll(/numgc=(\d+)/g),
+  ].map((m) => Number(m[1]));
   assert.equal(log.gcCycles.length, Math.max(...numgc));
-  assert.deepEqual(log.gcCycles.map((c) => c.n), log.gcCycles.map((_, i) => i + 1));
+  assert.deepEqual(
+    log.gcCycles.map((c) => c.n),
+    log.gcCycles.map((_, i) => i + 1),
+  );
   // "S MB stacks, X MB globals" are there on both runtimes.
   assert.ok(log.gcCycles.every((c) => c.stacksBytes !== undefined && c.globalsBytes !== undefined));
 });
@@ -119,7 +137,9 @@ function get(url: string): Promise<Buffer> {
       const parts: Buffer[] = [];
       res.on('data', (d: Buffer) => parts.push(d));
       res.on('end', () => ((res.statusCode ?? 0) === 200 ? resolve(Buffer.concat(parts)) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 

@@ -114,12 +114,14 @@ test('captured debug=0/1/2 dumps of one process agree', async () => {
 /** GET over one kept-alive loopback connection, so the server's goroutine set stays the same. */
 function get(agent: http.Agent, url: string): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        reject(new Error(`${url}: HTTP ${res.statusCode}`));
-      } else resolve(res);
-    }).on('error', reject);
+    http
+      .get(url, { agent }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new Error(`${url}: HTTP ${res.statusCode}`));
+        } else resolve(res);
+      })
+      .on('error', reject);
   });
 }
 

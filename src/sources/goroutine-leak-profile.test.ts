@@ -46,7 +46,11 @@ test('goroutineleak debug=2: all goroutines, the "(leaked)" ones marked, the sta
   const notLeaked = s.groups.filter((g) => !g.leaked);
   // Two `go recvGlobal()` statements: two creators, two groups.
   const receivers = notLeaked.filter((g) => g.state === 'chan receive' && g.stack.some((f) => f.function === 'main.recvGlobal'));
-  assert.equal(receivers.reduce((n, g) => n + g.count, 0), 2, 'receivers on the global channel are not leaked');
+  assert.equal(
+    receivers.reduce((n, g) => n + g.count, 0),
+    2,
+    'receivers on the global channel are not leaked',
+  );
   assert.ok(notLeaked.some((g) => g.state === 'sleep'));
   assert.equal(s.total, 57);
 });
@@ -54,5 +58,11 @@ test('goroutineleak debug=2: all goroutines, the "(leaked)" ones marked, the sta
 test('debug=2: the same stack and state, leaked and not, are two groups', async () => {
   const dump = 'goroutine 7 [chan send (leaked)]:\nmain.f()\n\t/a.go:3 +0x1\n\ngoroutine 8 [chan send]:\nmain.f()\n\t/a.go:3 +0x1\n';
   const s = await readGoroutineDebug2(dump, 'x');
-  assert.deepEqual(s.groups.map((g) => [g.state, g.leaked === true]), [['chan send', true], ['chan send', false]]);
+  assert.deepEqual(
+    s.groups.map((g) => [g.state, g.leaked === true]),
+    [
+      ['chan send', true],
+      ['chan send', false],
+    ],
+  );
 });

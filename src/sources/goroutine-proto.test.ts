@@ -16,16 +16,25 @@ test('proto goroutine profile from gen/main.go', () => {
   const s = goroutineSnapshotFromProfile(parsePprof(debug0, 'debug0.pb.gz'), 'debug0.pb.gz');
   assert.equal(s.kind, 'proto');
   assert.equal(s.total, 27);
-  assert.equal(s.groups.reduce((n, g) => n + g.count, 0), 27);
+  assert.equal(
+    s.groups.reduce((n, g) => n + g.count, 0),
+    27,
+  );
   // Captured at a known time (the capture script ran in 2026): time_nanos becomes Unix ms.
   assert.ok(s.t !== undefined && s.t > Date.UTC(2026, 0, 1) && s.t < Date.UTC(2027, 0, 1), `t=${s.t}`);
   const recv = s.groups.filter((g) => g.stack.some((f) => f.function === 'main.recvForever'));
   assert.equal(recv.length, 1);
   assert.equal(recv[0].count, 6);
   // Frames are kept as the profile has them: runtime.gopark first, leaf first.
-  assert.deepEqual(recv[0].stack.map((f) => f.function), ['runtime.gopark', 'runtime.chanrecv', 'runtime.chanrecv1', 'main.recvForever']);
+  assert.deepEqual(
+    recv[0].stack.map((f) => f.function),
+    ['runtime.gopark', 'runtime.chanrecv', 'runtime.chanrecv1', 'main.recvForever'],
+  );
   const sel = s.groups.filter((g) => g.stack.some((f) => f.function === 'main.selectForever'));
-  assert.deepEqual(sel.map((g) => [g.count, g.labels]), [[3, { role: 'selector' }]]);
+  assert.deepEqual(
+    sel.map((g) => [g.count, g.labels]),
+    [[3, { role: 'selector' }]],
+  );
   // Inlined frames are expanded from one location: sync.(*Mutex).Lock is inlined into main.lockMutex.
   const lock = s.groups.find((g) => g.stack.some((f) => f.function === 'main.lockMutex'))!;
   const i = lock.stack.findIndex((f) => f.function === 'sync.(*Mutex).Lock');
@@ -62,17 +71,24 @@ test('proto: equal stacks with equal labels merge; unsymbolized locations keep t
   const s = goroutineSnapshotFromProfile(p);
   assert.equal(s.t, undefined);
   assert.equal(s.total, 6);
-  assert.deepEqual(s.groups.map((g) => [g.count, g.labels, g.stack.map((f) => f.function)]), [
-    [5, undefined, ['0x4a2b', 'main.f']],
-    [1, { k: 'v' }, ['0x4a2b', 'main.f']],
-  ]);
+  assert.deepEqual(
+    s.groups.map((g) => [g.count, g.labels, g.stack.map((f) => f.function)]),
+    [
+      [5, undefined, ['0x4a2b', 'main.f']],
+      [1, { k: 'v' }, ['0x4a2b', 'main.f']],
+    ],
+  );
 });
 
 test('proto: wrong inputs are InputErrors', () => {
   const heap = readFileSync(join(here, 'testdata', 'pprof', 'heap-default.pb.gz'));
   assert.throws(
     () => goroutineSnapshotFromProfile(parsePprof(heap, 'heap.pb.gz'), 'heap.pb.gz'),
-    (e: unknown) => e instanceof InputError && /expected a goroutine profile \(sample type goroutine\/count or goroutineleak\/count\), got a profile with alloc_objects\/count, alloc_space\/bytes/.test(e.message),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /expected a goroutine profile \(sample type goroutine\/count or goroutineleak\/count\), got a profile with alloc_objects\/count, alloc_space\/bytes/.test(
+        e.message,
+      ),
   );
   for (const [bytes, re] of [
     [new Uint8Array(), /got an empty input/],
@@ -80,6 +96,9 @@ test('proto: wrong inputs are InputErrors', () => {
     [Buffer.from('{"goroutines": 1}'), /got JSON/],
     [debug0.subarray(0, 1000), /gzip stream truncated at byte 1000/],
   ] as const) {
-    assert.throws(() => goroutineSnapshotFromProfile(parsePprof(bytes, 'x'), 'x'), (e: unknown) => e instanceof InputError && re.test(e.message));
+    assert.throws(
+      () => goroutineSnapshotFromProfile(parsePprof(bytes, 'x'), 'x'),
+      (e: unknown) => e instanceof InputError && re.test(e.message),
+    );
   }
 });

@@ -43,7 +43,12 @@ export function goroutineSnapshotFromProfile(profile: Profile, origin = 'gorouti
       key += li + ',';
     }
     const labels = s.labels && Object.keys(s.labels).length > 0 ? s.labels : undefined;
-    if (labels) key += JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+    if (labels)
+      key += JSON.stringify(
+        Object.keys(labels)
+          .sort()
+          .map((k) => [k, labels[k]]),
+      );
     const g = groups.get(key);
     if (g) g.count += count;
     else {

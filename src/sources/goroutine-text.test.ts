@@ -49,7 +49,10 @@ test('debug=1: captured dump from gen/main.go', () => {
   const s = parseGoroutineDebug1(debug1, 'debug1.txt');
   assert.equal(s.kind, 'debug1');
   assert.equal(s.total, 27);
-  assert.equal(s.groups.reduce((n, g) => n + g.count, 0), 27);
+  assert.equal(
+    s.groups.reduce((n, g) => n + g.count, 0),
+    27,
+  );
   // The 4 + 2 recvForever goroutines share one stack although two functions created them.
   const recv = groupsWith(s, 'main.recvForever');
   assert.equal(recv.length, 1);
@@ -63,13 +66,19 @@ test('debug=1: captured dump from gen/main.go', () => {
   // Generic function and method names survive; "+0x…" offsets are gone.
   assert.equal(groupsWith(s, 'main.waitOn[...]').length, 1);
   const run = groupsWith(s, 'main.(*pool).run')[0];
-  assert.deepEqual(run.stack.map((f) => f.function), ['sync.runtime_notifyListWait', 'sync.(*Cond).Wait', 'main.(*pool).run']);
+  assert.deepEqual(
+    run.stack.map((f) => f.function),
+    ['sync.runtime_notifyListWait', 'sync.(*Cond).Wait', 'main.(*pool).run'],
+  );
   assert.equal(run.stack[2].line, lineOf('p.cond.Wait()'));
   // Tab-aligned columns with runs of tabs: the file is whole, the line numeric.
   const lock = groupsWith(s, 'main.lockMutex')[0];
   assert.deepEqual(lock.stack[2], { function: 'sync.(*Mutex).Lock', file: '/usr/lib/go-1.19/src/sync/mutex.go', line: 90 });
   // Leading runtime frames are hidden by the runtime but later ones (runtime.main) are shown.
-  assert.deepEqual(groupsWith(s, 'main.main')[0].stack.map((f) => f.function), ['main.main', 'runtime.main']);
+  assert.deepEqual(
+    groupsWith(s, 'main.main')[0].stack.map((f) => f.function),
+    ['main.main', 'runtime.main'],
+  );
   for (const g of s.groups) {
     assert.equal(g.state, undefined);
     assert.equal(g.createdBy, undefined);
@@ -114,7 +123,10 @@ test('debug=1: broken inputs are InputErrors that say what was found', async () 
   await rejects(() => parseGoroutineDebug1(cutBetweenGroups, 'e'), /truncated: the header says total 27 but the groups add up to 9 goroutines/);
   const cutMidLine = text.slice(0, text.indexOf('main.selectForever') + 5);
   await rejects(() => parseGoroutineDebug1(cutMidLine, 'e'), /line 7: malformed frame line/);
-  await rejects(() => parseGoroutineDebug1('goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.a+0x1\t' + 'x'.repeat(2000) + ':1\n', 'e', { maxLineBytes: 1000 }), /line 3 is 2\d+ characters long, past the 1000-byte line cap/);
+  await rejects(
+    () => parseGoroutineDebug1('goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.a+0x1\t' + 'x'.repeat(2000) + ':1\n', 'e', { maxLineBytes: 1000 }),
+    /line 3 is 2\d+ characters long, past the 1000-byte line cap/,
+  );
   await rejects(() => parseGoroutineDebug1('goroutine profile: total 1\nhello\n', 'e'), /line 2: expected "N @ 0x\.\.\." starting a group/);
 });
 
@@ -125,12 +137,18 @@ test('debug=2: captured dump: states, wait minutes, creators, frames', async () 
   const s = await readGoroutineDebug2(debug2, 'debug2.txt');
   assert.equal(s.kind, 'debug2');
   assert.equal(s.total, 27);
-  assert.equal(s.groups.reduce((n, g) => n + g.count, 0), 27);
+  assert.equal(
+    s.groups.reduce((n, g) => n + g.count, 0),
+    27,
+  );
   // Same stack, two creators: two groups.
   const recv = groupsWith(s, 'main.recvForever');
   assert.deepEqual(
     recv.map((g) => [g.count, g.createdBy?.function, g.createdBy?.line]).sort(),
-    [[2, 'main.spawnPool', lineOf('go recvForever(block)', 0)], [4, 'main.main', lineOf('go recvForever(block)', 1)]].sort(),
+    [
+      [2, 'main.spawnPool', lineOf('go recvForever(block)', 0)],
+      [4, 'main.main', lineOf('go recvForever(block)', 1)],
+    ].sort(),
   );
   const states = new Map<string, number>();
   for (const g of s.groups) states.set(g.state!, (states.get(g.state!) ?? 0) + g.count);
@@ -157,7 +175,10 @@ test('debug=2: captured dump: states, wait minutes, creators, frames', async () 
   assert.equal(groupsWith(s, 'main.lockedRecv')[0].state, 'chan receive');
   // Argument lists are stripped, including the "(...)" of inlined frames.
   const lock = groupsWith(s, 'main.lockMutex')[0];
-  assert.deepEqual(lock.stack.map((f) => f.function), ['sync.runtime_SemacquireMutex', 'sync.(*Mutex).lockSlow', 'sync.(*Mutex).Lock', 'main.lockMutex']);
+  assert.deepEqual(
+    lock.stack.map((f) => f.function),
+    ['sync.runtime_SemacquireMutex', 'sync.(*Mutex).lockSlow', 'sync.(*Mutex).Lock', 'main.lockMutex'],
+  );
   assert.deepEqual(lock.stack[2], { function: 'sync.(*Mutex).Lock', file: '/usr/lib/go-1.19/src/sync/mutex.go', line: 90 });
   assert.equal(lock.stack[3].line, lineOf('\tmu.Lock()'));
   assert.equal(groupsWith(s, 'main.waitOn[...]').length, 1);
@@ -170,7 +191,7 @@ test('debug=2: chunk boundaries anywhere, CRLF, gzip, Node streams and strings a
   // Chunks of 1..7 bytes split every line, every CRLF pair and every UTF-8 sequence somewhere.
   async function* small(buf: Buffer): AsyncGenerator<Uint8Array> {
     let seed = 7;
-    for (let i = 0; i < buf.length; ) {
+    for (let i = 0; i < buf.length;) {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       const n = 1 + (seed % 7);
       yield new Uint8Array(buf.subarray(i, i + n));
@@ -224,7 +245,12 @@ test('stripArgs keeps receivers, closures and type-parameter markers', () => {
   assert.deepEqual(parseGoLabels('{"a":"1", "b\\tc":"\\u00e9\\303\\251"}'), { a: '1', 'b\tc': 'éé' });
   assert.equal(parseGoLabels('{"a":1}'), undefined);
   // Go 1.27 traceback headers: bare where nothing needs quoting, quoted otherwise, ": " between.
-  assert.deepEqual(parseGoLabels('{role: selector, "a b": "x\\"y", path: /v1/x_y.z, empty: }'), { role: 'selector', 'a b': 'x"y', path: '/v1/x_y.z', empty: '' });
+  assert.deepEqual(parseGoLabels('{role: selector, "a b": "x\\"y", path: /v1/x_y.z, empty: }'), {
+    role: 'selector',
+    'a b': 'x"y',
+    path: '/v1/x_y.z',
+    empty: '',
+  });
   assert.equal(parseGoLabels('{role: sel ector}'), undefined);
 });
 
@@ -247,8 +273,14 @@ test('debug=2: broken inputs are InputErrors that say what was found', async () 
   assert.match(fileLine, /^\t\/.*main\.go:\d+ \+0x[0-9a-f]+$/);
   const colon = at + fileLine.lastIndexOf(':');
   await rejects(readGoroutineDebug2(debug2Text.slice(0, colon - 3), 'e'), /expected "<tab>file:line" after the frame at line \d+, got "\\t\/work/);
-  await rejects(readGoroutineDebug2(debug2Text.slice(0, colon + 2), 'e'), /truncated at byte \d+: the last line ends without a newline in the middle of a frame/);
-  await rejects(readGoroutineDebug2(debug2Text.replace(fileLine, 'garbage'), 'e'), /line \d+: expected "<tab>file:line" after the frame at line \d+, got "garbage"/);
+  await rejects(
+    readGoroutineDebug2(debug2Text.slice(0, colon + 2), 'e'),
+    /truncated at byte \d+: the last line ends without a newline in the middle of a frame/,
+  );
+  await rejects(
+    readGoroutineDebug2(debug2Text.replace(fileLine, 'garbage'), 'e'),
+    /line \d+: expected "<tab>file:line" after the frame at line \d+, got "garbage"/,
+  );
   // One huge line, fed in small chunks: rejected once it passes the cap, without buffering it all.
   async function* huge(): AsyncGenerator<Uint8Array> {
     yield Buffer.from('goroutine 1 [running]:\nmain.f(');
@@ -276,7 +308,9 @@ test('debug=2: a 300 MB dump streams in well under 300 MiB of peak memory', { ti
     // 26 blocks in the capture, and the captured dump's 20 groups: minutes do not split groups.
     assert.equal(m.groups, 20);
     assert.ok(m.vmHWM < 300 * 1024 * 1024, `peak RSS ${m.vmHWM} bytes`);
-    console.log(`300 MB debug=2 dump: ${m.bytes} bytes, ${m.total} goroutines in ${m.ms} ms, VmHWM ${(m.vmHWM / 2 ** 20).toFixed(1)} MiB, max heapUsed ${(m.heapUsedMax / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `300 MB debug=2 dump: ${m.bytes} bytes, ${m.total} goroutines in ${m.ms} ms, VmHWM ${(m.vmHWM / 2 ** 20).toFixed(1)} MiB, max heapUsed ${(m.heapUsedMax / 2 ** 20).toFixed(1)} MiB`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -296,5 +330,8 @@ test('labels with escapes Go never prints decode to U+FFFD or count as malformed
   const s = await readGoroutineDebug2(Readable.from([Buffer.from(d2)]), 'd2.txt');
   assert.ok(s.groups.some((g) => g.labels?.role === '\ufffd'));
   const bad = debug1.toString('utf8').replace('{"role":"selector"}', '{"role":"\\xzz\r\x1b[2J"}');
-  assert.throws(() => parseGoroutineDebug1(bad, 'd1.txt'), (e: unknown) => e instanceof InputError && /^d1\.txt: line \d+: malformed labels "# labels: .*\\r\\x1b\[2J/.test(e.message));
+  assert.throws(
+    () => parseGoroutineDebug1(bad, 'd1.txt'),
+    (e: unknown) => e instanceof InputError && /^d1\.txt: line \d+: malformed labels "# labels: .*\\r\\x1b\[2J/.test(e.message),
+  );
 });

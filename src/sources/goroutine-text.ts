@@ -122,7 +122,11 @@ export function parseGoLabels(text: string): Record<string, string> | undefined 
 
 function labelsKey(labels: Record<string, string> | undefined): string {
   if (!labels) return '';
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }
 
 /** Interns frames so that thousands of goroutines with one stack share one set of Frame objects. */
@@ -179,9 +183,7 @@ export function parseGoroutineDebug1(input: Uint8Array | string, origin: string,
   // A goroutineleak profile (Go 1.26+) has the same layout and holds only proven-leaked goroutines.
   const header = /^(goroutine|goroutineleak) profile: total (\d+)\r?$/.exec(lines[i] ?? '');
   if (!header) {
-    const found = /^goroutine \d+ /.test(lines[i] ?? '')
-      ? 'a debug=2 goroutine dump (read it with readGoroutineDebug2)'
-      : describeBytes(headBytes(input));
+    const found = /^goroutine \d+ /.test(lines[i] ?? '') ? 'a debug=2 goroutine dump (read it with readGoroutineDebug2)' : describeBytes(headBytes(input));
     throw new InputError(origin, `expected a goroutine profile in text form (debug=1, first line "goroutine profile: total N"), got ${found}`);
   }
   const total = Number(header[2]);
@@ -256,7 +258,9 @@ export function parseGoroutineDebug1(input: Uint8Array | string, origin: string,
     const what = seen < total ? 'truncated' : 'inconsistent';
     throw new InputError(origin, `${what}: the header says total ${total} but the groups add up to ${seen} goroutines`);
   }
-  return leakProfile ? { kind: 'debug1', profile: 'goroutineleak', total, groups: [...groups.values()] } : { kind: 'debug1', total, groups: [...groups.values()] };
+  return leakProfile
+    ? { kind: 'debug1', profile: 'goroutineleak', total, groups: [...groups.values()] }
+    : { kind: 'debug1', total, groups: [...groups.values()] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,9 +435,7 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
       if (text.trim() === '') return;
       sawAnything = true;
       if (!parseHeader(text)) {
-        const found = /^goroutine profile: total \d+/.test(text)
-          ? 'a debug=1 goroutine profile (read it with parseGoroutineDebug1)'
-          : describeBytes(head);
+        const found = /^goroutine profile: total \d+/.test(text) ? 'a debug=1 goroutine profile (read it with parseGoroutineDebug1)' : describeBytes(head);
         throw new InputError(origin, `expected a goroutine dump (debug=2, first line like "goroutine 1 [running]:"), got ${found}`);
       }
     }
@@ -443,7 +445,10 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
         throw new InputError(origin, `line ${line.no}: expected "<tab>file:line" after the frame at line ${pendingLine}, got ${quote(text)}`);
       }
       if (!line.terminated && !fl.hasOffset && !pendingFn.endsWith('(...)')) {
-        throw new InputError(origin, `truncated at byte ${line.offset + Buffer.byteLength(text)}: the last line ends without a newline in the middle of a frame`);
+        throw new InputError(
+          origin,
+          `truncated at byte ${line.offset + Buffer.byteLength(text)}: the last line ends without a newline in the middle of a frame`,
+        );
       }
       const fn = pendingFn.replace(/\(\.\.\.\)$/, '');
       const frame = frames.get(fn, fl.file, fl.line);
@@ -500,7 +505,10 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     throw new InputError(origin, `expected a goroutine dump (debug=2, first line like "goroutine 1 [running]:"), got ${describeBytes(head)}`);
   }
   if (pendingFn !== undefined && last) {
-    throw new InputError(origin, `truncated at byte ${last.offset + Buffer.byteLength(last.text) + (last.terminated ? 1 : 0)}: the frame at line ${pendingLine} has no "file:line" line after it`);
+    throw new InputError(
+      origin,
+      `truncated at byte ${last.offset + Buffer.byteLength(last.text) + (last.terminated ? 1 : 0)}: the frame at line ${pendingLine} has no "file:line" line after it`,
+    );
   }
   finish();
   for (const [g, ids] of creatorIds) {

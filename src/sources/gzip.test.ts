@@ -18,7 +18,7 @@ test('inflates a real gzipped Go profile and passes raw bytes through', () => {
 test('large inputs inflate whole whether or not the gzip trailer size fits the output', () => {
   // Pseudo-random bytes (fixed seed) so the members are large, in sizes around zlib's 64 KiB chunk.
   let x = 12345;
-  const payload = (n: number) => Buffer.from(Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24)));
+  const payload = (n: number) => Buffer.from(Array.from({ length: n }, () => (x = (x * 1103515245 + 12345) >>> 0) >>> 24));
   for (const n of [65535, 65536, 65537, 300_000]) {
     const p = payload(n);
     assert.deepEqual(maybeGunzip(gzipSync(p), 'one', 1 << 30), p, `${n} bytes`);
@@ -33,11 +33,14 @@ test('large inputs inflate whole whether or not the gzip trailer size fits the o
 
 test('a decompression bomb stops at the cap with a one-line InputError', () => {
   const bomb = gzipSync(Buffer.alloc(64 << 20)); // 64 MiB of zeros in ~64 kB
-  assert.throws(() => maybeGunzip(bomb, 'bomb.gz', 1 << 20), (e: unknown) => {
-    assert.ok(e instanceof InputError);
-    assert.equal(e.message, 'bomb.gz: gzip data inflates past the 1048576-byte cap (raise --max-bytes if this is expected)');
-    return true;
-  });
+  assert.throws(
+    () => maybeGunzip(bomb, 'bomb.gz', 1 << 20),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.equal(e.message, 'bomb.gz: gzip data inflates past the 1048576-byte cap (raise --max-bytes if this is expected)');
+      return true;
+    },
+  );
 });
 
 test('raw input over the cap is refused too', () => {
@@ -46,22 +49,28 @@ test('raw input over the cap is refused too', () => {
 
 test('truncated gzip names the byte where the stream stops', () => {
   const cut = heap.subarray(0, 1000);
-  assert.throws(() => maybeGunzip(cut, 'heap.pb.gz', 1 << 30), (e: unknown) => {
-    assert.ok(e instanceof InputError);
-    assert.equal(e.message, 'heap.pb.gz: gzip stream truncated at byte 1000');
-    return true;
-  });
+  assert.throws(
+    () => maybeGunzip(cut, 'heap.pb.gz', 1 << 30),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.equal(e.message, 'heap.pb.gz: gzip stream truncated at byte 1000');
+      return true;
+    },
+  );
 });
 
 test('corrupt gzip is one line', () => {
   const bad = Buffer.from(heap);
   bad.fill(0xff, 20, 200);
-  assert.throws(() => maybeGunzip(bad, 'bad.gz', 1 << 30), (e: unknown) => {
-    assert.ok(e instanceof InputError);
-    assert.match(e.message, /^bad\.gz: corrupt gzip data \(.+\)$/);
-    assert.ok(!e.message.includes('\n'));
-    return true;
-  });
+  assert.throws(
+    () => maybeGunzip(bad, 'bad.gz', 1 << 30),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.match(e.message, /^bad\.gz: corrupt gzip data \(.+\)$/);
+      assert.ok(!e.message.includes('\n'));
+      return true;
+    },
+  );
 });
 
 async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -130,5 +139,7 @@ test('gunzipWithinCap: output over the hold but under the cap comes out whole; s
   assert.equal(await gunzipWithinCap(raw, 'raw', 1 << 30), raw);
   // Truncated past the hold: the counting pass names the truncation, not a cap.
   const cut = zeroMembers(member, members);
-  await assert.rejects(gunzipWithinCap(cut.subarray(0, cut.length - 100), 'cut.gz', 1 << 30), { message: `cut.gz: gzip stream truncated at byte ${cut.length - 100}` });
+  await assert.rejects(gunzipWithinCap(cut.subarray(0, cut.length - 100), 'cut.gz', 1 << 30), {
+    message: `cut.gz: gzip stream truncated at byte ${cut.length - 100}`,
+  });
 });

@@ -126,11 +126,7 @@ export async function gunzipWithinCap(bytes: Uint8Array, origin: string, maxByte
  * Streaming form for inputs too big to hold twice (300 MB goroutine dumps): yields inflated chunks,
  * or the input's own chunks when it is not gzip. The cap applies to the bytes yielded.
  */
-export async function* gunzipStream(
-  source: AsyncIterable<Uint8Array>,
-  origin: string,
-  maxBytes: number,
-): AsyncGenerator<Uint8Array> {
+export async function* gunzipStream(source: AsyncIterable<Uint8Array>, origin: string, maxBytes: number): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
   // Peek until the two magic bytes are known (a chunk may be 1 byte long).
   const head: Uint8Array[] = [];

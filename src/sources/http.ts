@@ -93,7 +93,8 @@ export async function request(url: string, opts: RequestOptions): Promise<HttpRe
   if (opts.accept && !hasHeader(headers, 'accept')) headers.Accept = opts.accept;
   if (opts.acceptGzip && !hasHeader(headers, 'accept-encoding')) headers['Accept-Encoding'] = 'gzip';
   if (opts.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(opts.body));
-  const fail = (message: string, kind: InputErrorKind, status?: number): InputError => new InputError(opts.origin ?? origin, scrub(message, secrets), kind, status);
+  const fail = (message: string, kind: InputErrorKind, status?: number): InputError =>
+    new InputError(opts.origin ?? origin, scrub(message, secrets), kind, status);
 
   const deadline = Date.now() + opts.timeoutMs;
   for (let hop = 0; ; hop++) {
@@ -135,7 +136,9 @@ function withCredentials(target: URL, given: Record<string, string>): { headers:
 let lazyRequire: NodeJS.Require | undefined;
 function sender(protocol: string): typeof import('node:https').request | typeof import('node:http').request {
   lazyRequire ??= createRequire(import.meta.url);
-  return protocol === 'https:' ? (lazyRequire('node:https') as typeof import('node:https')).request : (lazyRequire('node:http') as typeof import('node:http')).request;
+  return protocol === 'https:'
+    ? (lazyRequire('node:https') as typeof import('node:https')).request
+    : (lazyRequire('node:http') as typeof import('node:http')).request;
 }
 
 function exchange(
@@ -200,7 +203,9 @@ function exchange(
             return;
           }
         }
-        done(undefined, { response: { status, statusText: res.statusMessage ?? '', contentType: String(res.headers['content-type'] ?? ''), bytes, wireBytes: total } });
+        done(undefined, {
+          response: { status, statusText: res.statusMessage ?? '', contentType: String(res.headers['content-type'] ?? ''), bytes, wireBytes: total },
+        });
       };
       res.on('end', () => {
         ended = true;
@@ -229,7 +234,12 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Fetch
   if (res.status < 200 || res.status >= 300) {
     const body = res.bytes.length ? `, body: ${describeBytes(res.bytes)}` : '';
     const secrets = Object.values(opts.headers ?? {});
-    throw new InputError(redactUrl(url), scrub(`expected HTTP 200, got HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${body}`, secrets), 'http-status', res.status);
+    throw new InputError(
+      redactUrl(url),
+      scrub(`expected HTTP 200, got HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${body}`, secrets),
+      'http-status',
+      res.status,
+    );
   }
   return { bytes: res.bytes, contentType: res.contentType, status: res.status };
 }

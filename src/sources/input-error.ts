@@ -95,7 +95,10 @@ export function quote(value: unknown, max = MAX_SHOWN_CHARS): string {
 export function describeBytes(bytes: Uint8Array): string {
   if (bytes.length === 0) return 'an empty input';
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) return 'gzip data';
-  const head = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 512))).toString('utf8').trimStart().toLowerCase();
+  const head = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 512)))
+    .toString('utf8')
+    .trimStart()
+    .toLowerCase();
   if (head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body|title)[\s>]/.test(head)) return 'an HTML page';
   if (head.startsWith('{') || head.startsWith('[')) return 'JSON';
   if (head.startsWith('# help') || head.startsWith('# type')) return 'Prometheus text exposition';

@@ -95,4 +95,3 @@ export class LineSplitter {
     this.carryLen = 0;
   }
 }
-

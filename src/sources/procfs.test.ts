@@ -49,7 +49,10 @@ test('smaps_rollup: MADV_FREE leaves released heap in RSS, visible as LazyFree',
 });
 
 test('smaps_rollup without LazyFree (older kernels) leaves it undefined', () => {
-  const text = read('smaps_rollup-heap64.txt').split('\n').filter((l) => !l.startsWith('LazyFree:')).join('\n');
+  const text = read('smaps_rollup-heap64.txt')
+    .split('\n')
+    .filter((l) => !l.startsWith('LazyFree:'))
+    .join('\n');
   const r = parseSmapsRollup(text, 'old-kernel');
   assert.equal(r.lazyFree, undefined);
   assert.ok(r.rss! > 0);
@@ -96,7 +99,7 @@ async function startGen(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { pid: child.pid!, stop };
 }
 
-test('live: readProcSample sees a Go program\'s touched heap, and its release', { timeout: 60_000 }, async (t) => {
+test("live: readProcSample sees a Go program's touched heap, and its release", { timeout: 60_000 }, async (t) => {
   requireGo();
   const held = await startGen(['-heap-mb', '64']);
   t.after(held.stop);

@@ -50,7 +50,8 @@ function asText(input: string | Uint8Array, origin: string, what: string): strin
     if (input.length > MAX_PROC_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} bytes (past the ${MAX_PROC_TEXT}-byte cap)`, 'cap');
     return Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
   }
-  if (input.length > MAX_PROC_TEXT) throw new InputError(origin, `expected ${what}, got ${input.length} characters (past the ${MAX_PROC_TEXT}-byte cap)`, 'cap');
+  if (input.length > MAX_PROC_TEXT)
+    throw new InputError(origin, `expected ${what}, got ${input.length} characters (past the ${MAX_PROC_TEXT}-byte cap)`, 'cap');
   return input;
 }
 
@@ -99,11 +100,12 @@ export function parseProcStatus(input: string | Uint8Array, origin = '/proc/<pid
   const { fields, lineNos, bad, lines } = keyValues(text);
   if (lines === 0 || bad > 0 || !fields.has('Name') || !fields.has('VmRSS')) {
     const bytes = typeof input === 'string' ? Buffer.from(input.slice(0, 512)) : input;
-    const found = lines === 0
-      ? describeBytes(new Uint8Array())
-      : lines > 0 && bad === 0 && fields.has('Name') && !fields.has('VmRSS')
-        ? 'a status file without VmRSS (a kernel thread, a zombie, or truncated)'
-        : describeBytes(bytes);
+    const found =
+      lines === 0
+        ? describeBytes(new Uint8Array())
+        : lines > 0 && bad === 0 && fields.has('Name') && !fields.has('VmRSS')
+          ? 'a status file without VmRSS (a kernel thread, a zombie, or truncated)'
+          : describeBytes(bytes);
     throw new InputError(origin, `expected ${what}, got ${found}`);
   }
   const out: ProcStatus = {};
@@ -118,7 +120,8 @@ export function parseProcStatus(input: string | Uint8Array, origin = '/proc/<pid
   setIf(out, 'swap', kb(fields, lineNos, 'VmSwap', origin));
   const threads = fields.get('Threads');
   if (threads !== undefined) {
-    if (!/^\d+$/.test(threads)) throw new InputError(origin, `line ${lineNos.get('Threads')}: expected "Threads: <n>", got ${JSON.stringify(threads.slice(0, 40))}`);
+    if (!/^\d+$/.test(threads))
+      throw new InputError(origin, `line ${lineNos.get('Threads')}: expected "Threads: <n>", got ${JSON.stringify(threads.slice(0, 40))}`);
     out.threads = Number(threads);
   }
   return out;
@@ -155,7 +158,10 @@ export function parseSmapsRollup(input: string | Uint8Array, origin = '/proc/<pi
   }
   const { fields, lineNos, bad } = keyValues(nl < 0 ? '' : text.slice(nl + 1));
   if (bad > 0 || !fields.has('Rss')) {
-    throw new InputError(origin, `expected ${what}, got a "[rollup]" header ${fields.has('Rss') ? 'followed by lines that are not "Key: <n> kB"' : 'without an Rss line (truncated?)'}`);
+    throw new InputError(
+      origin,
+      `expected ${what}, got a "[rollup]" header ${fields.has('Rss') ? 'followed by lines that are not "Key: <n> kB"' : 'without an Rss line (truncated?)'}`,
+    );
   }
   const out: SmapsRollup = {};
   for (const [key, name] of SMAPS_KEYS) setIf(out, name, kb(fields, lineNos, key, origin));

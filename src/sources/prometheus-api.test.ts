@@ -19,8 +19,13 @@ async function fakeServer(handle: (seen: Seen, res: ServerResponse) => void): Pr
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const params = new URLSearchParams(req.method === 'POST' ? body : (req.url ?? '').split('?')[1] ?? '');
-      const s: Seen = { path: (req.url ?? '').split('?')[0], auth: req.headers.authorization, tenant: req.headers['x-scope-orgid'] as string | undefined, query: params.get('query') ?? '' };
+      const params = new URLSearchParams(req.method === 'POST' ? body : ((req.url ?? '').split('?')[1] ?? ''));
+      const s: Seen = {
+        path: (req.url ?? '').split('?')[0],
+        auth: req.headers.authorization,
+        tenant: req.headers['x-scope-orgid'] as string | undefined,
+        query: params.get('query') ?? '',
+      };
       seen.push(s);
       handle(s, res);
     });
@@ -39,7 +44,13 @@ test('bearer token and headers are sent under the path prefix, and never appear 
     res.end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'token s3cr3t-token rejected for tenant team-secret' }));
   });
   t.after(() => srv.close());
-  const client = new PrometheusClient({ url: srv.url, pathPrefix: '/prometheus', bearerToken: 's3cr3t-token', headers: { 'X-Scope-OrgID': 'team-secret' }, timeoutMs: 5000 });
+  const client = new PrometheusClient({
+    url: srv.url,
+    pathPrefix: '/prometheus',
+    bearerToken: 's3cr3t-token',
+    headers: { 'X-Scope-OrgID': 'team-secret' },
+    timeoutMs: 5000,
+  });
   await assert.rejects(client.query(q, 1000), (err: Error) => {
     assert.match(err.message, /HTTP 400 bad_data/);
     assert.doesNotMatch(err.message, /s3cr3t|team-secret/);
@@ -57,7 +68,13 @@ test('a partial response is retried by instance halves; warnings that persist ar
     const covered = m ? m[1].split('|').map((v) => v.replace(/\\\\/g, '\\').replace(/\\(.)/g, '$1')) : instances;
     const warnings = covered.length > 2 ? ['store 10.0.0.9:10901 timed out: partial response'] : covered.includes('d:4') ? ['d:4 store still slow'] : [];
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: 'success', warnings, data: { resultType: 'vector', result: covered.map((i) => ({ metric: { instance: i }, value: [1000, '7'] })) } }));
+    res.end(
+      JSON.stringify({
+        status: 'success',
+        warnings,
+        data: { resultType: 'vector', result: covered.map((i) => ({ metric: { instance: i }, value: [1000, '7'] })) },
+      }),
+    );
   });
   t.after(() => srv.close());
   const client = new PrometheusClient({ url: srv.url, timeoutMs: 5000 });

@@ -195,10 +195,7 @@ export class PrometheusClient {
       if (steps >= 2) {
         const mid = start + Math.floor(steps / 2) * step;
         this.stats.splits.push({ query: q.name, reason: 'too-many-samples', by: 'time', parts: 2 });
-        const [a, b] = await Promise.all([
-          this.runRange(q, start, mid, step, matcher, depth + 1),
-          this.runRange(q, mid + step, end, step, matcher, depth + 1),
-        ]);
+        const [a, b] = await Promise.all([this.runRange(q, start, mid, step, matcher, depth + 1), this.runRange(q, mid + step, end, step, matcher, depth + 1)]);
         return [...a, ...b];
       }
       if (covered(q, matcher) >= 2) {
@@ -249,7 +246,12 @@ export class PrometheusClient {
       this.active++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(() => { this.active++; resolve(); }));
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.active++;
+        resolve();
+      }),
+    );
   }
 
   private release(): void {
@@ -314,7 +316,7 @@ export function instanceMatcher(instances: string[]): string {
 }
 
 function covered(q: SplittableQuery, matcher: string): number {
-  return matcher ? instancesOf(matcher).length : q.instances?.length ?? 0;
+  return matcher ? instancesOf(matcher).length : (q.instances?.length ?? 0);
 }
 
 function instancesOf(matcher: string): string[] {
@@ -340,7 +342,11 @@ export function mergeMatrices(parts: MatrixSeries[][]): MatrixSeries[] {
 }
 
 export function labelKey(labels: Record<string, string>): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }
 
 /**
@@ -352,7 +358,8 @@ export function parseSelector(selector: string | undefined): string {
   if (!s) return '';
   const m = /^\{(.*)\}$/s.exec(s);
   const inner = (m ? m[1] : s).trim();
-  if (/^[a-zA-Z_:][a-zA-Z0-9_:]*\s*\{/.test(s)) throw new InputError('--selector', `expected label matchers like {job="api"}, got a metric name in ${JSON.stringify(s)}`);
+  if (/^[a-zA-Z_:][a-zA-Z0-9_:]*\s*\{/.test(s))
+    throw new InputError('--selector', `expected label matchers like {job="api"}, got a metric name in ${JSON.stringify(s)}`);
   if (inner && !/^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"/.test(inner)) {
     throw new InputError('--selector', `expected label matchers like {job="api"}, got ${JSON.stringify(s)}`);
   }

@@ -39,7 +39,10 @@ test('every pod is joined to its container series on namespace/pod/container', (
     assert.ok(!j.missing.includes('container'));
     assert.equal(j.container!.limit, t.k8s!.limit);
   }
-  assert.ok(findings.notes.some((n) => n === `container series joined on namespace, pod, container: ${spec.instances} of ${spec.instances} instances`), findings.notes.join('\n'));
+  assert.ok(
+    findings.notes.some((n) => n === `container series joined on namespace, pod, container: ${spec.instances} of ${spec.instances} instances`),
+    findings.notes.join('\n'),
+  );
 });
 
 test('every OOM-killed leaker ranks above every page-cache grower and healthy pod', () => {
@@ -69,7 +72,10 @@ test('page-cache growers are not leaks: the page cache is named as what grows, t
     assert.equal(j.container!.growingLayer, 'page-cache');
     assert.equal(j.container!.oomKills, 0);
     assert.match(j.headline, /grows with page cache: reclaimed under pressure, not a leak/);
-    assert.ok(j.reasons.some((r) => /page cache/.test(r) && /reclaims it under pressure/.test(r)), j.reasons.join('\n'));
+    assert.ok(
+      j.reasons.some((r) => /page cache/.test(r) && /reclaims it under pressure/.test(r)),
+      j.reasons.join('\n'),
+    );
   }
   for (const j of findings.instances.filter((x) => ['steady', 'plateau'].includes(kindOf(x.labels.instance)))) {
     assert.equal(j.verdict, 'no-leak', `${j.labels.pod}: ${j.headline}`);
@@ -79,7 +85,15 @@ test('page-cache growers are not leaks: the page cache is named as what grows, t
 });
 
 test('the join labels are configurable; without pod labels the container series are not guessed at', async () => {
-  const byPod = analyzeFleet(await readFleet(client, { selector: 'job="app",namespace="shop"', end: spec.endUnix, rangeSeconds: spec.days * 86400, groupBy: [], joinLabels: ['namespace', 'pod'] }));
+  const byPod = analyzeFleet(
+    await readFleet(client, {
+      selector: 'job="app",namespace="shop"',
+      end: spec.endUnix,
+      rangeSeconds: spec.days * 86400,
+      groupBy: [],
+      joinLabels: ['namespace', 'pod'],
+    }),
+  );
   assert.equal(byPod.instances.length, fleetInstances(spec).filter((i) => i.k8s!.namespace === 'shop').length);
   for (const j of byPod.instances) {
     const full = findings.instances.find((x) => x.labels.instance === j.labels.instance)!;
@@ -89,5 +103,8 @@ test('the join labels are configurable; without pod labels the container series 
   }
   const none = await readFleet(client, { selector: 'job="app"', end: spec.endUnix, rangeSeconds: 86400, groupBy: [], joinLabels: ['kubernetes_pod'] });
   assert.ok(none.instances.every((i) => i.container === undefined));
-  assert.ok(none.notes.some((n) => /no "pod" label to join them on/.test(n)), none.notes.join('\n'));
+  assert.ok(
+    none.notes.some((n) => /no "pod" label to join them on/.test(n)),
+    none.notes.join('\n'),
+  );
 });

@@ -29,10 +29,19 @@ test('without go_gc_duration_seconds the fleet is judged: leakers found, no fals
   for (const j of findings.instances) assert.ok(j.missing.includes('numGC'), `${j.labels.instance} has no GC counter`);
   const rows = findings.instances.map((j) => ({ j, kind: truth.get(j.labels.instance)!.kind }));
   const inconclusive = rows.filter((r) => r.j.verdict === 'inconclusive');
-  const falseLeaks = rows.filter((r) => isLeak(r.j.verdict) && expectedVerdict(r.kind) === 'no-leak').map((r) => `${r.j.labels.instance} (${r.kind}): ${r.j.verdict}`);
+  const falseLeaks = rows
+    .filter((r) => isLeak(r.j.verdict) && expectedVerdict(r.kind) === 'no-leak')
+    .map((r) => `${r.j.labels.instance} (${r.kind}): ${r.j.verdict}`);
   const leakers = rows.filter((r) => expectedVerdict(r.kind) !== 'no-leak');
   const found = leakers.filter((r) => r.j.verdict === expectedVerdict(r.kind));
-  console.log(JSON.stringify({ counts: findings.counts, found: found.length, leakers: leakers.length, inconclusive: inconclusive.map((r) => `${r.kind}: ${r.j.headline}`) }));
+  console.log(
+    JSON.stringify({
+      counts: findings.counts,
+      found: found.length,
+      leakers: leakers.length,
+      inconclusive: inconclusive.map((r) => `${r.kind}: ${r.j.headline}`),
+    }),
+  );
   assert.deepEqual(falseLeaks, []);
   assert.ok(inconclusive.length <= 0.1 * spec.instances, `${inconclusive.length} inconclusive`);
   assert.ok(found.length >= 0.9 * leakers.length, `${found.length} of ${leakers.length} leakers found`);

@@ -70,7 +70,10 @@ test('the version label tells the story, and suspects come with next steps', () 
   assert.match(text, /Stories\n {2}by version: all 18 instances/);
   assert.match(renderFleetMarkdown(findings), /\| 1 \| (api|checkout)\/10\.1\.0\.\d+:\d+ \| v1\.4\.2 \| (heap|goroutine)-leak \|/);
   const html = renderFleetHtml(findings);
-  assert.match(html, /<td>1<\/td><td>(api|checkout)\/10\.1\.0\.\d+:\d+<\/td><td>v1\.4\.2<\/td><td style="color:#b91c1c;font-weight:600">(heap|goroutine)-leak<\/td>/);
+  assert.match(
+    html,
+    /<td>1<\/td><td>(api|checkout)\/10\.1\.0\.\d+:\d+<\/td><td>v1\.4\.2<\/td><td style="color:#b91c1c;font-weight:600">(heap|goroutine)-leak<\/td>/,
+  );
   assert.match(html, /all 18 instances of version=&quot;v1\.4\.2&quot; leak/);
 });
 
@@ -85,13 +88,22 @@ test('a server that refuses big queries gets split ones under a path prefix, wit
   // A range query's answer is counted whole: 576 steps (5 min over 2 days) × 26 instances = 15,000
   // samples, past an 8,000 cap, so the client must split in time. (Range functions in instant queries
   // are counted per series, 5,760 here, so those pass.)
-  const small = await startPrometheus({ blocksFrom: blocks, args: ['--query.max-samples=8000', '--web.route-prefix=/prom', '--web.external-url=http://127.0.0.1/prom'] });
+  const small = await startPrometheus({
+    blocksFrom: blocks,
+    args: ['--query.max-samples=8000', '--web.route-prefix=/prom', '--web.external-url=http://127.0.0.1/prom'],
+  });
   t.after(() => small.stop());
   const client = new PrometheusClient({ url: small.url, pathPrefix: '/prom', timeoutMs: 60_000 });
   const data = await readFleet(client, { selector: 'job="api"', end: spec.endUnix, rangeSeconds: spec.days * 86400, stepSeconds: 300, groupBy: ['version'] });
   const split = analyzeFleet(data);
-  assert.ok(client.stats.splits.some((s) => s.by === 'time' && s.reason === 'too-many-samples'), JSON.stringify(client.stats.splits));
-  assert.ok(split.notes.some((n) => /refused to load that many samples; split in 2 by time/.test(n)), split.notes.join('\n'));
+  assert.ok(
+    client.stats.splits.some((s) => s.by === 'time' && s.reason === 'too-many-samples'),
+    JSON.stringify(client.stats.splits),
+  );
+  assert.ok(
+    split.notes.some((n) => /refused to load that many samples; split in 2 by time/.test(n)),
+    split.notes.join('\n'),
+  );
   assert.equal(split.window.stepSeconds, 300);
   const apiOnly = findings.instances.filter((j) => j.labels.job === 'api');
   assert.equal(split.instances.length, apiOnly.length);
@@ -101,11 +113,17 @@ test('a server that refuses big queries gets split ones under a path prefix, wit
 
 test('TLS: a self-signed server is refused with a hint, and read with --insecure', async (t) => {
   const tlsDir = join(repoRoot, 'src/collect/testdata/tls');
-  const tls = await startPrometheus({ blocksFrom: blocks, webConfig: `tls_server_config:\n  cert_file: ${join(tlsDir, 'cert.pem')}\n  key_file: ${join(tlsDir, 'key.pem')}\n` });
+  const tls = await startPrometheus({
+    blocksFrom: blocks,
+    webConfig: `tls_server_config:\n  cert_file: ${join(tlsDir, 'cert.pem')}\n  key_file: ${join(tlsDir, 'key.pem')}\n`,
+  });
   t.after(() => tls.stop());
   assert.match(tls.url, /^https:/);
   const strict = new PrometheusClient({ url: tls.url, timeoutMs: 10_000 });
-  await assert.rejects(readFleet(strict, { selector: '', end: spec.endUnix, rangeSeconds: 86400, groupBy: [] }), /TLS certificate not trusted .*--insecure skips verification/);
+  await assert.rejects(
+    readFleet(strict, { selector: '', end: spec.endUnix, rangeSeconds: 86400, groupBy: [] }),
+    /TLS certificate not trusted .*--insecure skips verification/,
+  );
   const insecure = new PrometheusClient({ url: tls.url, timeoutMs: 60_000, insecure: true });
   const data = await readFleet(insecure, { selector: 'job="checkout"', end: spec.endUnix, rangeSeconds: 86400, groupBy: [] });
   assert.equal(data.instances.length, fleetInstances(spec).filter((i) => i.job === 'checkout').length);
@@ -119,7 +137,10 @@ test('at a coarse step, instances that restart often are re-read finer, so OOM-k
   const refined = data.instances.filter((i) => i.stepSeconds !== undefined);
   assert.deepEqual(refined.map((i) => i.labels.instance).sort(), restarting.map((i) => i.instance).sort());
   assert.ok(refined.every((i) => i.stepSeconds! < 7200 && i.samples.length > 24));
-  assert.ok(coarse.notes.some((n) => /re-read at a \d+ s step/.test(n)), coarse.notes.join('\n'));
+  assert.ok(
+    coarse.notes.some((n) => /re-read at a \d+ s step/.test(n)),
+    coarse.notes.join('\n'),
+  );
   for (const inst of restarting) {
     const j = coarse.instances.find((x) => x.labels.instance === inst.instance)!;
     assert.equal(j.verdict, expectedVerdict(inst.kind), `${inst.instance} ${inst.kind}: ${j.headline}`);
@@ -129,7 +150,13 @@ test('at a coarse step, instances that restart often are re-read finer, so OOM-k
 
 test('--work-metric normalises growth per 1,000 requests without changing verdicts', async () => {
   const client = new PrometheusClient({ url: prom.url, timeoutMs: 60_000 });
-  const data = await readFleet(client, { selector: 'job="checkout"', end: spec.endUnix, rangeSeconds: spec.days * 86400, groupBy: [], workMetric: 'http_requests' });
+  const data = await readFleet(client, {
+    selector: 'job="checkout"',
+    end: spec.endUnix,
+    rangeSeconds: spec.days * 86400,
+    groupBy: [],
+    workMetric: 'http_requests',
+  });
   const perWork = analyzeFleet(data);
   for (const j of perWork.instances) {
     const before = findings.instances.find((x) => x.labels.instance === j.labels.instance)!;

@@ -25,7 +25,16 @@
 import type { FleetData, FleetInstance, MetricGeneration } from '../model/fleet.js';
 import type { CgroupMemory, MemorySample } from '../model/memory.js';
 import { InputError } from './input-error.js';
-import { instanceMatcher, labelKey, PrometheusClient, regexEscape, selectorFor, type MatrixSeries, type SplittableQuery, type VectorSample } from './prometheus-api.js';
+import {
+  instanceMatcher,
+  labelKey,
+  PrometheusClient,
+  regexEscape,
+  selectorFor,
+  type MatrixSeries,
+  type SplittableQuery,
+  type VectorSample,
+} from './prometheus-api.js';
 
 export interface FleetReadOptions {
   /** Label matchers without braces (parseSelector output). */
@@ -105,7 +114,10 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
   }
   const goroutineNames = GOROUTINE_NAMES.filter((n) => names.has(n));
   if (goroutineNames.length === 0) {
-    throw new InputError(client.origin, `expected Go services (go_goroutines or go_sched_goroutines_goroutines) matching {${sel}}, found none in the last ${range}`);
+    throw new InputError(
+      client.origin,
+      `expected Go services (go_goroutines or go_sched_goroutines_goroutines) matching {${sel}}, found none in the last ${range}`,
+    );
   }
   const labelNames = new Set(await client.labels([selectorFor(goroutineNames[0], sel)], start, end));
   for (const g of opts.groupBy) if (!labelNames.has(g)) notes.push(`--group-by label "${g}" is not on any series; instances are not grouped by it`);
@@ -114,7 +126,11 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
   const by = `by (${idLabels.join(', ')})`;
 
   // The instances, from the goroutine series (one per instance, exported by every client_golang).
-  const series = await client.series(goroutineNames.map((n) => selectorFor(n, sel)), start, end);
+  const series = await client.series(
+    goroutineNames.map((n) => selectorFor(n, sel)),
+    start,
+    end,
+  );
   const instances = unique(series.map((s) => s.instance).filter((v): v is string => v !== undefined)).sort();
   if (instances.length === 0) throw new InputError(client.origin, `expected series with an "instance" label matching {${sel}}, found none`);
 
@@ -142,7 +158,8 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
   const step = opts.stepSeconds ?? niceStep(Math.max(opts.rangeSeconds / AUTO_POINTS, scrapeSeconds));
   // The envelope must span several scrapes (several GC cycles' worth of HeapAlloc) even at a fine step.
   const windowSeconds = Math.max(step, niceStep(4 * scrapeSeconds));
-  if (opts.rangeSeconds / step > 11000) throw new InputError('--step', `${step}s over ${range} exceeds Prometheus's 11,000 points per series; use a larger --step`);
+  if (opts.rangeSeconds / step > 11000)
+    throw new InputError('--step', `${step}s over ${range} exceeds Prometheus's 11,000 points per series; use a larger --step`);
 
   const defs = [...QUANTITIES];
   if (opts.workMetric) {
@@ -203,10 +220,17 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
   const [matrices, startChanges, generationMarks] = await Promise.all([
     Promise.all(queries.map((x) => client.queryRange(x.query, start, end, step))),
     names.has('process_start_time_seconds')
-      ? client.query({ name: 'start-time changes', instances, expr: (m) => `max ${by} (changes(${selectorFor('process_start_time_seconds', sel, m)}[${range}]))` }, end)
+      ? client.query(
+          { name: 'start-time changes', instances, expr: (m) => `max ${by} (changes(${selectorFor('process_start_time_seconds', sel, m)}[${range}]))` },
+          end,
+        )
       : Promise.resolve([] as VectorSample[]),
     // Which names each instance exports: the series endpoint reads only the index, no samples.
-    client.series([MEMSTATS_MARK, RUNTIME_MARK].filter((n) => names.has(n)).map((n) => selectorFor(n, sel)), start, end),
+    client.series(
+      [MEMSTATS_MARK, RUNTIME_MARK].filter((n) => names.has(n)).map((n) => selectorFor(n, sel)),
+      start,
+      end,
+    ),
   ]);
   const byKey = assemble(queries, matrices);
   const gen = new Map<string, number>();
@@ -253,17 +277,25 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
       w.i.samples = sortedSamples(e);
       w.i.stepSeconds = fine;
     }
-    notes.push(`${wanted.length} instance${wanted.length > 1 ? 's' : ''} restarting more often than every ${MIN_STEPS_PER_LIFETIME} steps of ${step} s re-read at a ${fine} s step`);
+    notes.push(
+      `${wanted.length} instance${wanted.length > 1 ? 's' : ''} restarting more often than every ${MIN_STEPS_PER_LIFETIME} steps of ${step} s re-read at a ${fine} s step`,
+    );
   }
   if (joinLabels.includes('pod')) await joinContainers(client, out, { joinLabels, start, end, step, notes });
   else if ((opts.joinLabels ?? JOIN_LABELS).length) {
     const cad = await client.labelValues('__name__', ['{__name__="container_memory_working_set_bytes"}'], start, end);
-    if (cad.length) notes.push(`container series (cAdvisor) exist, but the Go series carry no "pod" label to join them on: relabel __meta_kubernetes_pod_name to pod (and namespace, container) in the scrape config, or name the labels with --join-labels`);
+    if (cad.length)
+      notes.push(
+        `container series (cAdvisor) exist, but the Go series carry no "pod" label to join them on: relabel __meta_kubernetes_pod_name to pod (and namespace, container) in the scrape config, or name the labels with --join-labels`,
+      );
   }
   out.sort((a, b) => labelKey(a.labels).localeCompare(labelKey(b.labels)));
   const instancesOut: FleetInstance[] = out.map(({ key: _k, ...rest }) => rest);
 
-  for (const s of client.stats.splits) notes.push(`query "${s.query}": ${s.reason === 'too-many-samples' ? 'the server refused to load that many samples' : 'the server answered partially'}; split in ${s.parts} by ${s.by}`);
+  for (const s of client.stats.splits)
+    notes.push(
+      `query "${s.query}": ${s.reason === 'too-many-samples' ? 'the server refused to load that many samples' : 'the server answered partially'}; split in ${s.parts} by ${s.by}`,
+    );
   for (const w of client.stats.warnings) notes.push(`server warning: ${w}`);
   return {
     source: client.origin,
@@ -356,7 +388,9 @@ async function joinContainers(
   const { joinLabels, start, end, step, notes } = o;
   const present = new Set(await client.labelValues('__name__', [`{__name__=~"${Object.values(CONTAINER_NAMES).join('|')}"}`], start, end));
   if (!present.has(CONTAINER_NAMES.workingSet) && !present.has(CONTAINER_NAMES.rss)) {
-    notes.push(`the Go series carry ${joinLabels.join(', ')} but no cAdvisor series (container_memory_working_set_bytes, container_memory_rss) were found: no container view`);
+    notes.push(
+      `the Go series carry ${joinLabels.join(', ')} but no cAdvisor series (container_memory_working_set_bytes, container_memory_rss) were found: no container view`,
+    );
     return;
   }
   const key = (m: Record<string, string>) => JSON.stringify(joinLabels.map((l) => m[l] ?? ''));
@@ -370,7 +404,13 @@ async function joinContainers(
     .filter((q) => present.has(CONTAINER_NAMES[q]))
     .map((q) => {
       const extra = q === 'oomReason' ? 'reason="OOMKilled"' : '';
-      return { q, query: { name: `container ${q}`, expr: () => `max ${by} (${selectorFor(CONTAINER_NAMES[q], containerMatch, nsMatch, extra)})` } satisfies SplittableQuery };
+      return {
+        q,
+        query: {
+          name: `container ${q}`,
+          expr: () => `max ${by} (${selectorFor(CONTAINER_NAMES[q], containerMatch, nsMatch, extra)})`,
+        } satisfies SplittableQuery,
+      };
     });
   const matrices = await Promise.all(qs.map((x) => client.queryRange(x.query, start, end, step)));
   type Row = Partial<Record<ContainerQuantity, number>>;
@@ -404,7 +444,8 @@ async function joinContainers(
     for (let i = 1; i < inst.samples.length; i++) {
       const p = inst.samples[i - 1];
       const c = inst.samples[i];
-      const startMoved = p.processStartSeconds !== undefined && c.processStartSeconds !== undefined && Math.abs(c.processStartSeconds - p.processStartSeconds) > 1;
+      const startMoved =
+        p.processStartSeconds !== undefined && c.processStartSeconds !== undefined && Math.abs(c.processStartSeconds - p.processStartSeconds) > 1;
       const allocBack = p.totalAlloc !== undefined && c.totalAlloc !== undefined && c.totalAlloc < p.totalAlloc;
       if (startMoved || allocBack) restartIdx.push(i);
     }
@@ -421,7 +462,8 @@ async function joinContainers(
         kills += d;
         const lo = (prevT - step) * 1000;
         const hi = (t + step) * 1000;
-        const at = restartIdx.find((i) => !used.has(i) && inst.samples[i].t! > lo && inst.samples[i].t! <= hi) ?? inst.samples.findIndex((x) => x.t! >= t * 1000);
+        const at =
+          restartIdx.find((i) => !used.has(i) && inst.samples[i].t! > lo && inst.samples[i].t! <= hi) ?? inst.samples.findIndex((x) => x.t! >= t * 1000);
         if (at >= 0) {
           used.add(at);
           killsAt.set(at, (killsAt.get(at) ?? 0) + d);
@@ -444,7 +486,9 @@ async function joinContainers(
     const lastRow = byT.get(times[times.length - 1])!;
     inst.container = { oomKills: kills, restarts: prevRestarts, limit: lastRow.limit && lastRow.limit > 0 ? lastRow.limit : undefined };
   }
-  notes.push(`container series joined on ${joinLabels.join(', ')}: ${joined} of ${wanted.size} instances${present.has(CONTAINER_NAMES.restarts) ? '' : '; no kube-state-metrics restart counter, so OOM kills are not counted'}`);
+  notes.push(
+    `container series joined on ${joinLabels.join(', ')}: ${joined} of ${wanted.size} instances${present.has(CONTAINER_NAMES.restarts) ? '' : '; no kube-state-metrics restart counter, so OOM kills are not counted'}`,
+  );
 }
 
 /**

@@ -11,12 +11,7 @@ import { buildGoProgram, requireClientGolang } from '../test-support/toolchain.j
 
 const dir = new URL('./testdata/prometheus/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, dir));
-const CAPTURES = [
-  'go1.19-default.txt',
-  'go1.19-default.openmetrics.txt',
-  'go1.19-runtime-metrics.txt',
-  'go1.19-runtime-metrics.openmetrics.txt',
-];
+const CAPTURES = ['go1.19-default.txt', 'go1.19-default.openmetrics.txt', 'go1.19-runtime-metrics.txt', 'go1.19-runtime-metrics.openmetrics.txt'];
 
 /** The value of an unlabelled series as printed, found with a plain regex (not our parser). */
 function raw(body: Uint8Array, name: string): number {
@@ -46,21 +41,37 @@ test('captures: format detected, every sample line parsed', () => {
     const body = read(name);
     const e = parseExposition(body, name);
     assert.equal(e.format, name.includes('openmetrics') ? 'openmetrics-1.0' : 'text-0.0.4', name);
-    const sampleLines = Buffer.from(body).toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
-    assert.equal(e.families.reduce((n, f) => n + f.samples.length, 0), sampleLines, name);
+    const sampleLines = Buffer.from(body)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#')).length;
+    assert.equal(
+      e.families.reduce((n, f) => n + f.samples.length, 0),
+      sampleLines,
+      name,
+    );
   }
 });
 
 test('OpenMetrics: counter family names drop _total; gauge and counter alloc_bytes are two families', () => {
   const e = parseExposition(read('go1.19-default.openmetrics.txt'), 'om');
   const alloc = e.families.filter((f) => f.name === 'go_memstats_alloc_bytes');
-  assert.deepEqual(alloc.map((f) => [f.type, f.samples[0].name]), [['gauge', 'go_memstats_alloc_bytes'], ['counter', 'go_memstats_alloc_bytes_total']]);
+  assert.deepEqual(
+    alloc.map((f) => [f.type, f.samples[0].name]),
+    [
+      ['gauge', 'go_memstats_alloc_bytes'],
+      ['counter', 'go_memstats_alloc_bytes_total'],
+    ],
+  );
   const req = e.families.find((f) => f.name === 'capture_requests')!;
   assert.equal(req.type, 'counter');
-  assert.deepEqual(req.samples.map((s) => [s.labels.code, s.labels.path, s.value]), [
-    ['200', '/api/"v1"\\items', 270],
-    ['500', '/api/"v1"\\items', 30],
-  ]);
+  assert.deepEqual(
+    req.samples.map((s) => [s.labels.code, s.labels.path, s.value]),
+    [
+      ['200', '/api/"v1"\\items', 270],
+      ['500', '/api/"v1"\\items', 30],
+    ],
+  );
   assert.equal(samplesNamed(e, 'go_goroutines')[0].valueText.endsWith('.0'), true);
   const text = parseExposition(read('go1.19-default.txt'), 't');
   assert.ok(text.families.some((f) => f.name === 'capture_requests_total' && f.type === 'counter'));
@@ -96,9 +107,33 @@ test('runtime/metrics generation: memory classes agree with the go_memstats_* se
     assert.equal(s.work, 300);
     // Strip the go_memstats_* series: the fallbacks from go_memory_classes_*/go_gc_* must give the same numbers.
     const text = Buffer.from(body).toString('utf8');
-    const stripped = text.split('\n').filter((l) => !/go_memstats_/.test(l)).join('\n');
+    const stripped = text
+      .split('\n')
+      .filter((l) => !/go_memstats_/.test(l))
+      .join('\n');
     const rm = memorySampleFromExposition(stripped, name);
-    for (const k of ['heapAlloc', 'heapInuse', 'heapIdle', 'heapSys', 'heapReleased', 'heapObjects', 'stackInuse', 'stackSys', 'mspanInuse', 'mspanSys', 'mcacheInuse', 'mcacheSys', 'buckHashSys', 'gcSys', 'otherSys', 'sys', 'totalAlloc', 'mallocs', 'frees', 'nextGC'] as const) {
+    for (const k of [
+      'heapAlloc',
+      'heapInuse',
+      'heapIdle',
+      'heapSys',
+      'heapReleased',
+      'heapObjects',
+      'stackInuse',
+      'stackSys',
+      'mspanInuse',
+      'mspanSys',
+      'mcacheInuse',
+      'mcacheSys',
+      'buckHashSys',
+      'gcSys',
+      'otherSys',
+      'sys',
+      'totalAlloc',
+      'mallocs',
+      'frees',
+      'nextGC',
+    ] as const) {
       assert.equal(rm[k], s[k], `${name} ${k}`);
     }
     assert.equal(rm.lastGCUnixNanos, undefined);
@@ -149,18 +184,15 @@ test('decimalSecondsToNanos is exact on printed forms', () => {
   const scrape = read('go1.19-default.txt').toString('utf8');
   for (const bad of ['5e600000000', '9e+99999999', '1.9e+10']) {
     const text = scrape.replace(/^go_memstats_last_gc_time_seconds .*$/m, `go_memstats_last_gc_time_seconds ${bad}`);
-    assert.throws(() => memorySampleFromExposition(text, 'm.txt'), (e: unknown) => e instanceof InputError && e.message === `m.txt: go_memstats_last_gc_time_seconds: expected Unix seconds, got "${bad}"`);
+    assert.throws(
+      () => memorySampleFromExposition(text, 'm.txt'),
+      (e: unknown) => e instanceof InputError && e.message === `m.txt: go_memstats_last_gc_time_seconds: expected Unix seconds, got "${bad}"`,
+    );
   }
 });
 
 test('hand-made text-format edge cases: timestamps (ms), trailing comma, UTF-8 quoted names, CRLF', () => {
-  const text = [
-    '# TYPE a counter',
-    'a_total{x="1",} 3 1700000000000',
-    '{"my.metric", y="2"} -Inf',
-    'b +1.5e3\r',
-    '',
-  ].join('\n');
+  const text = ['# TYPE a counter', 'a_total{x="1",} 3 1700000000000', '{"my.metric", y="2"} -Inf', 'b +1.5e3\r', ''].join('\n');
   const e = parseExposition(text, 'h');
   assert.equal(e.format, 'text-0.0.4');
   assert.equal(samplesNamed(e, 'a_total')[0].timestampMs, 1700000000000);
@@ -181,7 +213,10 @@ test('bad input: one-line InputError naming what was found', () => {
   const body = Buffer.from(read('go1.19-default.txt')).toString('utf8');
   const cutAt = body.indexOf('go_memstats_heap_idle_bytes') + 'go_memstats_heap_idle_bytes 5.9'.length;
   const lineNo = body.slice(0, cutAt).split('\n').length;
-  expectInputError(() => parseExposition(body.slice(0, cutAt), 'cut'), new RegExp(`^cut: Prometheus text exposition truncated at line ${lineNo} \\(no newline at the end\\)$`));
+  expectInputError(
+    () => parseExposition(body.slice(0, cutAt), 'cut'),
+    new RegExp(`^cut: Prometheus text exposition truncated at line ${lineNo} \\(no newline at the end\\)$`),
+  );
   expectInputError(() => parseExposition(body.slice(0, body.indexOf('go_memstats_heap_idle_bytes') + 5), 'cut2'), /truncated at line \d+/);
   // OpenMetrics cut exactly at a line boundary: only the missing # EOF tells, once we know it is OpenMetrics
   // (from the Content-Type, or from a # UNIT line); without either it is indistinguishable from text format.
@@ -195,10 +230,16 @@ test('bad input: one-line InputError naming what was found', () => {
   const syn = Buffer.from(read('synthesised-go1.21-memstats-disabled.openmetrics.txt')).toString('utf8');
   expectInputError(() => parseExposition(syn.replace('# EOF\n', ''), 'syn'), /no # EOF/);
   expectInputError(() => parseExposition(`${om}go_threads 3\n`, 'om'), /content after # EOF at line \d+/);
-  expectInputError(() => parseExposition('go_goroutines twelve\n', 'x'), /^x: line 1: expected a metric sample, got "go_goroutines twelve" \(expected a number, got "twelve"\)$/);
+  expectInputError(
+    () => parseExposition('go_goroutines twelve\n', 'x'),
+    /^x: line 1: expected a metric sample, got "go_goroutines twelve" \(expected a number, got "twelve"\)$/,
+  );
   expectInputError(() => parseExposition('a{b="c} 1\n', 'x'), /line 1: .*unterminated quoted string/);
   expectInputError(() => parseExposition('# TYPE a countr\na 1\n', 'x'), /line 1: unknown metric type "countr" for a/);
-  expectInputError(() => memorySampleFromExposition('# TYPE http_requests_total counter\nhttp_requests_total 5\n', 'node'), /expected Go runtime metrics \(go_memstats_\*, go_memory_classes_\*\) or process_\* series, found none among 1 metric families/);
+  expectInputError(
+    () => memorySampleFromExposition('# TYPE http_requests_total counter\nhttp_requests_total 5\n', 'node'),
+    /expected Go runtime metrics \(go_memstats_\*, go_memory_classes_\*\) or process_\* series, found none among 1 metric families/,
+  );
   expectInputError(
     () => memorySampleFromExposition('go_memstats_heap_alloc_bytes{instance="a"} 1\ngo_memstats_heap_alloc_bytes{instance="b"} 2\n', 'fed'),
     /expected one process per scrape, got 2 series of go_memstats_heap_alloc_bytes/,

@@ -340,7 +340,10 @@ export function memorySampleFromExposition(input: Uint8Array | string, origin: s
     const list = byName.get(name);
     if (!list || list.length === 0) return undefined;
     if (list.length > 1) {
-      throw new InputError(origin, `expected one process per scrape, got ${list.length} series of ${name} (a federated or aggregated endpoint?); point heapsight at the service's own /metrics`);
+      throw new InputError(
+        origin,
+        `expected one process per scrape, got ${list.length} series of ${name} (a federated or aggregated endpoint?); point heapsight at the service's own /metrics`,
+      );
     }
     return list[0];
   };
@@ -428,7 +431,10 @@ export function memorySampleFromExposition(input: Uint8Array | string, origin: s
   set('vmSize', get(`${proc}virtual_memory_bytes`));
 
   if (Object.keys(s).length === 1) {
-    throw new InputError(origin, `expected Go runtime metrics (go_memstats_*, go_memory_classes_*) or process_* series, found none among ${exposition.families.length} metric families`);
+    throw new InputError(
+      origin,
+      `expected Go runtime metrics (go_memstats_*, go_memory_classes_*) or process_* series, found none among ${exposition.families.length} metric families`,
+    );
   }
   if (opts.workMetric !== undefined) {
     const name = opts.workMetric;

@@ -40,10 +40,15 @@ test('reads a recording written by heapsight watch against a real Go service', a
   assert.equal(rec.goroutineSnapshots.filter((g) => g.kind === 'proto').length, profiles.filter((f) => f.startsWith('goroutine-')).length);
   assert.equal(rec.goroutineSnapshots.filter((g) => g.kind === 'debug2').length, profiles.filter((f) => f.startsWith('goroutine2-')).length);
   for (let i = 1; i < rec.goroutineSnapshots.length; i++) assert.ok(rec.goroutineSnapshots[i].t! >= rec.goroutineSnapshots[i - 1].t!);
-  assert.deepEqual(rec.events.map((e) => e.kind), ['stopped']);
+  assert.deepEqual(
+    rec.events.map((e) => e.kind),
+    ['stopped'],
+  );
 
   // gctrace.log cycles are placed on the wall clock from the process start time (one process, no restart).
-  const gcLines = readFileSync(join(captured, 'gctrace.log'), 'utf8').split('\n').filter((l) => /^gc \d+ @/.test(l));
+  const gcLines = readFileSync(join(captured, 'gctrace.log'), 'utf8')
+    .split('\n')
+    .filter((l) => /^gc \d+ @/.test(l));
   assert.equal(rec.gcCycles.length, gcLines.length);
   const start = rec.samples[0].processStartSeconds!;
   assert.equal(rec.gcCycles[0].t, Math.round((start + rec.gcCycles[0].atSeconds) * 1000));
@@ -70,7 +75,10 @@ test('a broken line in the middle is an InputError naming file:line', async (t) 
   const lines = fileLines('samples.jsonl');
   lines[4] = lines[4].slice(0, 50);
   writeFileSync(join(dir, 'samples.jsonl'), lines.join('\n') + '\n');
-  await assert.rejects(readRecordingDir(dir), (err: unknown) => err instanceof InputError && err.origin === `${join(dir, 'samples.jsonl')}:5` && /expected one JSON object per line/.test(err.message));
+  await assert.rejects(
+    readRecordingDir(dir),
+    (err: unknown) => err instanceof InputError && err.origin === `${join(dir, 'samples.jsonl')}:5` && /expected one JSON object per line/.test(err.message),
+  );
 });
 
 test('a half-written profile (.tmp) is ignored; a corrupt profile is an InputError naming it', async (t) => {
@@ -81,14 +89,20 @@ test('a half-written profile (.tmp) is ignored; a corrupt profile is an InputErr
   const before = (await readRecordingDir(captured)).heapProfiles.length;
   assert.equal((await readRecordingDir(dir)).heapProfiles.length, before);
   writeFileSync(join(dir, 'profiles', heap), bytes.subarray(0, bytes.length - 40));
-  await assert.rejects(readRecordingDir(dir), (err: unknown) => err instanceof InputError && err.origin === join(dir, 'profiles', heap) && /truncated/.test(err.message));
+  await assert.rejects(
+    readRecordingDir(dir),
+    (err: unknown) => err instanceof InputError && err.origin === join(dir, 'profiles', heap) && /truncated/.test(err.message),
+  );
 });
 
 test('what is not a recording is said plainly', async (t) => {
   const dir = copy(t);
   await assert.rejects(readRecordingDir(join(dir, 'nope')), /nope: expected a heapsight recording directory, got nothing at that path/);
   await assert.rejects(readRecordingDir(join(dir, 'gctrace.log')), /expected a heapsight recording directory, got a file/);
-  await assert.rejects(readRecordingDir(join(dir, 'profiles')), /expected a heapsight recording directory \(recording.json, samples.jsonl\), got a directory without them/);
+  await assert.rejects(
+    readRecordingDir(join(dir, 'profiles')),
+    /expected a heapsight recording directory \(recording.json, samples.jsonl\), got a directory without them/,
+  );
   const meta = JSON.parse(readFileSync(join(dir, 'recording.json'), 'utf8'));
   writeFileSync(join(dir, 'recording.json'), JSON.stringify({ ...meta, version: 2 }));
   await assert.rejects(readRecordingDir(dir), /expected recording format version 1, got version 2; a newer heapsight wrote it/);
@@ -100,7 +114,10 @@ test('what is not a recording is said plainly', async (t) => {
 test('a long recording keeps an evenly spaced subset of profiles, first and last included', async () => {
   const full = await readRecordingDir(captured);
   const few = await readRecordingDir(captured, { maxProfiles: 2 });
-  assert.deepEqual(few.heapProfiles.map((p) => p.origin), [full.heapProfiles[0].origin, full.heapProfiles.at(-1)!.origin]);
+  assert.deepEqual(
+    few.heapProfiles.map((p) => p.origin),
+    [full.heapProfiles[0].origin, full.heapProfiles.at(-1)!.origin],
+  );
   const proto = (r: typeof full) => r.goroutineSnapshots.filter((g) => g.kind === 'proto').map((g) => g.t);
   assert.deepEqual(proto(few), [proto(full)[0], proto(full).at(-1)]);
   assert.equal(few.samples.length, full.samples.length);

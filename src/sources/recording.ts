@@ -67,7 +67,10 @@ function readEvents(path: string, notes: TornLine[]): RecordingEvent[] {
   return lines.map((line) => {
     const v = line.value as Partial<RecordingEvent>;
     if (typeof v.t !== 'number' || typeof v.kind !== 'string' || !EVENT_KINDS.has(v.kind) || typeof v.detail !== 'string') {
-      throw new InputError(`${path}:${line.lineNo}`, `expected an event with numeric "t", a known "kind" and a "detail", got keys ${Object.keys(v).join(', ')}`);
+      throw new InputError(
+        `${path}:${line.lineNo}`,
+        `expected an event with numeric "t", a known "kind" and a "detail", got keys ${Object.keys(v).join(', ')}`,
+      );
     }
     return v as RecordingEvent;
   });
@@ -138,7 +141,9 @@ export async function readRecordingDir(dir: string, opts: ReadRecordingOptions =
       const ofKind = all.filter((f) => f.m[1] === kind);
       const kept = evenlySpaced(ofKind, maxProfiles);
       if (kept.length < ofKind.length) {
-        limited.push(`kept ${kept.length} of ${ofKind.length} ${kind === 'goroutine2' ? 'goroutine dumps' : `${kind} profiles`}, evenly spaced with the first and last, to bound memory`);
+        limited.push(
+          `kept ${kept.length} of ${ofKind.length} ${kind === 'goroutine2' ? 'goroutine dumps' : `${kind} profiles`}, evenly spaced with the first and last, to bound memory`,
+        );
       }
       for (const f of kept) files.push(f);
     }

@@ -67,15 +67,22 @@ test('a torn last line is dropped with a note; a broken line elsewhere names fil
   const middle = `${lines[0]}\n${lines[1].slice(0, 700)}\n${lines[2]}\n`;
   assert.throws(
     () => readSamplesJsonl(middle, 'vars.jsonl'),
-    (err: unknown) => err instanceof InputError && err.message === 'vars.jsonl:2: expected one JSON object per line, got a line that is not valid JSON (700 characters)',
+    (err: unknown) =>
+      err instanceof InputError && err.message === 'vars.jsonl:2: expected one JSON object per line, got a line that is not valid JSON (700 characters)',
   );
 });
 
 test('lines of the wrong shape are refused with the line number', () => {
-  assert.throws(() => readSamplesJsonl('{"source":"expvar","heapAlloc":1}\n{"name":"x"}\n{"source":"expvar"}\n', 'x.jsonl'), /^InputError|x\.jsonl:2: expected a memory sample, a \/debug\/vars body or a MemStats object, got an object with keys name/);
+  assert.throws(
+    () => readSamplesJsonl('{"source":"expvar","heapAlloc":1}\n{"name":"x"}\n{"source":"expvar"}\n', 'x.jsonl'),
+    /^InputError|x\.jsonl:2: expected a memory sample, a \/debug\/vars body or a MemStats object, got an object with keys name/,
+  );
   assert.throws(() => readSamplesJsonl('{"source":"nope"}\n', 'x.jsonl'), /x\.jsonl:1: expected a memory sample with a known "source", got "nope"/);
   assert.throws(() => readSamplesJsonl('[1,2]\n{}\n', 'x.jsonl'), /x\.jsonl:1: expected one JSON object per line, got a JSON array/);
-  assert.throws(() => readSamplesJsonl('<html><body>hi</body></html>\n\n{"a":1}\n', 'x.jsonl'), /x\.jsonl:1: expected one JSON object per line, got an HTML page/);
+  assert.throws(
+    () => readSamplesJsonl('<html><body>hi</body></html>\n\n{"a":1}\n', 'x.jsonl'),
+    /x\.jsonl:1: expected one JSON object per line, got an HTML page/,
+  );
   assert.throws(() => readSamplesJsonl('\n\n', 'x.jsonl'), /x\.jsonl: expected JSON lines of memory samples, got an empty input/);
 });
 
@@ -99,10 +106,16 @@ test('sniffing: the three line shapes are recognised, a single expvar body or ot
 // control characters and 3,000-character values were pasted into it whole.
 test('bad values are described in one short clean line, however deep or long', () => {
   const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-  assert.throws(() => readSamplesJsonl(`{"source":"expvar","t":${deep}}\n{"source":"expvar","t":2}\n`, 's.jsonl'), (e: unknown) => e instanceof InputError && e.message === 's.jsonl:1: expected "t" in Unix milliseconds, got an array of 1 item');
+  assert.throws(
+    () => readSamplesJsonl(`{"source":"expvar","t":${deep}}\n{"source":"expvar","t":2}\n`, 's.jsonl'),
+    (e: unknown) => e instanceof InputError && e.message === 's.jsonl:1: expected "t" in Unix milliseconds, got an array of 1 item',
+  );
   const long = `\\r\\u001b[31m${'x'.repeat(3000)}`;
   assert.throws(
     () => readSamplesJsonl(`{"source":"${long}"}\n{"source":"expvar","t":2}\n`, 's.jsonl'),
-    (e: unknown) => e instanceof InputError && e.message.startsWith('s.jsonl:1: expected a memory sample with a known "source", got "\\r\\x1b[31mxxx') && e.message.endsWith('… (2886 more characters)'),
+    (e: unknown) =>
+      e instanceof InputError &&
+      e.message.startsWith('s.jsonl:1: expected a memory sample with a known "source", got "\\r\\x1b[31mxxx') &&
+      e.message.endsWith('… (2886 more characters)'),
   );
 });

@@ -89,7 +89,14 @@ export function memorySampleFromLine(line: JsonLine, origin: string): MemorySamp
   }
   // The cgroup reading is analysed field by field (container.ts); a malformed one must fail here, by line.
   const cg = v.cgroup as Record<string, unknown> | undefined;
-  if (cg !== undefined && (typeof cg !== 'object' || cg === null || (cg.version !== 1 && cg.version !== 2) || typeof cg.usage !== 'number' || Object.entries(cg).some(([k, x]) => k !== 'underOom' && typeof x !== 'number'))) {
+  if (
+    cg !== undefined &&
+    (typeof cg !== 'object' ||
+      cg === null ||
+      (cg.version !== 1 && cg.version !== 2) ||
+      typeof cg.usage !== 'number' ||
+      Object.entries(cg).some(([k, x]) => k !== 'underOom' && typeof x !== 'number'))
+  ) {
     throw new InputError(`${origin}:${line.lineNo}`, `expected "cgroup" as {version: 1|2, usage: <bytes>, ...numbers}, got ${JSON.stringify(cg).slice(0, 60)}`);
   }
   return v as unknown as MemorySample;
@@ -169,7 +176,11 @@ export const MAX_JSONL_LINE_BYTES = 4 * 1024 * 1024;
  * and the samples kept, charged against `maxHeldBytes` (HELD_SAMPLE_BYTES). A line that does not parse
  * waits for the next non-blank line: only the last one may be torn.
  */
-export async function readSamplesJsonlStream(source: ByteSource, origin: string, opts: SamplesJsonlOptions & { maxHeldBytes?: number } = {}): Promise<SamplesJsonl> {
+export async function readSamplesJsonlStream(
+  source: ByteSource,
+  origin: string,
+  opts: SamplesJsonlOptions & { maxHeldBytes?: number } = {},
+): Promise<SamplesJsonl> {
   const maxHeld = opts.maxHeldBytes ?? Infinity;
   let heldBytes = 0;
   const samples: MemorySample[] = [];
@@ -188,7 +199,11 @@ export async function readSamplesJsonlStream(source: ByteSource, origin: string,
     }
     heldBytes += Math.min(text.length, HELD_SAMPLE_BYTES);
     if (heldBytes > maxHeld) {
-      throw new InputError(origin, `holds more samples than the ${maxHeld}-byte cap for what analyze keeps allows (${samples.length} by line ${l.no}, charged up to ${HELD_SAMPLE_BYTES} bytes each; raise --max-bytes if this is expected)`, 'cap');
+      throw new InputError(
+        origin,
+        `holds more samples than the ${maxHeld}-byte cap for what analyze keeps allows (${samples.length} by line ${l.no}, charged up to ${HELD_SAMPLE_BYTES} bytes each; raise --max-bytes if this is expected)`,
+        'cap',
+      );
     }
     samples.push(sampleFromLine({ lineNo: l.no, text, value: value! }, origin, opts));
   };
@@ -210,7 +225,9 @@ export function looksLikeSamplesJsonl(bytes: Uint8Array): boolean {
   if (!first || !first.trimStart().startsWith('{') || !head.includes('\n')) return false;
   try {
     const v = JSON.parse(first) as Record<string, unknown>;
-    return (typeof v.memstats === 'object' && v.memstats !== null) || typeof v.HeapAlloc === 'number' || (typeof v.source === 'string' && SOURCES.has(v.source));
+    return (
+      (typeof v.memstats === 'object' && v.memstats !== null) || typeof v.HeapAlloc === 'number' || (typeof v.source === 'string' && SOURCES.has(v.source))
+    );
   } catch {
     return false;
   }

@@ -24,7 +24,11 @@ export interface CliRun {
 export const cliEntry = join(repoRoot, 'src/cli/main.ts');
 
 export function runCli(args: string[], t: { after(fn: () => unknown): void }, env: Record<string, string> = {}): CliRun {
-  const proc = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const text = { stdout: '', stderr: '' };
   const waiters = new Set<() => void>();
   const notify = () => {
@@ -62,11 +66,23 @@ export function runCli(args: string[], t: { after(fn: () => unknown): void }, en
           if (err) reject(err);
           else resolve();
         };
-        const timer = setTimeout(() => done(new Error(`no ${n} ${stream} lines matching ${re} within ${timeoutMs} ms\nstdout:\n${text.stdout.slice(-3000)}\nstderr:\n${text.stderr.slice(-3000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(
+              new Error(
+                `no ${n} ${stream} lines matching ${re} within ${timeoutMs} ms\nstdout:\n${text.stdout.slice(-3000)}\nstderr:\n${text.stderr.slice(-3000)}`,
+              ),
+            ),
+          timeoutMs,
+        );
         const check = () => {
           if (text[stream].split('\n').filter((l) => re.test(l)).length >= n) done();
           else if (proc.exitCode !== null || proc.signalCode !== null) {
-            done(new Error(`the CLI exited before ${n} ${stream} lines matching ${re}\nstdout:\n${text.stdout.slice(-3000)}\nstderr:\n${text.stderr.slice(-3000)}`));
+            done(
+              new Error(
+                `the CLI exited before ${n} ${stream} lines matching ${re}\nstdout:\n${text.stdout.slice(-3000)}\nstderr:\n${text.stderr.slice(-3000)}`,
+              ),
+            );
           }
         };
         waiters.add(check);

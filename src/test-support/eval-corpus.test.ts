@@ -26,7 +26,10 @@ test('right at the end, time to right from the first prefix that stays right', (
 });
 
 test('a leak verdict on a no-leak run at any prefix is a false leak, no-leak on a leak run a false no-leak', () => {
-  const runs = [run('no-leak', null, ['inconclusive', 'heap-leak', 'no-leak']), run('goroutine-leak', 'main.g', ['no-leak', 'goroutine-leak'], 'net/http.(*conn).serve')];
+  const runs = [
+    run('no-leak', null, ['inconclusive', 'heap-leak', 'no-leak']),
+    run('goroutine-leak', 'main.g', ['no-leak', 'goroutine-leak'], 'net/http.(*conn).serve'),
+  ];
   const [s] = scoreRuns(runs, 5, whole);
   assert.equal(s.falseLeak, 1);
   assert.equal(s.falseNoLeak, 1);
@@ -34,7 +37,10 @@ test('a leak verdict on a no-leak run at any prefix is a false leak, no-leak on 
   assert.equal(s.culpritRight, 0);
   assert.deepEqual(
     safetyViolations(runs).map((v) => [v.seconds, v.verdict, v.truth]),
-    [[10, 'heap-leak', 'no-leak'], [5, 'no-leak', 'goroutine-leak']],
+    [
+      [10, 'heap-leak', 'no-leak'],
+      [5, 'no-leak', 'goroutine-leak'],
+    ],
   );
 });
 

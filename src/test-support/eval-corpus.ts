@@ -57,7 +57,9 @@ interface ExampleTruth {
 export function evalCases(root = repoRoot): EvalCase[] {
   const cases: EvalCase[] = [];
   const examples = join(root, 'examples');
-  const names = readdirSync(examples).filter((n) => existsSync(join(examples, n, 'example.json'))).sort();
+  const names = readdirSync(examples)
+    .filter((n) => existsSync(join(examples, n, 'example.json')))
+    .sort();
   const truthOf = (name: string) => (JSON.parse(readFileSync(join(examples, name, 'example.json'), 'utf8')) as ExampleTruth).expect;
   // scripts/record-examples.ts builds every example with Go 1.19 (buildExample's default), and the
   // replay fixtures are runs of the same programs from the same days; samples of expvar-only
@@ -169,7 +171,17 @@ export function scoreRuns(runs: EvalRun[], stepSeconds = 5, windows: readonly Ev
   const out: WindowScore[] = [];
   for (const go of [...new Set(runs.map((r) => r.case.goVersion))].sort()) {
     for (const w of windows) {
-      const score: WindowScore = { goVersion: go, window: w.label, runs: 0, right: 0, falseLeak: 0, falseNoLeak: 0, timesToRight: [], culpritRuns: 0, culpritRight: 0 };
+      const score: WindowScore = {
+        goVersion: go,
+        window: w.label,
+        runs: 0,
+        right: 0,
+        falseLeak: 0,
+        falseNoLeak: 0,
+        timesToRight: [],
+        culpritRuns: 0,
+        culpritRight: 0,
+      };
       for (const r of runs.filter((x) => x.case.goVersion === go)) {
         const inside = inWindow(r, w, stepSeconds);
         if (!inside) continue;

@@ -80,14 +80,12 @@ function parseGoroutineText(text: string): { total: number; groups: GoroutineGro
   return { total: Number(total[1]), groups };
 }
 
-const inuseWith = (heap: HeapRecord[], fn: string, want = true) =>
-  heap.filter((r) => r.functions.includes(fn) === want).reduce((s, r) => s + r.inuseBytes, 0);
+const inuseWith = (heap: HeapRecord[], fn: string, want = true) => heap.filter((r) => r.functions.includes(fn) === want).reduce((s, r) => s + r.inuseBytes, 0);
 
 // Buffers the probe's own requests leave in sync.Pools (profile and JSON writers) are not the service's.
 const probeArtefact = (r: HeapRecord) => r.functions.some((f) => /^(runtime\/pprof|net\/http\/pprof|expvar)\./.test(f));
 
-const goroutinesWith = (g: { groups: GoroutineGroup[] }, fn: string) =>
-  g.groups.filter((gr) => gr.functions.includes(fn)).reduce((s, gr) => s + gr.count, 0);
+const goroutinesWith = (g: { groups: GoroutineGroup[] }, fn: string) => g.groups.filter((gr) => gr.functions.includes(fn)).reduce((s, gr) => s + gr.count, 0);
 
 /** kB fields of /proc/<pid>/status and smaps_rollup, in bytes. */
 function procMemory(pid: number): { VmRSS: number; VmHWM: number; RssAnon: number; LazyFree: number } {
@@ -178,7 +176,9 @@ async function twoPhases(p: Probe, durationMs: number, rpsScale: number) {
 function describeGrowth(a: HeapRecord[], b: HeapRecord[], fn: string): string {
   const sum = (recs: HeapRecord[]) => {
     const m = new Map<string, number>();
-    for (const r of recs) if (!r.functions.includes(fn) && !probeArtefact(r)) m.set(r.functions.slice(0, 3).join('<'), (m.get(r.functions.slice(0, 3).join('<')) ?? 0) + r.inuseBytes);
+    for (const r of recs)
+      if (!r.functions.includes(fn) && !probeArtefact(r))
+        m.set(r.functions.slice(0, 3).join('<'), (m.get(r.functions.slice(0, 3).join('<')) ?? 0) + r.inuseBytes);
     return m;
   };
   const ma = sum(a);
@@ -379,7 +379,10 @@ const checks: Record<string, Check> = {
       assert.equal(goroutinesWith(g, 'net/http.(*persistConn).readLoop'), p.served, 'one readLoop per request');
       assert.equal(goroutinesWith(g, 'net/http.(*persistConn).writeLoop'), p.served, 'one writeLoop per request');
       const readLoops = g.groups.filter((gr) => gr.functions.includes('net/http.(*persistConn).readLoop'));
-      assert.ok(readLoops.every((gr) => !gr.functions.includes('bufio.(*Reader).Peek')), 'readLoop waits for the body, not in IO');
+      assert.ok(
+        readLoops.every((gr) => !gr.functions.includes('bufio.(*Reader).Peek')),
+        'readLoop waits for the body, not in IO',
+      );
       assert.deepEqual((await p.goroutineStates('net/http.(*persistConn).readLoop')).states, { select: p.served });
       assertTransportGrowth(a.heap, b.heap);
     },
@@ -392,7 +395,10 @@ const checks: Record<string, Check> = {
       assert.equal(goroutinesWith(g, 'net/http.(*persistConn).readLoop'), p.served, 'one readLoop per request');
       assert.equal(goroutinesWith(g, 'net/http.(*persistConn).writeLoop'), p.served, 'one writeLoop per request');
       const readLoops = g.groups.filter((gr) => gr.functions.includes('net/http.(*persistConn).readLoop'));
-      assert.ok(readLoops.every((gr) => gr.functions.includes('bufio.(*Reader).Peek')), 'idle readLoops wait in IO (Peek)');
+      assert.ok(
+        readLoops.every((gr) => gr.functions.includes('bufio.(*Reader).Peek')),
+        'idle readLoops wait in IO (Peek)',
+      );
       assert.deepEqual((await p.goroutineStates('net/http.(*persistConn).readLoop')).states, { 'IO wait': p.served });
       assertTransportGrowth(a.heap, b.heap);
     },
@@ -447,8 +453,18 @@ const names = listExamples();
 
 test('every example has a run spec and a behaviour check', () => {
   assert.ok(names.length >= 14, `examples found: ${names.join(', ')}`);
-  assert.deepEqual(names.filter((n) => !checks[n]), [], 'examples without a check');
-  assert.deepEqual(Object.keys(checks).filter((n) => !names.includes(n)).sort(), [], 'checks without an example');
+  assert.deepEqual(
+    names.filter((n) => !checks[n]),
+    [],
+    'examples without a check',
+  );
+  assert.deepEqual(
+    Object.keys(checks)
+      .filter((n) => !names.includes(n))
+      .sort(),
+    [],
+    'checks without an example',
+  );
 });
 
 for (const name of names) {
@@ -479,6 +495,9 @@ test('driveLoad paces a fixed number of requests and gctrace lines reach stderrL
   t.after(() => ex.stop());
   const r = await driveLoad(ex.url, { path: '/work', rps: 40, concurrency: 2 }, { durationMs: 1000 });
   assert.deepEqual(r, { requests: 40, errors: 0, bursts: 0 });
-  assert.ok(ex.stderrLines().some((l) => /^gc \d+ @[\d.]+s \d+%: /.test(l)), 'gctrace lines captured');
+  assert.ok(
+    ex.stderrLines().some((l) => /^gc \d+ @[\d.]+s \d+%: /.test(l)),
+    'gctrace lines captured',
+  );
   await assert.rejects(driveLoad('http://192.0.2.1:80', { path: '/work', rps: 1, concurrency: 1 }, { durationMs: 10 }), /loopback/);
 });

@@ -128,7 +128,12 @@ export async function startExample(
   live.add(child);
   // 'close' rather than 'exit': it also waits for stdout/stderr to drain, so stderrLines() is complete
   // once stop() resolves (gctrace's last lines).
-  const exited = new Promise<void>((resolve) => child.once('close', () => { live.delete(child); resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('close', () => {
+      live.delete(child);
+      resolve();
+    }),
+  );
 
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -221,11 +226,7 @@ function sleepUntil(t: number, signal?: AbortSignal): Promise<void> {
  * duration (at most ceil(rps·duration) work requests) or when `signal` aborts, and waits for requests
  * in flight.
  */
-export async function driveLoad(
-  url: string,
-  load: ExampleLoad,
-  opts: { durationMs: number; signal?: AbortSignal },
-): Promise<LoadResult> {
+export async function driveLoad(url: string, load: ExampleLoad, opts: { durationMs: number; signal?: AbortSignal }): Promise<LoadResult> {
   const base = new URL(url);
   if (!isLoopback(base)) throw new Error(`driveLoad only targets loopback, got ${base.hostname}`);
   // Every request in flight and every paced wait listens on the caller's signal.

@@ -77,12 +77,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
   if (opts.blocksFrom) cpSync(opts.blocksFrom, dataDir, { recursive: true });
   const configFile = join(root, 'prometheus.yml');
   writeFileSync(configFile, configYaml(opts));
-  const args = [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${dataDir}`,
-    '--storage.tsdb.retention.time=100y',
-    '--log.level=info',
-  ];
+  const args = [`--config.file=${configFile}`, `--storage.tsdb.path=${dataDir}`, '--storage.tsdb.retention.time=100y', '--log.level=info'];
   if (opts.webConfig) {
     const wc = join(root, 'web.yml');
     writeFileSync(wc, opts.webConfig);
@@ -96,7 +91,12 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     hookExit();
     const child = spawn(bin, [...args, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     live.add(child);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve(); }));
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        live.delete(child);
+        resolve();
+      }),
+    );
     const log: string[] = [];
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -124,7 +124,14 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
       await stop();
       throw err;
     });
-    if (ready) return { url: `${opts.webConfig?.includes('tls_server_config') ? 'https' : 'http'}://127.0.0.1:${port}`, port, dataDir, logLines: () => log.slice(), stop };
+    if (ready)
+      return {
+        url: `${opts.webConfig?.includes('tls_server_config') ? 'https' : 'http'}://127.0.0.1:${port}`,
+        port,
+        dataDir,
+        logLines: () => log.slice(),
+        stop,
+      };
     const bindFailed = log.some((l) => l.includes('address already in use'));
     if (!bindFailed) {
       rmSync(root, { recursive: true, force: true });

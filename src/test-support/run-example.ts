@@ -43,10 +43,14 @@ async function main(argv: string[]): Promise<void> {
   process.once('SIGTERM', onSignal);
   try {
     process.stdout.write(`URL ${ex.url}\nPID ${ex.pid}\n`);
-    const result = await driveLoad(ex.url, { ...spec.load, rps: spec.load.rps * rpsScale }, {
-      durationMs: seconds * 1000,
-      signal: abort.signal,
-    });
+    const result = await driveLoad(
+      ex.url,
+      { ...spec.load, rps: spec.load.rps * rpsScale },
+      {
+        durationMs: seconds * 1000,
+        signal: abort.signal,
+      },
+    );
     process.stdout.write(`${JSON.stringify({ example: name, seconds, ...result })}\n`);
   } finally {
     await ex.stop();

@@ -26,7 +26,8 @@ import type { Verdict } from '../analysis/findings.js';
 import { promtool } from './prometheus-server.js';
 import { repoRoot } from './toolchain.js';
 
-export type SyntheticKind = 'leak' | 'goroutine-leak' | 'oom-cycle' | 'off-heap' | 'retaining' | 'restarting' | 'plateau' | 'steady' | 'oom-killed' | 'page-cache';
+export type SyntheticKind =
+  'leak' | 'goroutine-leak' | 'oom-cycle' | 'off-heap' | 'retaining' | 'restarting' | 'plateau' | 'steady' | 'oom-killed' | 'page-cache';
 
 export interface FleetSpec {
   instances: number;
@@ -64,13 +65,41 @@ export interface SyntheticInstance {
 
 /** A fixed mix per 20 instances: 9 leakers of four kinds, 11 non-leakers of four. */
 const MIX: SyntheticKind[] = [
-  'leak', 'leak', 'leak', 'leak', 'goroutine-leak', 'goroutine-leak', 'oom-cycle', 'oom-cycle', 'off-heap',
-  'retaining', 'retaining', 'retaining', 'restarting', 'restarting', 'restarting',
-  'plateau', 'plateau', 'plateau', 'steady', 'steady',
+  'leak',
+  'leak',
+  'leak',
+  'leak',
+  'goroutine-leak',
+  'goroutine-leak',
+  'oom-cycle',
+  'oom-cycle',
+  'off-heap',
+  'retaining',
+  'retaining',
+  'retaining',
+  'restarting',
+  'restarting',
+  'restarting',
+  'plateau',
+  'plateau',
+  'plateau',
+  'steady',
+  'steady',
 ];
 
 /** Per 10 pods of a cluster: 3 OOM-killed leakers, 3 page-cache growers, 4 healthy (one a plateauing cache). */
-const CLUSTER_MIX: SyntheticKind[] = ['oom-killed', 'page-cache', 'steady', 'oom-killed', 'page-cache', 'steady', 'plateau', 'oom-killed', 'page-cache', 'steady'];
+const CLUSTER_MIX: SyntheticKind[] = [
+  'oom-killed',
+  'page-cache',
+  'steady',
+  'oom-killed',
+  'page-cache',
+  'steady',
+  'plateau',
+  'oom-killed',
+  'page-cache',
+  'steady',
+];
 
 export const DEFAULT_END_UNIX = 1_767_225_600; // 2026-01-01T00:00:00Z, a multiple of 7200
 
@@ -98,7 +127,9 @@ export function fleetInstances(spec: FleetSpec): SyntheticInstance[] {
     const k8s: KubernetesPlacement | undefined = spec.cluster
       ? {
           namespace: i % 2 === 0 ? 'shop' : 'search',
-          pod: `svc${i % 4}-5d8f9c7b4-${Math.floor(rnd() * 36 ** 5).toString(36).padStart(5, '0')}`,
+          pod: `svc${i % 4}-5d8f9c7b4-${Math.floor(rnd() * 36 ** 5)
+            .toString(36)
+            .padStart(5, '0')}`,
           container: 'app',
           node: `node-${i % 5}`,
           limit: (kind === 'steady' || kind === 'plateau' ? 768 : 512) * MiB,
@@ -271,7 +302,8 @@ function step(inst: SyntheticInstance, s: SimState, t: number, dt: number, t0: n
   if (k8s) {
     // Page cache: a grower adds what it writes until anon + cache reach the limit, where the kernel
     // reclaims it instead of killing anyone; the others keep a small, wobbling cache.
-    if (inst.kind === 'page-cache') s.pageCache = Math.min(s.pageCache + s.pageCacheRate * dt, Math.max(BASE_PAGE_CACHE, 0.97 * k8s.limit - rss - KERNEL_BYTES));
+    if (inst.kind === 'page-cache')
+      s.pageCache = Math.min(s.pageCache + s.pageCacheRate * dt, Math.max(BASE_PAGE_CACHE, 0.97 * k8s.limit - rss - KERNEL_BYTES));
     else s.pageCache = BASE_PAGE_CACHE + 4 * MiB * r();
   }
   const pageCache = s.pageCache;
@@ -359,7 +391,11 @@ function seriesFor(inst: SyntheticInstance, spec: FleetSpec): SeriesDef[] {
       { name: 'container_spec_memory_limit_bytes', labels: cadvisor, value: () => k.limit },
       { name: 'kube_pod_container_status_restarts_total', labels: ksm, value: (x) => x.restartsTotal },
       // The series exists once the container has terminated; 1 while its last termination was OOMKilled.
-      { name: 'kube_pod_container_status_last_terminated_reason', labels: `{job="kube-state-metrics",instance="10.0.0.9:8080",${pod},container="${k.container}",reason="OOMKilled"}`, value: (x) => (x.lastOomKilled ? 1 : undefined) },
+      {
+        name: 'kube_pod_container_status_last_terminated_reason',
+        labels: `{job="kube-state-metrics",instance="10.0.0.9:8080",${pod},container="${k.container}",reason="OOMKilled"}`,
+        value: (x) => (x.lastOomKilled ? 1 : undefined),
+      },
     );
   }
   return defs;

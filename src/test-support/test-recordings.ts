@@ -17,7 +17,6 @@ import { readRecordingDir } from '../sources/recording.js';
 import { encodeProfile, type SynthProfile } from './pprof-writer.js';
 import { repoRoot } from './toolchain.js';
 
-
 /** The bundled recording of examples/<name>, for the report tests. */
 export function exampleRecordingDir(name: string): string {
   const dir = join(repoRoot, 'examples', name, 'recording');
@@ -53,7 +52,24 @@ export const HOSTILE = {
 
 /** A heap profile where the hostile call sites hold k × their base: they grow from profile to profile. */
 function hostileHeapProfile(k: number, tMs: number): TimedProfile {
-  const strings = ['', 'alloc_objects', 'count', 'alloc_space', 'bytes', 'inuse_objects', 'inuse_space', HOSTILE.fnImg, HOSTILE.fnScript, HOSTILE.fnQuote, HOSTILE.file, 'runtime.mallocgc', 'main.main', HOSTILE.labelKey, HOSTILE.labelValue, '/usr/lib/go/src/runtime/malloc.go'];
+  const strings = [
+    '',
+    'alloc_objects',
+    'count',
+    'alloc_space',
+    'bytes',
+    'inuse_objects',
+    'inuse_space',
+    HOSTILE.fnImg,
+    HOSTILE.fnScript,
+    HOSTILE.fnQuote,
+    HOSTILE.file,
+    'runtime.mallocgc',
+    'main.main',
+    HOSTILE.labelKey,
+    HOSTILE.labelValue,
+    '/usr/lib/go/src/runtime/malloc.go',
+  ];
   const S = (s: string) => strings.indexOf(s);
   const p: SynthProfile = {
     strings,
@@ -73,7 +89,11 @@ function hostileHeapProfile(k: number, tMs: number): TimedProfile {
     locations: [1, 2, 3, 4, 5].map((id) => ({ id, address: BigInt(0x1000 * id), lines: [{ functionId: id, line: 10 * id }] })),
     samples: [
       // ~1 KiB objects by the hundred thousand: growth far above the sampling noise analysis allows for.
-      { locationIds: [1, 2, 5], values: [BigInt(100_000 * k), BigInt(102_400_000 * k), BigInt(100_000 * k), BigInt(102_400_000 * k)], labels: [{ key: S(HOSTILE.labelKey), str: S(HOSTILE.labelValue) }] },
+      {
+        locationIds: [1, 2, 5],
+        values: [BigInt(100_000 * k), BigInt(102_400_000 * k), BigInt(100_000 * k), BigInt(102_400_000 * k)],
+        labels: [{ key: S(HOSTILE.labelKey), str: S(HOSTILE.labelValue) }],
+      },
       { locationIds: [1, 3, 5], values: [BigInt(50_000 * k), BigInt(51_200_000 * k), BigInt(50_000 * k), BigInt(51_200_000 * k)] },
       { locationIds: [1, 4, 3, 5], values: [BigInt(20_000 * k), BigInt(20_480_000 * k), BigInt(20_000 * k), BigInt(20_480_000 * k)] },
       { locationIds: [1, 5], values: [10n, 40960n, 10n, 40960n] },
@@ -109,7 +129,11 @@ export async function hostileRecording(): Promise<Recording> {
     ],
   }));
   rec.goroutineSnapshots = snaps;
-  rec.meta = { ...(rec.meta ?? { format: 'heapsight-recording', version: 1, startedAt: new Date(t0).toISOString() }), target: { url: HOSTILE.target }, note: HOSTILE.note };
+  rec.meta = {
+    ...(rec.meta ?? { format: 'heapsight-recording', version: 1, startedAt: new Date(t0).toISOString() }),
+    target: { url: HOSTILE.target },
+    note: HOSTILE.note,
+  };
   for (const s of rec.samples) s.cmdline = [HOSTILE.cmdline, HOSTILE.fnScript];
   rec.events = [...rec.events, { t: t1, kind: 'note', detail: HOSTILE.fnImg }];
   return rec;

@@ -171,7 +171,7 @@ export function buildGoProgram(
       GO111MODULE: opts.goLine ? 'on' : 'off',
       GOPROXY: 'off',
       GOPATH: gopath,
-      CGO_ENABLED: opts.cgo ? '1' : process.env.CGO_ENABLED ?? '1',
+      CGO_ENABLED: opts.cgo ? '1' : (process.env.CGO_ENABLED ?? '1'),
       GOCACHE: join(repoRoot, '.cache', version === '1.19' ? 'go-build-cache' : `go-build-cache-${version}`),
       // GOPATH mode on 1.27 too; GOTOOLCHAIN=local so it never tries to download another toolchain.
       GOTOOLCHAIN: 'local',

@@ -32,7 +32,14 @@ test('analyze prints plain text to a pipe', async () => {
 });
 
 test('analyze takes loose files of mixed formats', async () => {
-  const r = await heapsight(['analyze', '--json', td('pprof/heap-base.pb.gz'), td('pprof/heap-default.pb.gz'), td('goroutine/debug2.txt'), td('expvar/go1.19-vars.json')]);
+  const r = await heapsight([
+    'analyze',
+    '--json',
+    td('pprof/heap-base.pb.gz'),
+    td('pprof/heap-default.pb.gz'),
+    td('goroutine/debug2.txt'),
+    td('expvar/go1.19-vars.json'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const f = JSON.parse(r.stdout);
   assert.equal(f.observed.heapProfiles, 2);
@@ -86,7 +93,11 @@ test('analyze --binary: the build info of a real binary joins a recording made e
   assert.match(JSON.parse(s.stdout).buildInfo.goVersion, /^go1\.27\./);
   const noSection = join(dir, 'no-buildinfo');
   assert.equal(spawnSync('objcopy', ['--remove-section', '.go.buildinfo', stripped, noSection]).status, 0);
-  for (const [file, why] of [[noSection, /no \.go\.buildinfo section/], ['/bin/sh', /no \.go\.buildinfo section/], [join(rec, 'recording.json'), /not ELF/]] as const) {
+  for (const [file, why] of [
+    [noSection, /no \.go\.buildinfo section/],
+    ['/bin/sh', /no \.go\.buildinfo section/],
+    [join(rec, 'recording.json'), /not ELF/],
+  ] as const) {
     const r = await heapsight(['analyze', rec, '--binary', file]);
     assert.equal(r.code, 4, r.stderr);
     assert.equal(r.stdout, '');

@@ -31,8 +31,14 @@ export function registerAnalyze(program: Command): void {
       'recording directories and files of any supported format: pprof heap/goroutine profiles, goroutine text dumps, /debug/vars or /metrics snapshots, gctrace logs, /proc/<pid>/status or smaps_rollup, JSON-lines sample series',
     )
     .option('--no-color', 'plain text even on a terminal')
-    .option('--binary <file>', "the target's executable, for inputs recorded elsewhere: its build info (Go version, go line's GODEBUG defaults, -race, dependencies) joins the report and the advice")
-    .option('--max-bytes <size>', 'largest input read whole: profile, /debug/vars, /metrics, gctrace log, JSON lines ; default 48MiB (debug=2 dumps are streamed)')
+    .option(
+      '--binary <file>',
+      "the target's executable, for inputs recorded elsewhere: its build info (Go version, go line's GODEBUG defaults, -race, dependencies) joins the report and the advice",
+    )
+    .option(
+      '--max-bytes <size>',
+      'largest input read whole: profile, /debug/vars, /metrics, gctrace log, JSON lines ; default 48MiB (debug=2 dumps are streamed)',
+    )
     .action(async (paths: string[], opts: AnalyzeCommandOptions) => {
       const [{ loadInputs }, { analyzeRecording }, { renderJson }, { renderTerminal }] = await Promise.all([
         import('../load-inputs.js'),
@@ -42,7 +48,10 @@ export function registerAnalyze(program: Command): void {
       ]);
       // Read first: a wrong --binary fails before any input is read.
       const buildInfo = opts.binary !== undefined ? (await import('../../sources/buildinfo.js')).readBuildInfo(opts.binary) : undefined;
-      const rec = await loadInputs(paths, { workMetric: opts.workMetric, maxHeldBytes: opts.maxBytes === undefined ? undefined : parseByteSize('--max-bytes', opts.maxBytes) });
+      const rec = await loadInputs(paths, {
+        workMetric: opts.workMetric,
+        maxHeldBytes: opts.maxBytes === undefined ? undefined : parseByteSize('--max-bytes', opts.maxBytes),
+      });
       const findings = await readingInput(paths.join(' '), () => analyzeRecording(rec, { workMetric: opts.workMetric, buildInfo }), 'analysing');
       if (opts.html || opts.md) {
         const { writeReportFiles } = await import('../../report/write-reports.js');

@@ -61,7 +61,11 @@ test('an unreachable target exits 4, and the JUnit file records the error', asyn
 
 test('a --run service that exits before answering: exit 4 with its last output; nothing left running', async (t) => {
   const port = await freePort();
-  const run = runCli(['check', '--url', `http://127.0.0.1:${port}`, '--run', 'echo starting; echo "bind: permission denied" >&2; exit 1', '--load', 'sleep 300'], t, tmpEnv(t));
+  const run = runCli(
+    ['check', '--url', `http://127.0.0.1:${port}`, '--run', 'echo starting; echo "bind: permission denied" >&2; exit 1', '--load', 'sleep 300'],
+    t,
+    tmpEnv(t),
+  );
   assert.equal((await run.exited).code, 4, run.stderr());
   assert.match(run.stderr(), /the service exited before answering at http:\/\/127\.0\.0\.1:\d+; its last output:\nstarting\nbind: permission denied/);
   assert.doesNotMatch(run.stdout(), /started load/, 'no load without a service');
@@ -73,7 +77,23 @@ test('a --run service that dies mid-check ends the check with exit 4; load and s
   const dir = tmp(t);
   // The service exits by itself 3 s after start (timeout(1) sends SIGTERM); the load would run for minutes.
   const run = runCli(
-    ['check', '--url', `http://127.0.0.1:${port}`, '--run', `timeout 3 ${bin} -addr 127.0.0.1:${port} -churn 10ms`, '--load', 'sleep 300', '--duration', '60s', '--interval', '200ms', '--profile-interval', '1s', '--out', join(dir, 'rec')],
+    [
+      'check',
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--run',
+      `timeout 3 ${bin} -addr 127.0.0.1:${port} -churn 10ms`,
+      '--load',
+      'sleep 300',
+      '--duration',
+      '60s',
+      '--interval',
+      '200ms',
+      '--profile-interval',
+      '1s',
+      '--out',
+      join(dir, 'rec'),
+    ],
     t,
     tmpEnv(t),
   );
@@ -91,7 +111,21 @@ test('SIGINT stops the check: the verdict so far is printed, exit 130, the servi
   const port = await freePort();
   const dir = tmp(t);
   const run = runCli(
-    ['check', '--url', `http://127.0.0.1:${port}`, '--run', `${bin} -addr 127.0.0.1:${port} -churn 10ms`, '--duration', '120s', '--interval', '200ms', '--profile-interval', '1s', '--out', join(dir, 'rec')],
+    [
+      'check',
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--run',
+      `${bin} -addr 127.0.0.1:${port} -churn 10ms`,
+      '--duration',
+      '120s',
+      '--interval',
+      '200ms',
+      '--profile-interval',
+      '1s',
+      '--out',
+      join(dir, 'rec'),
+    ],
     t,
     tmpEnv(t),
   );
@@ -111,7 +145,22 @@ test('--json: stdout is only the analyze document plus a "check" object that mat
   const dir = tmp(t);
   const rec = join(dir, 'rec');
   const run = runCli(
-    ['check', '--url', `http://127.0.0.1:${port}`, '--run', `${bin} -addr 127.0.0.1:${port} -churn 10ms`, '--duration', '4s', '--interval', '200ms', '--profile-interval', '1s', '--out', rec, '--json'],
+    [
+      'check',
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--run',
+      `${bin} -addr 127.0.0.1:${port} -churn 10ms`,
+      '--duration',
+      '4s',
+      '--interval',
+      '200ms',
+      '--profile-interval',
+      '1s',
+      '--out',
+      rec,
+      '--json',
+    ],
     t,
     tmpEnv(t),
   );
@@ -131,7 +180,7 @@ test('--json: stdout is only the analyze document plus a "check" object that mat
   assert.equal(groupAlive(group), false);
 });
 
-test('godebugWithGctrace adds gctrace=1 to the user\'s GODEBUG, and never overrides their own gctrace', async () => {
+test("godebugWithGctrace adds gctrace=1 to the user's GODEBUG, and never overrides their own gctrace", async () => {
   const { godebugWithGctrace } = await import('./check.js');
   assert.equal(godebugWithGctrace(undefined), 'gctrace=1');
   assert.equal(godebugWithGctrace(''), 'gctrace=1');
@@ -147,7 +196,23 @@ test('--run starts the service with GODEBUG=gctrace=1 and its trace goes into th
     const rec = join(dir, 'rec');
     // 500 calls/s retaining 64 KiB each: the heap doubles every second or so, a GC cycle each time.
     const run = runCli(
-      ['check', '--url', `http://127.0.0.1:${port}`, '--run', `${bin} -addr 127.0.0.1:${port} -churn 2ms`, '--duration', '8s', '--interval', '500ms', '--profile-interval', '2s', '--out', rec, '--json', ...(gctrace ? [] : ['--no-gctrace'])],
+      [
+        'check',
+        '--url',
+        `http://127.0.0.1:${port}`,
+        '--run',
+        `${bin} -addr 127.0.0.1:${port} -churn 2ms`,
+        '--duration',
+        '8s',
+        '--interval',
+        '500ms',
+        '--profile-interval',
+        '2s',
+        '--out',
+        rec,
+        '--json',
+        ...(gctrace ? [] : ['--no-gctrace']),
+      ],
       t,
       tmpEnv(t),
     );
@@ -157,7 +222,10 @@ test('--run starts the service with GODEBUG=gctrace=1 and its trace goes into th
     if (gctrace) {
       const copied = readFileSync(join(rec, 'gctrace.log'), 'utf8').trim().split('\n');
       assert.ok(copied.length >= 4, `${copied.length} trace lines copied`);
-      assert.ok(copied.every((l) => /^gc \d+ @[\d.]+s \d+%: .* MB goal, .* \d+ P( \(forced\))?$/.test(l)), copied.join('\n'));
+      assert.ok(
+        copied.every((l) => /^gc \d+ @[\d.]+s \d+%: .* MB goal, .* \d+ P( \(forced\))?$/.test(l)),
+        copied.join('\n'),
+      );
       assert.match(run.stderr(), new RegExp(`^gctrace: ${copied.length} GC cycles from .*service\\.log, copied to gctrace\\.log$`, 'm'));
       // The heap spans far more than gctrace's whole-MiB resolution, so its marked heap is the live heap.
       assert.equal(doc.liveHeap.source, 'gctrace', JSON.stringify(doc.liveHeap));

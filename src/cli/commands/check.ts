@@ -15,7 +15,21 @@ import { tmpdir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT_INPUT, EXIT_LEAK } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
-import { checkUrl, parseByteRate, parseConfidence, parseCount, parseCountRate, parseDuration, parseHeaders, parseOptionalDuration, pollingOptions, reportOptions, requestOptions, watchingOptions, workMetricOption } from '../flags.js';
+import {
+  checkUrl,
+  parseByteRate,
+  parseConfidence,
+  parseCount,
+  parseCountRate,
+  parseDuration,
+  parseHeaders,
+  parseOptionalDuration,
+  pollingOptions,
+  reportOptions,
+  requestOptions,
+  watchingOptions,
+  workMetricOption,
+} from '../flags.js';
 
 interface CheckFlags {
   url?: string;
@@ -167,10 +181,17 @@ async function runCheck(flags: CheckFlags): Promise<number> {
       say(`started service (process group ${service.pid}): ${flags.run}\n  output: ${service.logFile}`);
       const svc = service;
       try {
-        await waitUntilAnswering(url, headers, flags.insecure === true, Date.now() + startupTimeoutMs, () => {
-          if (!svc.hasExited) return undefined;
-          return `the service exited before answering at ${shown}; its last output:\n${svc.tail()}`;
-        }, cancel.signal);
+        await waitUntilAnswering(
+          url,
+          headers,
+          flags.insecure === true,
+          Date.now() + startupTimeoutMs,
+          () => {
+            if (!svc.hasExited) return undefined;
+            return `the service exited before answering at ${shown}; its last output:\n${svc.tail()}`;
+          },
+          cancel.signal,
+        );
       } catch (err) {
         return signalled ? SIGNAL_EXIT[signalled]! : unreadable(`${shown}: ${(err as Error).message}`);
       }
@@ -252,7 +273,12 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     };
     if (serviceDied && result.exitCode !== EXIT_LEAK) {
       // A crash under test is a failure to report, not a pass: the verdict could not run its course.
-      result.cases[0] = { ...result.cases[0], failure: undefined, skipped: undefined, error: { type: 'service-exited', message: `${serviceDied}; last output: ${service!.tail(3)}` } };
+      result.cases[0] = {
+        ...result.cases[0],
+        failure: undefined,
+        skipped: undefined,
+        error: { type: 'service-exited', message: `${serviceDied}; last output: ${service!.tail(3)}` },
+      };
       await writeJunit(result.cases);
       process.stderr.write(`heapsight: ${serviceDied}; its last output:\n${service!.tail()}\n`);
       await printJson(EXIT_INPUT, [serviceDied]);
@@ -263,7 +289,11 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     const exitCode = signalled ? SIGNAL_EXIT[signalled]! : result.exitCode;
     const noCulprit = result.exitCode === EXIT_LEAK && !culpritLine(findings);
     if (noCulprit) say('  no culprit could be named from the profiles');
-    await printJson(exitCode, [...(serviceDied ? [serviceDied] : []), ...(signalled ? [`stopped by ${signalled}`] : []), ...(noCulprit ? ['no culprit could be named from the profiles'] : [])]);
+    await printJson(exitCode, [
+      ...(serviceDied ? [serviceDied] : []),
+      ...(signalled ? [`stopped by ${signalled}`] : []),
+      ...(noCulprit ? ['no culprit could be named from the profiles'] : []),
+    ]);
     return exitCode;
   } finally {
     finishing = true;
@@ -280,7 +310,10 @@ export function registerCheck(program: Command): void {
   requestOptions(check, { timeout: '10s', timeoutHelp: 'per-request timeout for samples' });
   pollingOptions(check);
   watchingOptions(check, { default: '2m', help: 'how long to watch' });
-  reportOptions(check, 'print the `analyze --json` document, plus a "check" object (outcome, exitCode, headline), on stdout at the end; progress goes to stderr');
+  reportOptions(
+    check,
+    'print the `analyze --json` document, plus a "check" object (outcome, exitCode, headline), on stdout at the end; progress goes to stderr',
+  );
   workMetricOption(check)
     .description('CI gate: (start the service and load,) watch, and exit 0 no leak / 1 leak / 3 inconclusive / 4 target unreadable')
     .option('--url <url>', 'base URL of the service (with --run: where it will listen)')

@@ -13,7 +13,10 @@ const heapsight = (args: string[]) => runCliToEnd(args);
 
 function fakeExamples(): string {
   const dir = mkdtempSync(join(tmpdir(), 'heapsight-demo-'));
-  for (const [name, verdict] of [['churn-a', 'inconclusive'], ['churn-b', 'no-leak']] as const) {
+  for (const [name, verdict] of [
+    ['churn-a', 'inconclusive'],
+    ['churn-b', 'no-leak'],
+  ] as const) {
     mkdirSync(join(dir, name));
     cpSync(join(repoRoot, 'src/sources/testdata/recording/target-churn'), join(dir, name, 'recording'), { recursive: true });
     writeFileSync(join(dir, name, 'example.json'), JSON.stringify({ name, description: 'test', expect: { verdict, culprit: null } }));
@@ -29,7 +32,10 @@ test('the bundled examples folder is found from the module', () => {
 test('demo lists every example with a recording, verdict next to the ground truth', async (t) => {
   const dir = fakeExamples();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  assert.deepEqual(listExampleRecordings(dir).map((e) => e.name), ['churn-a', 'churn-b']);
+  assert.deepEqual(
+    listExampleRecordings(dir).map((e) => e.name),
+    ['churn-a', 'churn-b'],
+  );
   const r = await heapsight(['demo', '--examples', dir]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');

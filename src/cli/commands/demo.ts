@@ -104,7 +104,9 @@ export function registerDemo(program: Command): void {
       process.stdout.write(`${'example'.padEnd(wn)}  ${'expected'.padEnd(we)}    ${'verdict'.padEnd(wv)}  conf  top culprit\n`);
       for (const r of rows) {
         const code = r.verdict === 'no-leak' ? 32 : r.verdict === 'inconclusive' ? 33 : 31;
-        process.stdout.write(`${r.name.padEnd(wn)}  ${r.expected.padEnd(we)}  ${r.match} ${paint(r.verdict.padEnd(wv), code)}  ${r.conf.padStart(4)}  ${r.culprit}\n`);
+        process.stdout.write(
+          `${r.name.padEnd(wn)}  ${r.expected.padEnd(we)}  ${r.match} ${paint(r.verdict.padEnd(wv), code)}  ${r.conf.padStart(4)}  ${r.culprit}\n`,
+        );
       }
       const hits = rows.filter((r) => r.match === '✓').length;
       process.stdout.write(`\n${hits} of ${rows.length} verdicts match the examples' ground truth. Full report: heapsight demo <example>\n`);

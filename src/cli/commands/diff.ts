@@ -22,7 +22,10 @@ export function registerDiff(program: Command): void {
     ]);
     const aggregate = async (arg: string, sampleIndex: string) => {
       const input = await loadInput(arg, opts);
-      return { origin: input.origin, agg: await readingInput(input.origin, () => aggregatePprof(input.bytes, input.origin, { maxBytes: input.maxBytes, sampleIndex })) };
+      return {
+        origin: input.origin,
+        agg: await readingInput(input.origin, () => aggregatePprof(input.bytes, input.origin, { maxBytes: input.maxBytes, sampleIndex })),
+      };
     };
     // NEW decides the sample type (as pprof does); BASE is then aggregated for that type by name.
     const n = await aggregate(next, opts.sampleIndex ?? '');

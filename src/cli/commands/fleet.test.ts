@@ -32,7 +32,9 @@ test('fleet agrees with watch on live example services scraped by Prometheus', {
   const started = Date.now() / 1000;
   const loads = services.map((s) => driveLoad(s.url, s.spec.load, { durationMs: SECONDS * 1000 }));
   const watches = services.map((s, i) =>
-    runCliToEnd(['watch', s.url, '--interval', '1s', '--duration', `${SECONDS}s`, '--json', '--out', join(dir, `rec-${i}`)], { timeoutMs: (SECONDS + 60) * 1000 }),
+    runCliToEnd(['watch', s.url, '--interval', '1s', '--duration', `${SECONDS}s`, '--json', '--out', join(dir, `rec-${i}`)], {
+      timeoutMs: (SECONDS + 60) * 1000,
+    }),
   );
   await Promise.all(loads);
   const watched = await Promise.all(watches);
@@ -48,8 +50,19 @@ test('fleet agrees with watch on live example services scraped by Prometheus', {
     const w = JSON.parse(watched[i].stdout) as Findings;
     const f = fleet.instances.find((j) => j.labels.instance === hostPort(s))!;
     // On failure, the envelope fleet saw (MiB per step) next to watch's reasoning.
-    const envelope = data.instances.find((x) => x.labels.instance === hostPort(s))!.samples.map((x) => ((x.heapAlloc ?? 0) / 1048576).toFixed(1)).join(' ');
-    return { name: s.spec.name, expected: s.spec.expect.verdict, watch: w.verdict, fleet: f.verdict, fleetWhy: f.reasons[0], watchWhy: w.evidence.reasons[0], envelope };
+    const envelope = data.instances
+      .find((x) => x.labels.instance === hostPort(s))!
+      .samples.map((x) => ((x.heapAlloc ?? 0) / 1048576).toFixed(1))
+      .join(' ');
+    return {
+      name: s.spec.name,
+      expected: s.spec.expect.verdict,
+      watch: w.verdict,
+      fleet: f.verdict,
+      fleetWhy: f.reasons[0],
+      watchWhy: w.evidence.reasons[0],
+      envelope,
+    };
   });
   for (const v of verdicts) assert.equal(v.fleet, v.watch, JSON.stringify(v));
   // Agreement on the example's known behaviour, not on a shared mistake.
@@ -58,13 +71,31 @@ test('fleet agrees with watch on live example services scraped by Prometheus', {
   // The command itself, on the same server: JSON on stdout, Markdown to a file, suspects first.
   const md = join(dir, 'fleet.md');
   const cli = await runCliToEnd(
-    ['fleet', '--prometheus', prom.url, '--selector', '{job="live"}', '--range', `${Math.floor(end - started)}s`, '--end', String(end), '--group-by', 'env', '--json', '--md', md],
+    [
+      'fleet',
+      '--prometheus',
+      prom.url,
+      '--selector',
+      '{job="live"}',
+      '--range',
+      `${Math.floor(end - started)}s`,
+      '--end',
+      String(end),
+      '--group-by',
+      'env',
+      '--json',
+      '--md',
+      md,
+    ],
     { timeoutMs: 60_000 },
   );
   assert.equal(cli.code, 0, cli.stderr);
   const doc = JSON.parse(cli.stdout) as FleetFindings;
   assert.equal(doc.schema, 'heapsight-fleet/1');
-  assert.deepEqual(doc.instances.map((j) => j.verdict), fleet.instances.map((j) => j.verdict));
+  assert.deepEqual(
+    doc.instances.map((j) => j.verdict),
+    fleet.instances.map((j) => j.verdict),
+  );
   assert.notEqual(doc.instances[0].verdict, 'no-leak');
   assert.match(doc.instances[0].next!.watch, /^heapsight watch http:\/\/127\.0\.0\.1:\d+$/);
   assert.match(readFileSync(md, 'utf8'), /## Look next/);

@@ -47,10 +47,21 @@ export async function runFleet(flags: FleetFlags): Promise<void> {
   const rangeSeconds = Math.round(parseSeconds('--range', flags.range));
   const stepSeconds = flags.step === 'auto' ? undefined : Math.max(1, Math.round(parseSeconds('--step', flags.step)));
   const end = flags.end ? parseTime('--end', flags.end) : Date.now() / 1000;
-  const groupBy = (flags.groupBy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const g of groupBy) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(g)) throw new UsageError(`--group-by expects label names separated by commas, got ${JSON.stringify(g)}`);
-  const joinLabels = flags.joinLabels === undefined ? undefined : flags.joinLabels.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const l of joinLabels ?? []) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(l)) throw new UsageError(`--join-labels expects label names separated by commas, got ${JSON.stringify(l)}`);
+  const groupBy = (flags.groupBy ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const g of groupBy)
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(g)) throw new UsageError(`--group-by expects label names separated by commas, got ${JSON.stringify(g)}`);
+  const joinLabels =
+    flags.joinLabels === undefined
+      ? undefined
+      : flags.joinLabels
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  for (const l of joinLabels ?? [])
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(l)) throw new UsageError(`--join-labels expects label names separated by commas, got ${JSON.stringify(l)}`);
   const top = Number(flags.top);
   if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top expects a whole number, got ${JSON.stringify(flags.top)}`);
 
@@ -62,7 +73,15 @@ export async function runFleet(flags: FleetFlags): Promise<void> {
     timeoutMs: parseSeconds('--timeout', flags.timeout) * 1000,
     insecure: flags.insecure,
   });
-  const data = await readFleet(client, { selector: parseSelector(flags.selector), end, rangeSeconds, stepSeconds, groupBy, workMetric: flags.workMetric, joinLabels });
+  const data = await readFleet(client, {
+    selector: parseSelector(flags.selector),
+    end,
+    rangeSeconds,
+    stepSeconds,
+    groupBy,
+    workMetric: flags.workMetric,
+    joinLabels,
+  });
   const findings = analyzeFleet(data, { topSuspects: top });
   if (flags.md) {
     const { renderFleetMarkdown } = await import('../../report/fleet-markdown.js');
@@ -96,7 +115,10 @@ export function registerFleet(program: Command): void {
     .option('--bearer-token-env <var>', 'send "Authorization: Bearer $VAR"')
     .option('--path-prefix <path>', 'API path prefix (e.g. /prometheus for Mimir, or a --web.route-prefix)')
     .option('--work-metric <name>', 'request counter to normalise growth by (default: bytes allocated)')
-    .option('--join-labels <labels>', 'labels joining Go series to the pod\'s cAdvisor/kube-state-metrics series (default namespace,pod,container; "" to turn off)')
+    .option(
+      '--join-labels <labels>',
+      'labels joining Go series to the pod\'s cAdvisor/kube-state-metrics series (default namespace,pod,container; "" to turn off)',
+    )
     .option('--top <n>', 'print watch/pprof commands for this many top suspects', '5')
     .action(async (flags: FleetFlags) => {
       await runFleet(flags);

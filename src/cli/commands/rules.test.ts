@@ -27,9 +27,18 @@ test('heapsight rules --out writes rules that promtool accepts, with the flags a
 test('fleet flag errors are usage errors that name the flag', async () => {
   const base = { range: '7d', step: 'auto', header: [] as string[], timeout: '60s', top: '5' };
   await assert.rejects(runFleet({ ...base }), (e: Error) => e instanceof UsageError && /--prometheus URL/.test(e.message));
-  await assert.rejects(runFleet({ ...base, prometheus: 'http://127.0.0.1:1', range: 'a week' }), /--range expects a duration like 90s, 30m, 6h, 7d or 2w, got "a week"/);
+  await assert.rejects(
+    runFleet({ ...base, prometheus: 'http://127.0.0.1:1', range: 'a week' }),
+    /--range expects a duration like 90s, 30m, 6h, 7d or 2w, got "a week"/,
+  );
   await assert.rejects(runFleet({ ...base, prometheus: 'http://127.0.0.1:1', groupBy: 'job,ver-sion' }), /--group-by expects label names/);
   delete process.env.HEAPSIGHT_TEST_EMPTY_TOKEN;
-  await assert.rejects(runFleet({ ...base, prometheus: 'http://127.0.0.1:1', bearerTokenEnv: 'HEAPSIGHT_TEST_EMPTY_TOKEN' }), /HEAPSIGHT_TEST_EMPTY_TOKEN: that environment variable is empty or unset/);
-  await assert.rejects(runFleet({ ...base, prometheus: 'http://127.0.0.1:1', timeout: '2s' }), /127\.0\.0\.1:1\/api\/v1\/label\/__name__\/values: connection refused/);
+  await assert.rejects(
+    runFleet({ ...base, prometheus: 'http://127.0.0.1:1', bearerTokenEnv: 'HEAPSIGHT_TEST_EMPTY_TOKEN' }),
+    /HEAPSIGHT_TEST_EMPTY_TOKEN: that environment variable is empty or unset/,
+  );
+  await assert.rejects(
+    runFleet({ ...base, prometheus: 'http://127.0.0.1:1', timeout: '2s' }),
+    /127\.0\.0\.1:1\/api\/v1\/label\/__name__\/values: connection refused/,
+  );
 });

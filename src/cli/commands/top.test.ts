@@ -72,7 +72,11 @@ test('top --json equals go tool pprof -top under every sample index, by flat and
       const ref = goPprofTop(heap, { sampleIndex: si, cum });
       assert.deepEqual(ours.sampleType, { type: si, unit: si.endsWith('space') ? 'bytes' : 'count' });
       assert.equal(ours.total, ref.total);
-      assert.deepEqual(ours.functions, ref.rows.map((x) => ({ function: x.function, flat: x.flat, cum: x.cum })), `${si} cum=${cum}`);
+      assert.deepEqual(
+        ours.functions,
+        ref.rows.map((x) => ({ function: x.function, flat: x.flat, cum: x.cum })),
+        `${si} cum=${cum}`,
+      );
     }
   }
 });
@@ -106,12 +110,12 @@ test('diff --json equals go tool pprof -top -diff_base, growth first', async () 
     assert.equal(r.code, 0, r.stderr);
     const ours = parseJson(r.stdout);
     const ref = goPprofTop({ base, new: heap }, { sampleIndex: si });
-    assert.deepEqual(
-      new Map(ours.functions.map((f) => [f.function, [f.flat, f.cum]])),
-      new Map(ref.rows.map((f) => [f.function, [f.flat, f.cum]])),
-    );
+    assert.deepEqual(new Map(ours.functions.map((f) => [f.function, [f.flat, f.cum]])), new Map(ref.rows.map((f) => [f.function, [f.flat, f.cum]])));
     const flats = ours.functions.map((f) => f.flat);
-    assert.deepEqual(flats, [...flats].sort((a, b) => (a === b ? 0 : a > b ? -1 : 1)));
+    assert.deepEqual(
+      flats,
+      [...flats].sort((a, b) => (a === b ? 0 : a > b ? -1 : 1)),
+    );
     const baseTop = parseJson((await run(['top', base, '--json', '--sample-index', si])).stdout);
     const newTop = parseJson((await run(['top', heap, '--json', '--sample-index', si])).stdout);
     assert.equal(ours.base, baseTop.total);
@@ -209,7 +213,11 @@ test('the package bin (esbuild bundle) prints what the tsc build prints, for top
       child.on('error', reject);
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
-  for (const args of [['top', heap, '--nodes', '0'], ['diff', base, heap, '--json'], ['top', join(testdata, 'missing.pb.gz')]]) {
+  for (const args of [
+    ['top', heap, '--nodes', '0'],
+    ['diff', base, heap, '--json'],
+    ['top', join(testdata, 'missing.pb.gz')],
+  ]) {
     const [a, b] = [await runWith(cli, args), await runWith(bin, args)];
     assert.deepEqual(b, a, args.join(' '));
   }

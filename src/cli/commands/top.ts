@@ -26,7 +26,10 @@ export function nodesOption(opts: TopOptions): number | undefined {
 
 export function addProfileOptions(cmd: Command): Command {
   return requestOptions(cmd, { timeout: DEFAULT_TIMEOUT, timeoutHelp: 'HTTP timeout for URL inputs', insecure: false })
-    .option('--sample-index <type>', 'sample type by name (inuse_space, inuse_objects, alloc_space, alloc_objects, …) or number; default as pprof: default_sample_type, else the last')
+    .option(
+      '--sample-index <type>',
+      'sample type by name (inuse_space, inuse_objects, alloc_space, alloc_objects, …) or number; default as pprof: default_sample_type, else the last',
+    )
     .option('--nodes <n>', 'rows to show (default 80 in the terminal, all with --json; 0 = all)')
     .option('--cum', 'sort by cumulative value')
     .option('--json', 'JSON with exact integers')

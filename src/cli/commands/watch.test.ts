@@ -135,7 +135,21 @@ test('a --header value never appears in output or in the recording', async (t) =
   t.after(() => target.kill());
   const out = tmpOut(t);
   const w = watch(
-    [target.url, '--header', `X-Token: ${secret}`, '--interval', '100ms', '--profile-interval', '200ms', '--goroutine-dump-every', '1', '--duration', '1500ms', '--out', out],
+    [
+      target.url,
+      '--header',
+      `X-Token: ${secret}`,
+      '--interval',
+      '100ms',
+      '--profile-interval',
+      '200ms',
+      '--goroutine-dump-every',
+      '1',
+      '--duration',
+      '1500ms',
+      '--out',
+      out,
+    ],
     t,
   );
   const { code } = await w.exited;

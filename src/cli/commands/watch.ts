@@ -7,7 +7,19 @@
 // tooling reads one schema; the recording's path goes to stderr with the progress.
 
 import type { Command } from 'commander';
-import { checkUrl, parseConfidence, parseCount, parseDuration, parseHeaders, parseOptionalDuration, pollingOptions, reportOptions, requestOptions, watchingOptions, workMetricOption } from '../flags.js';
+import {
+  checkUrl,
+  parseConfidence,
+  parseCount,
+  parseDuration,
+  parseHeaders,
+  parseOptionalDuration,
+  pollingOptions,
+  reportOptions,
+  requestOptions,
+  watchingOptions,
+  workMetricOption,
+} from '../flags.js';
 import { UsageError } from '../usage-error.js';
 
 interface WatchFlags {
@@ -40,7 +52,11 @@ interface WatchFlags {
 export function defaultOutDir(target: string): string {
   const u = new URL(target);
   const host = `${u.hostname}${u.port ? `-${u.port}` : ''}`.replace(/[^A-Za-z0-9.-]/g, '_');
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-');
   return `heapsight-${host}-${stamp}`;
 }
 

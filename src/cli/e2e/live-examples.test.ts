@@ -73,7 +73,11 @@ function seconds(ms: number): string {
 
 function expectVerdict(name: string, f: Findings, where: string): void {
   const spec = loadExampleSpec(name);
-  assert.equal(f.verdict, spec.expect.verdict, `${name}: expected ${spec.expect.verdict}, got ${f.verdict} (${f.confidence}) — recording ${where}\n${f.summary}`);
+  assert.equal(
+    f.verdict,
+    spec.expect.verdict,
+    `${name}: expected ${spec.expect.verdict}, got ${f.verdict} (${f.confidence}) — recording ${where}\n${f.summary}`,
+  );
   if (spec.expect.culprit) {
     assert.equal(f.culprits[0]?.function, spec.expect.culprit, `${name}: top culprit — recording ${where}`);
   }
@@ -87,7 +91,10 @@ function parseJunit(file: string) {
   assert.equal(suites.length, 1, 'one testsuite');
   // A JUnit <testcase>: its @-attributes and an optional <failure>.
   const cases = suites[0].testcase as { '@name': string; failure?: { '@type': string; '@message': string }; error?: unknown }[];
-  assert.deepEqual(cases.map((c) => c['@name']), ['verdict', 'heap growth', 'goroutine growth']);
+  assert.deepEqual(
+    cases.map((c) => c['@name']),
+    ['verdict', 'heap growth', 'goroutine growth'],
+  );
   assert.equal(Number(suites[0]['@tests']), 3);
   assert.equal(Number(suites[0]['@failures']), cases.filter((c) => c.failure).length);
   return { xml, suite: suites[0], cases };
@@ -123,11 +130,17 @@ async function checkExample(t: TestContext, name: string, extra: string[], go: G
   const run = runCli(
     [
       'check',
-      '--url', `http://127.0.0.1:${port}`,
-      '--run', `${bin} -addr 127.0.0.1:${port}`,
-      '--load', `${process.execPath} --import tsx src/cli/e2e/drive-load.ts ${name} - 600`,
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--run',
+      `${bin} -addr 127.0.0.1:${port}`,
+      '--load',
+      `${process.execPath} --import tsx src/cli/e2e/drive-load.ts ${name} - 600`,
       ...FAST,
-      '--out', rec, '--junit', junit,
+      '--out',
+      rec,
+      '--junit',
+      junit,
       ...extra,
     ],
     t,
@@ -152,7 +165,12 @@ describe('heapsight against live example services', { concurrency: true }, () =>
     const { run, code, port, rec, junit } = await checkExample(t, name, ['--duration', '200s', '--until-verdict', '--header', `X-Token: ${SECRET}`]);
     // What must hold whatever the verdict: nothing left running, no secret anywhere, a valid JUnit file.
     assertStoppedWhatItStarted(run.stdout(), port);
-    for (const [what, text] of [['stdout', run.stdout()], ['stderr', run.stderr()], ['recording', allText(rec)], ['junit', readFileSync(junit, 'utf8')]]) {
+    for (const [what, text] of [
+      ['stdout', run.stdout()],
+      ['stderr', run.stderr()],
+      ['recording', allText(rec)],
+      ['junit', readFileSync(junit, 'utf8')],
+    ]) {
       assert.equal(text.includes(SECRET), false, `the header secret appears in ${what}`);
     }
     assert.ok(allText(rec).length > 10_000, 'the recording has content to search');
@@ -172,27 +190,28 @@ describe('heapsight against live example services', { concurrency: true }, () =>
     assert.equal(cases[2].failure?.['@type'], spec.expect.verdict);
   });
 
-  for (const go of TWICE) test(`Go ${go}: watch --until-verdict finds a heap leak (map-leak) and stops; --json is the analyze document`, async (t: TestContext) => {
-    const name = 'map-leak';
-    const ex = await startExample(name, { go });
-    t.after(() => ex.stop());
-    driveExampleLoad(t, ex);
-    const rec = join(recordingDir(`watch-map-leak-go${go}`), 'rec');
-    const t0 = Date.now();
-    // Observed: confident after 1:54–3:04 over four runs on a loaded 2-core machine; the cap leaves room.
-    const run = runCli(['watch', ex.url, '--until-verdict', '--duration', '240s', ...FAST, '--json', '--out', rec], t);
-    const { code } = await run.exited;
-    t.diagnostic(`${name}: watch exited ${code} after ${seconds(Date.now() - t0)}; ${/^stopped after .*$/m.exec(run.stderr())?.[0]}`);
-    assert.equal(code, 0, run.stderr().slice(-2000));
-    const findings = JSON.parse(run.stdout()) as Findings;
-    expectVerdict(name, findings, rec);
-    expectBuiltWith(findings, go);
-    assert.match(run.stderr(), /^stopped after \d+:\d\d: verdict heap-leak reached confidence/m);
-    // The same verdict from the directory later.
-    const again = JSON.parse((await analyzeJson(rec, t)).stdout) as Findings;
-    assert.equal(again.verdict, findings.verdict);
-    assert.equal(again.confidence, findings.confidence);
-  });
+  for (const go of TWICE)
+    test(`Go ${go}: watch --until-verdict finds a heap leak (map-leak) and stops; --json is the analyze document`, async (t: TestContext) => {
+      const name = 'map-leak';
+      const ex = await startExample(name, { go });
+      t.after(() => ex.stop());
+      driveExampleLoad(t, ex);
+      const rec = join(recordingDir(`watch-map-leak-go${go}`), 'rec');
+      const t0 = Date.now();
+      // Observed: confident after 1:54–3:04 over four runs on a loaded 2-core machine; the cap leaves room.
+      const run = runCli(['watch', ex.url, '--until-verdict', '--duration', '240s', ...FAST, '--json', '--out', rec], t);
+      const { code } = await run.exited;
+      t.diagnostic(`${name}: watch exited ${code} after ${seconds(Date.now() - t0)}; ${/^stopped after .*$/m.exec(run.stderr())?.[0]}`);
+      assert.equal(code, 0, run.stderr().slice(-2000));
+      const findings = JSON.parse(run.stdout()) as Findings;
+      expectVerdict(name, findings, rec);
+      expectBuiltWith(findings, go);
+      assert.match(run.stderr(), /^stopped after \d+:\d\d: verdict heap-leak reached confidence/m);
+      // The same verdict from the directory later.
+      const again = JSON.parse((await analyzeJson(rec, t)).stdout) as Findings;
+      assert.equal(again.verdict, findings.verdict);
+      assert.equal(again.confidence, findings.confidence);
+    });
 
   test(`Go ${RETAINED_GO}: check on a non-leaking example (retained-after-burst) exits 0 and writes valid JUnit`, async (t: TestContext) => {
     const go = RETAINED_GO;
@@ -244,7 +263,10 @@ describe('heapsight against live example services', { concurrency: true }, () =>
     assert.ok(findings.provenGoroutineLeaks && findings.provenGoroutineLeaks.total > 0, 'Go 1.27 proves the leak, across the outage');
     const gap = (await readRecordingDir(rec)).events.find((e) => e.kind === 'gap');
     assert.ok(gap && gap.durationMs! >= 15_000 && gap.durationMs! < 40_000, `gap of ${gap?.durationMs} ms`);
-    assert.ok(findings.notes.some((n) => /1 gap in the recording \(target unreachable\), longest \d+ s/.test(n)), findings.notes.join('\n'));
+    assert.ok(
+      findings.notes.some((n) => /1 gap in the recording \(target unreachable\), longest \d+ s/.test(n)),
+      findings.notes.join('\n'),
+    );
   });
 
   test('watch killed with SIGKILL on an off-heap example (cgo-leak) loses at most the last sample; analyze DIR gives the verdict', async (t: TestContext) => {
@@ -257,7 +279,10 @@ describe('heapsight against live example services', { concurrency: true }, () =>
     const run = runCli(['watch', ex.url, '--duration', '240s', ...FAST, '--out', rec], t);
     // The running verdict is on every progress line: kill the watcher once it is confident.
     await run.waitFor('stdout', /· off-heap-growth 0\.(8|9)\d$/, 2, 220_000);
-    const printed = run.stdout().split('\n').filter((l) => SAMPLE_LINE.test(l)).length;
+    const printed = run
+      .stdout()
+      .split('\n')
+      .filter((l) => SAMPLE_LINE.test(l)).length;
     run.proc.kill('SIGKILL');
     const { signal } = await run.exited;
     assert.equal(signal, 'SIGKILL');

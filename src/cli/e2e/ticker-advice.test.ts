@@ -56,7 +56,10 @@ async function runOn(t: { after(fn: () => unknown): void; diagnostic(m: string):
   const rec = join(repoRoot, '.cache', 'e2e-recordings', `ticker-advice-go${go}`);
   rmSync(rec, { recursive: true, force: true });
   mkdirSync(dirname(rec), { recursive: true });
-  const watch = runCli(['watch', ex.url, '--duration', `${WATCH_SECONDS}s`, '--until-verdict', '--interval', '1s', '--profile-interval', '5s', '--json', '--out', rec], t);
+  const watch = runCli(
+    ['watch', ex.url, '--duration', `${WATCH_SECONDS}s`, '--until-verdict', '--interval', '1s', '--profile-interval', '5s', '--json', '--out', rec],
+    t,
+  );
   const ac = new AbortController();
   const load = driveLoad(ex.url, LOAD, { durationMs: WATCH_SECONDS * 1000, signal: ac.signal });
   const { code } = await watch.exited;
@@ -72,7 +75,9 @@ async function runOn(t: { after(fn: () => unknown): void; diagnostic(m: string):
   const after = await heapAfterGC(ex.url);
   assert.equal(measured.requests, MEASURED_REQUESTS, JSON.stringify(measured));
   const perRequest = (after - before) / measured.requests;
-  t.diagnostic(`Go ${go}: heapsight ${f.verdict} ${f.confidence} after ${f.observed.seconds} s, ${served.requests} requests (recording ${rec}); then ${measured.requests} requests: heap after GC ${before} → ${after} B (${perRequest.toFixed(1)} B/request)`);
+  t.diagnostic(
+    `Go ${go}: heapsight ${f.verdict} ${f.confidence} after ${f.observed.seconds} s, ${served.requests} requests (recording ${rec}); then ${measured.requests} requests: heap after GC ${before} → ${after} B (${perRequest.toFixed(1)} B/request)`,
+  );
   return { f, kept: perRequest >= KEPT_PER_REQUEST, perRequest };
 }
 
@@ -83,7 +88,10 @@ test('ticker-leak built with Go 1.19 and Go 1.27: each runtime does what the tic
   assert.equal(old.kept, true, `Go 1.19 keeps unstopped tickers: ${old.perRequest.toFixed(1)} B/request`);
   assert.equal(now.kept, false, `Go 1.27 collects them: ${now.perRequest.toFixed(1)} B/request`);
 
-  for (const [go, r] of [['1.19', old], ['1.27', now]] as const) {
+  for (const [go, r] of [
+    ['1.19', old],
+    ['1.27', now],
+  ] as const) {
     const f = r.f;
     assert.match(f.buildInfo?.goVersion ?? '', new RegExp(`^go${go.replace('.', '\\.')}\\.`), 'build info read from the service binary');
     // heapsight's verdict follows what the runtime did.
@@ -98,7 +106,11 @@ test('ticker-leak built with Go 1.19 and Go 1.27: each runtime does what the tic
       assert.ok(advice.basedOn.includes(`binary built with ${f.buildInfo!.goVersion}`));
     } else {
       assert.equal(f.verdict, 'no-leak', f.summary);
-      assert.equal(f.culprits.some((c) => c.pattern === 'unstopped-ticker'), false, 'no growing ticker site');
+      assert.equal(
+        f.culprits.some((c) => c.pattern === 'unstopped-ticker'),
+        false,
+        'no growing ticker site',
+      );
     }
   }
 });

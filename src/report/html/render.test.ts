@@ -18,7 +18,10 @@ test('hostile names and labels never appear as markup in the report', async () =
   const rec = await hostileRecording();
   const findings = analyzeRecording(rec);
   // The crafted site must actually be a culprit, or this test would prove nothing about the table.
-  assert.ok(findings.culprits.some((c) => c.function === HOSTILE.fnImg), `culprits: ${findings.culprits.map((c) => c.function).join(', ')}`);
+  assert.ok(
+    findings.culprits.some((c) => c.function === HOSTILE.fnImg),
+    `culprits: ${findings.culprits.map((c) => c.function).join(', ')}`,
+  );
   const html = renderHtmlReport({ findings, recording: rec });
   for (const s of Object.values(HOSTILE)) assert.ok(!html.includes(s), `raw ${JSON.stringify(s)} in the HTML`);
   // Our own four script elements and nothing else.
@@ -71,14 +74,16 @@ test('a 30-minute watch at the default cadence renders under 5 MB', async () => 
   assert.ok(bytes < 5 * 1024 * 1024, `${bytes} bytes`);
   assert.equal(data.x.length, rec.samples.length, 'a 30-minute watch needs no thinning');
   assert.ok(data.flame && data.flame.nodes.length > 0);
-  process.stdout.write(`# 30-minute report: ${(bytes / 1024).toFixed(0)} KiB, rendered in ${ms.toFixed(0)} ms, ${rec.samples.length} samples, ${rec.heapProfiles.length} heap profiles\n`);
+  process.stdout.write(
+    `# 30-minute report: ${(bytes / 1024).toFixed(0)} KiB, rendered in ${ms.toFixed(0)} ms, ${rec.samples.length} samples, ${rec.heapProfiles.length} heap profiles\n`,
+  );
 });
 
 test('long recordings are thinned to MAX_POINTS, keeping the RSS peak', async () => {
   const rec = await thirtyMinuteRecording();
   // Six times the samples: a 1 s poll over 30 minutes.
   const many = [];
-  for (let k = 0; k < 6; k++) for (const s of rec.samples) many.push({ ...s, t: s.t! + k * 1000 / 6 });
+  for (let k = 0; k < 6; k++) for (const s of rec.samples) many.push({ ...s, t: s.t! + (k * 1000) / 6 });
   many.sort((a, b) => a.t - b.t);
   const peakIdx = 1234;
   many[peakIdx] = { ...many[peakIdx], rss: 10 * 1024 ** 3 };

@@ -333,8 +333,17 @@ export function buildReportData(input: ReportInput, opts: { live?: boolean; now?
     });
   }
   const workLabel =
-    axis === 'work-metric' ? (findings.observed.workMetric ?? 'work done') : axis === 'bytes-allocated' ? 'bytes allocated' : axis === 'objects-allocated' ? 'objects allocated' : undefined;
-  const work = workLabel && workVals.some((w) => w !== null) ? { label: workLabel, unit: axis === 'bytes-allocated' ? ('bytes' as const) : ('count' as const), values: workVals } : undefined;
+    axis === 'work-metric'
+      ? (findings.observed.workMetric ?? 'work done')
+      : axis === 'bytes-allocated'
+        ? 'bytes allocated'
+        : axis === 'objects-allocated'
+          ? 'objects allocated'
+          : undefined;
+  const work =
+    workLabel && workVals.some((w) => w !== null)
+      ? { label: workLabel, unit: axis === 'bytes-allocated' ? ('bytes' as const) : ('count' as const), values: workVals }
+      : undefined;
 
   // Live heap points and the fitted trend of the lifetime that decided (the last one unless it leaked elsewhere).
   const lp = livePoints.filter((p) => p.t !== undefined).sort((a, b) => a.t! - b.t!);
@@ -356,12 +365,15 @@ export function buildReportData(input: ReportInput, opts: { live?: boolean; now?
   // Markers: GC ends (gctrace times, else LastGC changes), restarts, gaps.
   const gcTimes = new Set<number>();
   for (const c of rec.gcCycles) if (c.t !== undefined) gcTimes.add(c.t);
-  if (!gcTimes.size) for (const s of samples) if (s.lastGCUnixNanos !== undefined && s.lastGCUnixNanos > 0n) gcTimes.add(Number(s.lastGCUnixNanos / 1_000_000n));
+  if (!gcTimes.size)
+    for (const s of samples) if (s.lastGCUnixNanos !== undefined && s.lastGCUnixNanos > 0n) gcTimes.add(Number(s.lastGCUnixNanos / 1_000_000n));
   const span = xs.length ? [xs[0], xs[xs.length - 1]] : [0, 0];
-  const gcMarks = [...gcTimes].map((t) => x(t)).filter((v) => v >= span[0] - 1 && v <= span[1] + 1).sort((a, b) => a - b);
+  const gcMarks = [...gcTimes]
+    .map((t) => x(t))
+    .filter((v) => v >= span[0] - 1 && v <= span[1] + 1)
+    .sort((a, b) => a - b);
   const restarts = findings.restarts.filter((r) => r.t !== undefined).map((r) => ({ x: x(r.t), reason: r.reason }));
-  for (const e of rec.events)
-    if (e.kind === 'restart' && !restarts.some((r) => Math.abs(r.x - x(e.t)) < 30)) restarts.push({ x: x(e.t), reason: e.detail });
+  for (const e of rec.events) if (e.kind === 'restart' && !restarts.some((r) => Math.abs(r.x - x(e.t)) < 30)) restarts.push({ x: x(e.t), reason: e.detail });
   const gaps = rec.events.filter((e) => e.kind === 'gap').map((e) => ({ x: x(e.t), seconds: (e.durationMs ?? 0) / 1000, detail: e.detail }));
 
   // Growth view: first and last heap profile of the last lifetime that has two.
@@ -385,7 +397,10 @@ export function buildReportData(input: ReportInput, opts: { live?: boolean; now?
     goroutines,
     gc,
     liveHeap,
-    container: containerData(findings, kept.map((i) => samples[i])),
+    container: containerData(
+      findings,
+      kept.map((i) => samples[i]),
+    ),
     markers: { gc: gcMarks.length > 3000 ? [] : gcMarks, restarts, gaps },
     heapProfileX: culpritProfiles.map((p, i) => x(p.t, i)),
     flame,
@@ -401,13 +416,15 @@ function containerData(findings: Findings, samples: MemorySample[]): ReportData[
   const v = containerView(findings);
   if (!v) return undefined;
   if (!samples.some((s) => s.cgroup)) return v;
-  const col = (pick: (g: NonNullable<MemorySample['cgroup']>) => number | undefined): Num[] => samples.map((s) => (s.cgroup ? pick(s.cgroup) ?? null : null));
+  const col = (pick: (g: NonNullable<MemorySample['cgroup']>) => number | undefined): Num[] => samples.map((s) => (s.cgroup ? (pick(s.cgroup) ?? null) : null));
   return {
     ...v,
     series: {
       usage: col((g) => g.usage),
       workingSet: col((g) => g.workingSet),
-      pageCache: col((g) => (g.activeFile !== undefined && g.inactiveFile !== undefined ? g.activeFile + g.inactiveFile : g.file !== undefined ? g.file - (g.shmem ?? 0) : undefined)),
+      pageCache: col((g) =>
+        g.activeFile !== undefined && g.inactiveFile !== undefined ? g.activeFile + g.inactiveFile : g.file !== undefined ? g.file - (g.shmem ?? 0) : undefined,
+      ),
       anon: col((g) => g.anon),
       limit: col((g) => g.limit),
     },

@@ -88,7 +88,10 @@ for (const name of ['map-leak', 'goroutine-leak', 'retained-after-burst']) {
         const row = o.page.locator('tr.culprit-row').first();
         await row.locator('summary').click();
         const frames = await row.locator('ol.stack li code').allTextContents();
-        assert.deepEqual(frames, findings.culprits[0].stack.map((f) => f.function));
+        assert.deepEqual(
+          frames,
+          findings.culprits[0].stack.map((f) => f.function),
+        );
         // Sparklines are SVG paths with geometry.
         assert.ok((await drawnCharts(o.page)).svgPaths >= 2 * findings.culprits.length);
       } else {
@@ -123,7 +126,10 @@ test('drag-zooming one chart zooms them all; double-click resets', async () => {
     await o.page.screenshot({ path: join(artifacts, 'report-zoomed.png'), clip: { x: 0, y: 0, width: 1280, height: 1400 } });
     await o.page.dblclick('#chart-goroutines .u-over');
     const reset = await scales();
-    assert.ok(reset.every((s) => s.max - s.min > 0.9 * (full[0].max - full[0].min)), JSON.stringify(reset));
+    assert.ok(
+      reset.every((s) => s.max - s.min > 0.9 * (full[0].max - full[0].min)),
+      JSON.stringify(reset),
+    );
     assertClean(o);
   } finally {
     await o.page.close();
@@ -147,7 +153,10 @@ test('the x axis switches to work done (bytes allocated) and back', async () => 
     await assertChartsDrawn(o, CHARTS);
     await o.page.locator('#charts').screenshot({ path: join(artifacts, 'report-work-axis.png') });
     await o.page.selectOption('#x-mode', 'time');
-    assert.deepEqual((await scales()).map((s) => Math.round(s.max)), byTime.map((s) => Math.round(s.max)));
+    assert.deepEqual(
+      (await scales()).map((s) => Math.round(s.max)),
+      byTime.map((s) => Math.round(s.max)),
+    );
     assertClean(o);
   } finally {
     await o.page.close();
@@ -179,7 +188,10 @@ test('hostile function names, files and labels render as text: no dialog, no scr
     assert.deepEqual(counts, { img: 0, iframe: 0, scripts: 4, handlers: 0, bold: 0, title: `heapsight: ${findings.verdict} — ${HOSTILE.target}` });
     // The flame graph's tooltip carries the hostile name as text too.
     const titles = await o.page.locator('svg.flame title').allTextContents();
-    assert.ok(titles.some((t) => t.startsWith(HOSTILE.fnScript)), 'flame graph shows the hostile frame');
+    assert.ok(
+      titles.some((t) => t.startsWith(HOSTILE.fnScript)),
+      'flame graph shows the hostile frame',
+    );
     await o.page.screenshot({ path: join(artifacts, 'report-hostile.png'), fullPage: true });
   } finally {
     await o.page.close();
@@ -202,8 +214,13 @@ test('the report of a 30-minute watch stays under 5 MB and draws every chart, ev
       await o.page.waitForSelector('html[data-ready="1"]', { timeout: 15_000 });
       times.push(Number(await o.page.getAttribute('html', 'data-ready-ms')));
     }
-    assert.ok(times.every((ms) => Number.isFinite(ms) && ms > 0), `the page reports its ready time: ${times.join(', ')}`);
-    process.stdout.write(`# 30-minute report (1 s polls, ${rec.samples.length} samples): ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, ready in ${times.join(' / ')} ms (first load ${o.loadMs.toFixed(0)} ms by the test's clock)\n`);
+    assert.ok(
+      times.every((ms) => Number.isFinite(ms) && ms > 0),
+      `the page reports its ready time: ${times.join(', ')}`,
+    );
+    process.stdout.write(
+      `# 30-minute report (1 s polls, ${rec.samples.length} samples): ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, ready in ${times.join(' / ')} ms (first load ${o.loadMs.toFixed(0)} ms by the test's clock)\n`,
+    );
     await o.page.screenshot({ path: join(artifacts, 'report-30min.png'), fullPage: true });
   } finally {
     await o.page.close();
@@ -247,10 +264,15 @@ test('report of a real OOM-kill recording: the container waterfall, the limit, e
     assert.match((await o.page.textContent('#container h2'))!, /^Container \(cgroup v1\)$/);
     assert.match((await o.page.textContent('#container .intro'))!, /^limit 96\.0 MiB · headroom [\d.]+ (KiB|MiB)/);
     const layers = await o.page.locator('#container tr.layer').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-layer')));
-    assert.deepEqual(layers, findings.container!.waterfall!.layers.map((l) => l.id));
+    assert.deepEqual(
+      layers,
+      findings.container!.waterfall!.layers.map((l) => l.id),
+    );
     assert.equal(layers[0], 'cgroup-usage');
     assert.equal(layers.at(-1), 'live-heap');
-    const rows = await o.page.locator('#container tr.restart-row[data-cause="OOM kill"]').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td as { textContent: string | null }).textContent)));
+    const rows = await o.page
+      .locator('#container tr.restart-row[data-cause="OOM kill"]')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td as { textContent: string | null }).textContent)));
     assert.equal(rows.length, kills.length);
     rows.forEach((cells, i) => {
       assert.match(cells[0]!, /^\d\d:\d\d:\d\d\.\d{3} UTC$/);

@@ -94,7 +94,8 @@ test('the live page follows a real watch: charts drawn and growing, verdict show
     for (;;) {
       const seen = Number(await w.page.getAttribute('html', 'data-updates'));
       if (seen >= n) return;
-      if (Date.now() > deadline) throw new Error(`only ${seen} of ${n} live updates arrived; page errors: ${w.pageErrors.join(' | ')}; console: ${w.consoleErrors.join(' | ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${seen} of ${n} live updates arrived; page errors: ${w.pageErrors.join(' | ')}; console: ${w.consoleErrors.join(' | ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -103,7 +104,10 @@ test('the live page follows a real watch: charts drawn and growing, verdict show
   const early = (await scales()).find((s) => s.id === 'chart-memory')!;
   await updates(12);
   const later = (await scales()).find((s) => s.id === 'chart-memory')!;
-  assert.ok(later.points > early.points, `memory chart grew from ${early.points} to ${later.points} points as samples arrived (${liveRec.snapshot().samples.length} samples; requests ${w.requests.join(' ')})`);
+  assert.ok(
+    later.points > early.points,
+    `memory chart grew from ${early.points} to ${later.points} points as samples arrived (${liveRec.snapshot().samples.length} samples; requests ${w.requests.join(' ')})`,
+  );
 
   const drawn = await drawnCharts(w.page);
   for (const id of ['chart-memory', 'chart-goroutines', 'chart-gc']) {
@@ -117,8 +121,15 @@ test('the live page follows a real watch: charts drawn and growing, verdict show
   assert.deepEqual(w.consoleErrors, []);
   assert.deepEqual(w.pageErrors, []);
   const origin = new URL(ui.url).origin;
-  assert.deepEqual(w.requests.filter((u) => new URL(u).origin !== origin), [], 'requests beyond the live server');
-  assert.ok(w.requests.some((u) => u === `${origin}/events`), 'the page subscribed to /events');
+  assert.deepEqual(
+    w.requests.filter((u) => new URL(u).origin !== origin),
+    [],
+    'requests beyond the live server',
+  );
+  assert.ok(
+    w.requests.some((u) => u === `${origin}/events`),
+    'the page subscribed to /events',
+  );
   assert.equal(ui.clients(), 1);
   mkdirSync(artifacts, { recursive: true });
   await w.page.screenshot({ path: join(artifacts, 'live-watch.png'), fullPage: true });

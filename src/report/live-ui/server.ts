@@ -91,7 +91,8 @@ export async function startLiveUi(opts: LiveUiOptions = {}): Promise<LiveUi> {
   let timer: NodeJS.Timeout | undefined;
   let dirty = false;
 
-  const payload = (): string => JSON.stringify(buildReportData({ findings, recording, title }, { live: true }), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  const payload = (): string =>
+    JSON.stringify(buildReportData({ findings, recording, title }, { live: true }), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 
   const flush = () => {
     timer = undefined;

@@ -46,7 +46,20 @@ test('watch --ui serves a live page on loopback; --html and --md are written at 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const html = join(dir, 'report.html');
   const md = join(dir, 'report.md');
-  const args = ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'watch', target.url, '--ui', '--duration', '6s', '--interval', '300ms', '--profile-interval', '1s'];
+  const args = [
+    '--import',
+    'tsx',
+    join(repoRoot, 'src/cli/main.ts'),
+    'watch',
+    target.url,
+    '--ui',
+    '--duration',
+    '6s',
+    '--interval',
+    '300ms',
+    '--profile-interval',
+    '1s',
+  ];
   const child = spawn(process.execPath, [...args, '--out', join(dir, 'rec'), '--html', html, '--md', md], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -484,4 +484,3 @@ export function accumulateOne(tables: ProfileTables, selT: number, calls: CallTa
   total.addBig(selT, BigInt(totalNum));
   return sawNegative;
 }
-

@@ -46,8 +46,17 @@ function oracle(bytes: Uint8Array): { types: string[]; byType: Map<string, { fla
   const merged = new Map<string, bigint[]>();
   for (const sample of p.sample) {
     const keys = sample.locationId.flatMap((id) => locKeys.get(BigInt(id))!);
-    const mk = `${sample.locationId.join(',')}|${sample.label.map((l) => `${l.key}=${l.str}/${l.num}`).sort().join(',')}`;
-    const group = merged.get(mk) ?? (merged.set(mk, Array.from({ length: T }, () => 0n)), merged.get(mk)!);
+    const mk = `${sample.locationId.join(',')}|${sample.label
+      .map((l) => `${l.key}=${l.str}/${l.num}`)
+      .sort()
+      .join(',')}`;
+    const group =
+      merged.get(mk) ??
+      (merged.set(
+        mk,
+        Array.from({ length: T }, () => 0n),
+      ),
+      merged.get(mk)!);
     for (let t = 0; t < T; t++) {
       const v = BigInt.asIntN(64, BigInt(sample.value[t])); // pprof-format reads int64 as unsigned
       group[t] += v;
@@ -64,7 +73,10 @@ function oracle(bytes: Uint8Array): { types: string[]; byType: Map<string, { fla
 
 function assertMatchesOracle(agg: PprofAggregate, bytes: Uint8Array, label: string): void {
   const o = oracle(bytes);
-  assert.deepEqual(agg.sampleTypes.map((t) => t.type), o.types);
+  assert.deepEqual(
+    agg.sampleTypes.map((t) => t.type),
+    o.types,
+  );
   for (let t = 0; t < o.types.length; t++) {
     const table = topTable(agg, label, String(t));
     const expected = [...o.byType[t]].filter(([, v]) => v.flat !== 0n || v.cum !== 0n);
@@ -72,7 +84,11 @@ function assertMatchesOracle(agg: PprofAggregate, bytes: Uint8Array, label: stri
     const got = new Map(table.rows.map((r) => [r.function, r]));
     for (const [name, v] of expected) {
       const row = got.get(name);
-      assert.deepEqual(row && { function: row.function, flat: row.flat, cum: row.cum }, { function: name, flat: v.flat, cum: v.cum }, `${label} type ${t} ${name}`);
+      assert.deepEqual(
+        row && { function: row.function, flat: row.flat, cum: row.cum },
+        { function: name, flat: v.flat, cum: v.cum },
+        `${label} type ${t} ${name}`,
+      );
     }
     assert.equal(table.pprofTotal, o.absTotal[t], `${label} type ${t}: total`);
   }
@@ -243,7 +259,10 @@ test('sample index by name, number, and pprof defaults', () => {
   assert.equal(topTable(agg, 'allocs', '0').sampleType.type, 'alloc_objects');
   assert.equal(topTable(agg, 'allocs', 'inuse_objects').sampleType.type, 'inuse_objects');
   assert.throws(() => topTable(agg, 'allocs', '9'), /sample index 9 out of range: the profile has 4 sample types/);
-  assert.throws(() => topTable(agg, 'allocs', 'cpu'), /sample index "cpu" not in the profile's sample types \(alloc_objects, alloc_space, inuse_objects, inuse_space\)/);
+  assert.throws(
+    () => topTable(agg, 'allocs', 'cpu'),
+    /sample index "cpu" not in the profile's sample types \(alloc_objects, alloc_space, inuse_objects, inuse_space\)/,
+  );
   const heap = aggregatePprof(readFileSync(join(testdata, 'heap-rate1.pb.gz')), 'heap');
   assert.equal(heap.defaultSampleType, undefined);
   assert.equal(topTable(heap, 'heap').sampleType.type, 'inuse_space');
@@ -260,7 +279,11 @@ test('bad input: one-line InputErrors', () => {
     [raw.subarray(0, 101), /pprof protobuf truncated at byte \d+ of 101$/],
   ];
   for (const [bytes, re] of cases) {
-    assert.throws(() => aggregatePprof(bytes, 'p'), (e: unknown) => e instanceof InputError && re.test(e.message) && !e.message.includes('\n'), String(re));
+    assert.throws(
+      () => aggregatePprof(bytes, 'p'),
+      (e: unknown) => e instanceof InputError && re.test(e.message) && !e.message.includes('\n'),
+      String(re),
+    );
   }
   // Random bytes never crash or hang: they are an InputError (or, rarely, decode as an empty profile).
   let seedState = 12345;
@@ -283,9 +306,20 @@ test('drop_frames that backtrack exponentially in JS match in linear time, as in
   const bytes = encodeProfile({
     strings: ['', 'alloc_space', 'bytes', evil, 'aaaa', 'main.main', '(a+)+$|aaaa', '(a|aa)+b'],
     sampleTypes: [[1, 2]],
-    functions: [{ id: 1, name: 3 }, { id: 2, name: 4 }, { id: 3, name: 5 }],
-    locations: [{ id: 1, lines: [{ functionId: 1 }] }, { id: 2, lines: [{ functionId: 2 }] }, { id: 3, lines: [{ functionId: 3 }] }],
-    samples: [{ locationIds: [1, 2, 3], values: [10n] }, { locationIds: [1, 3], values: [5n] }],
+    functions: [
+      { id: 1, name: 3 },
+      { id: 2, name: 4 },
+      { id: 3, name: 5 },
+    ],
+    locations: [
+      { id: 1, lines: [{ functionId: 1 }] },
+      { id: 2, lines: [{ functionId: 2 }] },
+      { id: 3, lines: [{ functionId: 3 }] },
+    ],
+    samples: [
+      { locationIds: [1, 2, 3], values: [10n] },
+      { locationIds: [1, 3], values: [5n] },
+    ],
     dropFrames: 6,
     keepFrames: 7,
   });

@@ -77,7 +77,10 @@ export function matchingType(base: PprofAggregate, next: PprofAggregate, t: numb
   const st = next.sampleTypes[t];
   const tb = base.sampleTypes.findIndex((x) => x.type === st.type && x.unit === st.unit);
   if (tb < 0) {
-    throw new InputError(baseOrigin, `base profile has no sample type ${st.type}/${st.unit} (it has ${base.sampleTypes.map((x) => `${x.type}/${x.unit}`).join(', ')})`);
+    throw new InputError(
+      baseOrigin,
+      `base profile has no sample type ${st.type}/${st.unit} (it has ${base.sampleTypes.map((x) => `${x.type}/${x.unit}`).join(', ')})`,
+    );
   }
   return tb;
 }

@@ -25,7 +25,6 @@ const SAMPLES = 82_000;
 const MIN_COMPRESSED_BYTES = 5_000_000;
 const cacheDir = join(repoRoot, '.cache', 'pprof-big');
 
-
 function generate(gen: string, seed: number): string {
   mkdirSync(cacheDir, { recursive: true });
   const file = join(cacheDir, `heap-${SAMPLES}-seed${seed}.pb.gz`);
@@ -127,7 +126,10 @@ test('top and diff match go tool pprof exactly on a >= 5 MB compressed heap prof
       const ours = heapsight(['diff', base, next, '--sample-index', index]);
       const ref = goPprofTop({ base, new: next }, { sampleIndex: index });
       // Two seeds allocate through different stacks, so the diff must be far from empty.
-      assert.ok(ref.rows.some((r) => r.flat !== 0n), `diff ${index}: pprof shows no change at all`);
+      assert.ok(
+        ref.rows.some((r) => r.flat !== 0n),
+        `diff ${index}: pprof shows no change at all`,
+      );
       assertSameTable(`diff ${index}`, ours, ref);
     });
   }

@@ -48,7 +48,11 @@ test('real Go profiles decode field by field as pprof-format decodes them', () =
     assert.equal(ours.timeNanos, ref.timeNanos);
     assert.ok(ours.timeNanos > 1_600_000_000_000_000_000n, 'Go sets time_nanos');
     assert.deepEqual(ours.comments, ref.comments);
-    assert.deepEqual(ours.locations.map((l) => ({ address: l.address, lines: l.lines })), ref.locations, f);
+    assert.deepEqual(
+      ours.locations.map((l) => ({ address: l.address, lines: l.lines })),
+      ref.locations,
+      f,
+    );
     assert.equal(ours.samples.length, ref.samples.length);
     ours.samples.forEach((smp, i) => {
       const r = ref.samples[i];
@@ -64,7 +68,10 @@ test('real Go profiles decode field by field as pprof-format decodes them', () =
 test('Go facts: heap has no default_sample_type, allocs says alloc_space, heap samples carry bytes labels', () => {
   const heap = parsePprof(readFileSync(join(testdata, 'heap-rate1.pb.gz')), 'heap');
   assert.equal(heap.defaultSampleType, undefined);
-  assert.deepEqual(heap.sampleTypes.map((t) => `${t.type}/${t.unit}`), ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
+  assert.deepEqual(
+    heap.sampleTypes.map((t) => `${t.type}/${t.unit}`),
+    ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes'],
+  );
   assert.deepEqual(heap.periodType, { type: 'space', unit: 'bytes' });
   assert.equal(heap.period, 1);
   // Go omits the label when the average size is 0 (nothing allocated at the site in this window).
@@ -74,14 +81,20 @@ test('Go facts: heap has no default_sample_type, allocs says alloc_space, heap s
   // Inlined helpers: one location holding several lines, callee first.
   const inl = heap.locations.find((l) => l.lines.length >= 3 && l.lines[0].function === 'main.newRecord');
   assert.ok(inl, 'a location with newRecord inlined into newHeader into parseRequest');
-  assert.deepEqual(inl.lines.slice(0, 3).map((f) => f.function), ['main.newRecord', 'main.newHeader', 'main.parseRequest']);
+  assert.deepEqual(
+    inl.lines.slice(0, 3).map((f) => f.function),
+    ['main.newRecord', 'main.newHeader', 'main.parseRequest'],
+  );
   const def = parsePprof(readFileSync(join(testdata, 'heap-default.pb.gz')), 'heap-default');
   assert.equal(def.period, 512 * 1024);
   const allocs = parsePprof(readFileSync(join(testdata, 'allocs.pb.gz')), 'allocs');
   assert.equal(allocs.defaultSampleType, 'alloc_space');
   const g = parsePprof(readFileSync(join(testdata, 'goroutine.pb.gz')), 'goroutine');
   assert.deepEqual(g.sampleTypes, [{ type: 'goroutine', unit: 'count' }]);
-  assert.equal(g.samples.reduce((a, s) => a + s.values[0], 0), 9);
+  assert.equal(
+    g.samples.reduce((a, s) => a + s.values[0], 0),
+    9,
+  );
 });
 
 test('synthetic profiles: packed and unpacked, string labels, comments, negatives', () => {
@@ -89,13 +102,19 @@ test('synthetic profiles: packed and unpacked, string labels, comments, negative
     const p = randomProfile(seed);
     p.strings.push('handler', '/api', 'a comment');
     const n = p.strings.length;
-    p.samples[0].labels = [{ key: n - 3, str: n - 2 }, { key: 4, num: 512n }];
+    p.samples[0].labels = [
+      { key: n - 3, str: n - 2 },
+      { key: 4, num: 512n },
+    ];
     p.comments = [n - 1];
     for (const packed of [true, false]) {
       const raw = encodeProfile(p, { packed, samplesLast: !packed });
       const ours = parsePprof(gzipSync(raw), 'synthetic');
       const ref = viaOracle(raw);
-      assert.deepEqual(ours.samples.map((s) => s.values), ref.samples.map((s) => s.values));
+      assert.deepEqual(
+        ours.samples.map((s) => s.values),
+        ref.samples.map((s) => s.values),
+      );
       assert.deepEqual(ours.samples[0].labels, { handler: '/api' });
       assert.deepEqual(ours.samples[0].numLabels, { bytes: 512 });
       assert.deepEqual(ours.comments, ['a comment']);
@@ -107,23 +126,32 @@ test('synthetic profiles: packed and unpacked, string labels, comments, negative
 test('a value beyond 2^53 is refused loudly, not rounded', () => {
   const p = randomProfile(9, { samples: 3 });
   p.samples[1].values[1] = (1n << 53n) + 1n;
-  assert.throws(() => parsePprof(encodeProfile(p), 'big.pb'), (e: unknown) => {
-    assert.ok(e instanceof InputError);
-    assert.match(e.message, /^big\.pb: pprof sample value outside ±2\^53 cannot be held exactly \(heapsight top\/diff are exact for any int64\), at byte \d+$/);
-    return true;
-  });
+  assert.throws(
+    () => parsePprof(encodeProfile(p), 'big.pb'),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.match(
+        e.message,
+        /^big\.pb: pprof sample value outside ±2\^53 cannot be held exactly \(heapsight top\/diff are exact for any int64\), at byte \d+$/,
+      );
+      return true;
+    },
+  );
 });
 
 test('bad input: empty, HTML, JSON, text, truncated protobuf, truncated gzip', () => {
   const gz = readFileSync(join(testdata, 'heap-base.pb.gz'));
   const raw = gunzipSync(gz);
   const expect = (bytes: Uint8Array, message: string | RegExp) =>
-    assert.throws(() => parsePprof(bytes, 'in'), (e: unknown) => {
-      assert.ok(e instanceof InputError, String(e));
-      if (typeof message === 'string') assert.equal(e.message, `in: ${message}`);
-      else assert.match(e.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parsePprof(bytes, 'in'),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError, String(e));
+        if (typeof message === 'string') assert.equal(e.message, `in: ${message}`);
+        else assert.match(e.message, message);
+        return true;
+      },
+    );
   expect(new Uint8Array(0), 'expected a pprof profile (gzip or protobuf), got an empty input');
   expect(Buffer.from('<!doctype html>\n<html><head><title>Login</title></head></html>'), 'expected a pprof profile (gzip or protobuf), got an HTML page');
   expect(Buffer.from('{"memstats": {}}'), 'expected a pprof profile (gzip or protobuf), got JSON');

@@ -126,7 +126,8 @@ function decodeProfile(buf: Uint8Array, origin: string): Profile {
     const key = r.tag();
     const field = key >>> 3;
     const wire = key & 7;
-    if (field >= ProfileField.sampleType && field <= ProfileField.function && wire !== WIRE_LEN) throw new WireError(r.pos, false, `field ${field} has wire type ${wire}`);
+    if (field >= ProfileField.sampleType && field <= ProfileField.function && wire !== WIRE_LEN)
+      throw new WireError(r.pos, false, `field ${field} has wire type ${wire}`);
     switch (field) {
       case ProfileField.sampleType:
         sampleTypes.push(valueType());
@@ -266,7 +267,14 @@ function decodeProfile(buf: Uint8Array, origin: string): Profile {
   const mappingIndex = new Map<number, number>();
   const outMappings: ProfileMapping[] = mappings.map((m, i) => {
     mappingIndex.set(m.id, i);
-    return { id: m.id, memoryStart: m.start, memoryLimit: m.limit, fileOffset: m.offset, file: str(m.filename, 'mapping file'), buildId: str(m.buildId, 'mapping build id') };
+    return {
+      id: m.id,
+      memoryStart: m.start,
+      memoryLimit: m.limit,
+      fileOffset: m.offset,
+      file: str(m.filename, 'mapping file'),
+      buildId: str(m.buildId, 'mapping build id'),
+    };
   });
   const locIndex = new Map<number, number>();
   const outLocations: ProfileLocation[] = locations.map((l, i) => {

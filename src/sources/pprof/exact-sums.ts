@@ -46,7 +46,6 @@ export class ExactSums {
   }
 }
 
-
 /**
  * pprof's total when values have mixed signs. go tool pprof merges the profile before reporting
  * (profile.Merge, even for one input), which adds up samples with the same stack and labels, and its
@@ -89,4 +88,3 @@ export function mergedAbsTotals(buf: Uint8Array, spans: SampleSpans, T: number):
   for (const g of groups.values()) for (let t = 0; t < T; t++) out.addBig(t, g[t] < 0n ? -g[t] : g[t]);
   return out;
 }
-

@@ -129,4 +129,3 @@ export function settleCalls(
     if (!inlinedAbove) for (let q = 0; q < nSel; q++) if (counted[q] === 1) calls.crossSeen[x * nSel + q] = 1;
   }
 }
-

@@ -124,7 +124,8 @@ export function readTables(buf: Uint8Array, origin: string): ProfileTables {
     const key = r.tag();
     const field = key >>> 3;
     const wire = key & 7;
-    if (field >= Profile.sampleType && field <= Profile.stringTable && wire !== WIRE_LEN) throw new WireError(r.pos, false, `field ${field} has wire type ${wire}`);
+    if (field >= Profile.sampleType && field <= Profile.stringTable && wire !== WIRE_LEN)
+      throw new WireError(r.pos, false, `field ${field} has wire type ${wire}`);
     switch (field) {
       case Profile.sampleType:
         sampleTypes.push(valueType());

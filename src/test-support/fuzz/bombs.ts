@@ -17,7 +17,10 @@ export function gzipZeros(memberBytes: number, members: number): Uint8Array {
 
 function gctraceCycles(n: number): Uint8Array {
   const parts: string[] = [];
-  for (let i = 1; i <= n; i++) parts.push(`gc ${i} @${(i * 0.01).toFixed(3)}s 0%: 0.007+12+0.006 ms clock, 0.015+0/0.074/3.3+0.012 ms cpu, 3->5->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n`);
+  for (let i = 1; i <= n; i++)
+    parts.push(
+      `gc ${i} @${(i * 0.01).toFixed(3)}s 0%: 0.007+12+0.006 ms clock, 0.015+0/0.074/3.3+0.012 ms cpu, 3->5->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n`,
+    );
   return Buffer.from(parts.join(''));
 }
 
@@ -48,13 +51,41 @@ export function bombs(opts: { small?: boolean } = {}): FuzzInput[] {
   const debug2 = readFileSync(testdata + 'goroutine/debug2.txt', 'utf8');
   const prom = readFileSync(testdata + 'prometheus/go1.19-default.txt', 'utf8');
   const out: FuzzInput[] = [
-    { name: 'label-invalid-code-point-debug1', bytes: Buffer.from(debug1.replace('{"role":"selector"}', '{"role":"\\U11ffff"}')), targets: ['goroutine-debug1', 'load'] },
-    { name: 'label-past-10ffff-debug1', bytes: Buffer.from(debug1.replace('{"role":"selector"}', '{"role":"\\U0011ffff"}')), targets: ['goroutine-debug1', 'load'] },
-    { name: 'label-invalid-code-point-debug2', bytes: Buffer.from(debug2.replace(/\]:$/m, ', labels: {"role":"\\U11ffff"}]:')), targets: ['goroutine-debug2', 'goroutine-debug2-stream', 'load'] },
-    { name: 'prometheus-last-gc-5e600000000', bytes: Buffer.from(prom.replace(/^go_memstats_last_gc_time_seconds .*$/m, 'go_memstats_last_gc_time_seconds 5e600000000')), targets: ['exposition', 'load'] },
-    { name: 'prometheus-last-gc-9e+99999999', bytes: Buffer.from(prom.replace(/^go_memstats_last_gc_time_seconds .*$/m, 'go_memstats_last_gc_time_seconds 9e+99999999')), targets: ['exposition', 'load'] },
-    { name: 'jsonl-deep-nesting', bytes: Buffer.from('{"source":"expvar","t":1}\n' + '['.repeat(200_000) + '\n{"source":"expvar","t":2}\n'), targets: ['samples-jsonl', 'load'] },
-    { name: 'jsonl-control-characters', bytes: Buffer.from('{"source":"expvar","t":1}\n{"source":"\\r\\u001b[31mevil' + 'x'.repeat(3000) + '"}\n{"source":"expvar","t":2}\n'), targets: ['samples-jsonl', 'load'] },
+    {
+      name: 'label-invalid-code-point-debug1',
+      bytes: Buffer.from(debug1.replace('{"role":"selector"}', '{"role":"\\U11ffff"}')),
+      targets: ['goroutine-debug1', 'load'],
+    },
+    {
+      name: 'label-past-10ffff-debug1',
+      bytes: Buffer.from(debug1.replace('{"role":"selector"}', '{"role":"\\U0011ffff"}')),
+      targets: ['goroutine-debug1', 'load'],
+    },
+    {
+      name: 'label-invalid-code-point-debug2',
+      bytes: Buffer.from(debug2.replace(/\]:$/m, ', labels: {"role":"\\U11ffff"}]:')),
+      targets: ['goroutine-debug2', 'goroutine-debug2-stream', 'load'],
+    },
+    {
+      name: 'prometheus-last-gc-5e600000000',
+      bytes: Buffer.from(prom.replace(/^go_memstats_last_gc_time_seconds .*$/m, 'go_memstats_last_gc_time_seconds 5e600000000')),
+      targets: ['exposition', 'load'],
+    },
+    {
+      name: 'prometheus-last-gc-9e+99999999',
+      bytes: Buffer.from(prom.replace(/^go_memstats_last_gc_time_seconds .*$/m, 'go_memstats_last_gc_time_seconds 9e+99999999')),
+      targets: ['exposition', 'load'],
+    },
+    {
+      name: 'jsonl-deep-nesting',
+      bytes: Buffer.from('{"source":"expvar","t":1}\n' + '['.repeat(200_000) + '\n{"source":"expvar","t":2}\n'),
+      targets: ['samples-jsonl', 'load'],
+    },
+    {
+      name: 'jsonl-control-characters',
+      bytes: Buffer.from('{"source":"expvar","t":1}\n{"source":"\\r\\u001b[31mevil' + 'x'.repeat(3000) + '"}\n{"source":"expvar","t":2}\n'),
+      targets: ['samples-jsonl', 'load'],
+    },
     { name: 'pprof-redos-drop-frames', bytes: redosProfile(), targets: PPROF },
     { name: 'gctrace-200k-cycles', bytes: gctraceCycles(200_000), targets: ['gctrace', 'load'] },
     { name: 'jsonl-200k-samples', bytes: jsonlSamples(200_000), targets: ['samples-jsonl', 'load'] },

@@ -24,13 +24,49 @@ export class Rng {
 
 /** Strings that have broken parsers: escapes for invalid code points, control characters, quotes. */
 export const HOSTILE_STRINGS: readonly string[] = [
-  '\\U11ffff', '\\U0010ffff', '\\ud800', '\\x', '\\', '"', '\r\n', '\x1b[31m', '\x00', '\u2028', '{{{{', '}}}}',
-  '"a":"\\U7fffffff"', 'NaN', 'Inf', '-Inf', '+Inf', '1e309', '5e600000000', '9e+99999999', '-0', '0x7fffffffffffffff',
-  '18446744073709551616', '99999999999999999999999999', '(a+)+$', '((a|aa)*)*b', '.*.*.*.*.*=', '\\p{', '[', '%!s(MISSING)',
+  '\\U11ffff',
+  '\\U0010ffff',
+  '\\ud800',
+  '\\x',
+  '\\',
+  '"',
+  '\r\n',
+  '\x1b[31m',
+  '\x00',
+  '\u2028',
+  '{{{{',
+  '}}}}',
+  '"a":"\\U7fffffff"',
+  'NaN',
+  'Inf',
+  '-Inf',
+  '+Inf',
+  '1e309',
+  '5e600000000',
+  '9e+99999999',
+  '-0',
+  '0x7fffffffffffffff',
+  '18446744073709551616',
+  '99999999999999999999999999',
+  '(a+)+$',
+  '((a|aa)*)*b',
+  '.*.*.*.*.*=',
+  '\\p{',
+  '[',
+  '%!s(MISSING)',
 ];
 
 /** Numbers far out of range, spliced over digits. */
-const HUGE_NUMBERS: readonly string[] = ['1e309', '5e600000000', '9e+99999999', '1' + '0'.repeat(400), '-1', '4294967296', '18446744073709551615', '1.5e-99999'];
+const HUGE_NUMBERS: readonly string[] = [
+  '1e309',
+  '5e600000000',
+  '9e+99999999',
+  '1' + '0'.repeat(400),
+  '-1',
+  '4294967296',
+  '18446744073709551615',
+  '1.5e-99999',
+];
 
 function nesting(depth: number): string {
   return '['.repeat(depth) + ']'.repeat(depth);

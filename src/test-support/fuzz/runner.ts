@@ -105,7 +105,11 @@ export function nextInput(seeds: Seed[], rng: Rng, n: number): FuzzInput {
   const gz = seed.gzip ? rng.next() < 0.7 : rng.next() < 0.1;
   const targets = ['detect', 'load', ...seed.targets];
   if (rng.next() < 0.2) targets.push(rng.pick(ALL_READERS));
-  return { name: `${n}-${seed.name.replace(/[^\w.-]+/g, '_')}-${how.join('+')}${gz ? '.gz' : ''}`, bytes: gz ? gzipSync(bytes, { level: 1 }) : bytes, targets: [...new Set(targets)] };
+  return {
+    name: `${n}-${seed.name.replace(/[^\w.-]+/g, '_')}-${how.join('+')}${gz ? '.gz' : ''}`,
+    bytes: gz ? gzipSync(bytes, { level: 1 }) : bytes,
+    targets: [...new Set(targets)],
+  };
 }
 
 /** Runs inputs one at a time in a worker process, restarting it after a hang, a crash or a memory peak. */
