@@ -9,7 +9,7 @@ import type { Profile, ProfileLocation, ProfileMapping, ProfileSample, ValueType
 import { maybeGunzip } from '../gzip.js';
 import { InputError, describeBytes } from '../input-error.js';
 import { Function as FunctionField, Label, Line, Location, Mapping, Profile as ProfileField, Sample, ValueType as ValueTypeField } from './schema.js';
-import { WIRE_LEN, WIRE_VARINT, WireError, WireReader, decodeUtf8 } from './wire.js';
+import { WIRE_LEN, WIRE_VARINT, WireError, WireReader, decodeUtf8, readMessage } from './wire.js';
 
 export const DEFAULT_MAX_PROFILE_BYTES = 1 << 30;
 
@@ -58,17 +58,6 @@ class OutOfRange extends WireError {}
 function checked(r: WireReader, v: number, what: string): number {
   if (Number.isNaN(v)) throw new OutOfRange(r.pos, false, `${what} outside ±2^53 cannot be held exactly (heapsight top/diff are exact for any int64)`);
   return v;
-}
-
-function readMessage(r: WireReader, onField: (field: number, wire: number, r: WireReader) => boolean): void {
-  const n = r.len();
-  const end = r.pos + n;
-  const sub = new WireReader(r.buf, r.pos, end);
-  while (sub.pos < end) {
-    const key = sub.tag();
-    if (!onField(key >>> 3, key & 7, sub)) sub.skip(key & 7);
-  }
-  r.pos = end;
 }
 
 /** Decode a pprof profile (gzip or raw protobuf) into the full model. */

@@ -10,7 +10,7 @@ import type { ValueType } from '../../model/profile.js';
 import { RE2JS } from 're2js';
 import { InputError } from '../input-error.js';
 import { Function as FunctionField, Location, Mapping, Profile, SAMPLE_KEY_BYTE, ValueType as ValueTypeField, Line } from './schema.js';
-import { WIRE_LEN, WIRE_VARINT, WireError, WireReader, decodeUtf8, varintAt, varintNext } from './wire.js';
+import { WIRE_LEN, WIRE_VARINT, WireError, WireReader, decodeUtf8, readMessage, varintAt, varintNext } from './wire.js';
 
 /** Byte ranges [starts[i], ends[i]) of the n Sample messages, in file order. */
 export interface SampleSpans {
@@ -99,16 +99,6 @@ export function readTables(buf: Uint8Array, origin: string): ProfileTables {
     const v = m.int64();
     if (Number.isNaN(v)) throw new WireError(m.pos, false, `${what} out of range`);
     return v;
-  };
-  const readMessage = (rr: WireReader, onField: (f: number, w: number, m: WireReader) => boolean): void => {
-    const n = rr.len();
-    const end = rr.pos + n;
-    const sub = new WireReader(buf, rr.pos, end);
-    while (sub.pos < end) {
-      const key = sub.tag();
-      if (!onField(key >>> 3, key & 7, sub)) sub.skip(key & 7);
-    }
-    rr.pos = end;
   };
   const valueType = (): [number, number] => {
     const vt: [number, number] = [0, 0];

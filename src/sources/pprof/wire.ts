@@ -147,6 +147,18 @@ export class WireReader {
   }
 }
 
+/** Read the length-delimited message at r: onField sees each field and returns false to have it skipped. */
+export function readMessage(r: WireReader, onField: (field: number, wire: number, r: WireReader) => boolean): void {
+  const n = r.len();
+  const end = r.pos + n;
+  const sub = new WireReader(r.buf, r.pos, end);
+  while (sub.pos < end) {
+    const key = sub.tag();
+    if (!onField(key >>> 3, key & 7, sub)) sub.skip(key & 7);
+  }
+  r.pos = end;
+}
+
 const utf8 = new TextDecoder('utf-8');
 export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
   return utf8.decode(buf.subarray(start, end));
