@@ -1,3 +1,4 @@
+// test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // The HTTP connection leaks of examples/unclosed-body and examples/transport-per-request, built with
 // Go 1.27 (whose dumps say `created by … in goroutine N` and whose net/http dials differently from the
 // recordings' Go 1.19), run live on loopback for a bounded time under their own load, profiled into

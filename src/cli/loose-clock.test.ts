@@ -1,3 +1,4 @@
+// test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // The loose-file clock (issue 9, class 4): unit tests of each rule, then a real run of the map-leak
 // example (Go 1.19 and 1.27, /metrics + heap profiles + gctrace written as loose files with the file
 // times a recorder gives them) whose time axis must span the run and whose rate must be gctrace's.

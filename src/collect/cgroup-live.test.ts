@@ -1,3 +1,4 @@
+// test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // Real cgroups: a Go program writing a file steadily (heap flat) inside its own 128 MiB memory cgroup,
 // watched by the poller, which finds the group from /proc/PID/cgroup and samples it beside /proc. On
 // disk the page cache grows and the verdict is no-leak naming it; under /dev/shm (tmpfs) the growth is

@@ -1,3 +1,4 @@
+// test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // OOM kills for real: a Go program that leaks its heap, in a 96 MiB v1 memory cgroup, is killed by the
 // kernel's OOM killer and restarted on the same port by a supervisor (this test) each time. The poller
 // follows it across the kills; each restart is recorded with its cause from the cgroup's oom_kill

@@ -3,7 +3,7 @@
 // a skipped check counted as a pass is a defect.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -143,24 +143,35 @@ export function buildGoProgram(
       (opts.importPath ? '+gopath' : ''),
   );
   if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(realSrc)) return out;
+  let modDirToRemove: string | undefined;
   if (opts.goLine) {
     // Module mode with a go line: what GODEBUG defaults (tracebacklabels, asynctimerchan, ...) follow.
     // The package's .go files are copied next to a go.mod of their own; standard library imports only.
-    const modDir = join(repoRoot, '.cache', 'go-mod-src', basename(out));
+    // Per process: the test lanes (scripts/run-tests.mjs) may build the same program at the same time.
+    const modDir = join(repoRoot, '.cache', 'go-mod-src', `${basename(out)}.${process.pid}`);
     rmSync(modDir, { recursive: true, force: true });
     mkdirSync(modDir, { recursive: true });
     for (const name of readdirSync(src)) if (name.endsWith('.go')) copyFileSync(join(src, name), join(modDir, name));
     writeFileSync(join(modDir, 'go.mod'), `module heapsight.test/${basename(src)}\n\ngo ${opts.goLine}\n`);
     src = modDir;
+    modDirToRemove = modDir;
   } else if (opts.importPath) {
     const ownGopath = join(repoRoot, '.cache', 'gopath');
     const link = join(ownGopath, 'src', opts.importPath);
     mkdirSync(dirname(link), { recursive: true });
-    if (!existsSync(link)) symlinkSync(realSrc, link);
+    try {
+      symlinkSync(realSrc, link);
+    } catch (e) {
+      // Made before, or by the other test lane at the same moment: either way it points at the source.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
     gopath = `${ownGopath}:${gopath}`;
     src = link;
   }
-  const r = spawnSync(go, ['build', '-buildvcs=false', '-o', out, '.'], {
+  // Built under a name of this process's own, then renamed: two test lanes building the same program
+  // at once each rename a whole binary into place, and a binary already running is never overwritten.
+  const tmpOut = `${out}.tmp-${process.pid}`;
+  const r = spawnSync(go, ['build', '-buildvcs=false', '-o', tmpOut, '.'], {
     cwd: src,
     encoding: 'utf8',
     env: {
@@ -178,6 +189,11 @@ export function buildGoProgram(
       GOFLAGS: '',
     },
   });
-  if (r.status !== 0) throw new Error(`go build ${dir} failed:\n${r.stderr}`);
+  if (modDirToRemove) rmSync(modDirToRemove, { recursive: true, force: true });
+  if (r.status !== 0) {
+    rmSync(tmpOut, { force: true });
+    throw new Error(`go build ${dir} failed:\n${r.stderr}`);
+  }
+  renameSync(tmpOut, out);
   return out;
 }

@@ -1,3 +1,4 @@
+// test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // Live fleet: Prometheus (on loopback, 1 s scrapes) watches three running example services while
 // `heapsight watch` polls the same services; fleet's verdicts must agree with watch's. Then the
 // fleet command itself, end to end, on that Prometheus (--json, --md, --selector, --group-by).

@@ -1,3 +1,4 @@
+// test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // Acceptance (issue 10): a Go 1.27 service holding 50 goroutines leaked at start, their number never
 // changing, is a goroutine-leak proven by the runtime, named after the function that started them.
 // Real service (testdata/leak-at-start built with Go 1.27 and 1.19), real CLI, loopback only.

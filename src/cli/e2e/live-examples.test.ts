@@ -1,3 +1,4 @@
+// test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // End-to-end acceptance of `watch` and `check` against LIVE example services (examples/<name>, built
 // with Go and driven by their own load spec): one run per verdict kind, judged against the example's
 // ground truth (example.json `expect`), plus crash safety, restart, outage, the CI gate and secrets.

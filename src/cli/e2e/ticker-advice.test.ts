@@ -1,3 +1,4 @@
+// test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // Acceptance (issue 10): advice checked against behaviour. The same program (examples/ticker-leak: a
 // time.NewTicker per request, never stopped) built with Go 1.19 and with Go 1.27, under the same
 // bounded loopback load, watched by the real CLI. The test measures what each runtime did (heap in use
