@@ -93,7 +93,9 @@ if (wallClock.length) lanes.push(lane('wall-clock', wallClock, cpu.length > 0));
 const results = await Promise.all(lanes);
 if (results.length > 1) {
   for (const r of results) {
-    console.log(`run-tests: lane ${r.name}: ${r.files} files, ${r.seconds.toFixed(0)} s, ${r.code === 0 ? 'pass' : `FAIL (exit ${r.code}${r.signal ? `, ${r.signal}` : ''})`}`);
+    console.log(
+      `run-tests: lane ${r.name}: ${r.files} files, ${r.seconds.toFixed(0)} s, ${r.code === 0 ? 'pass' : `FAIL (exit ${r.code}${r.signal ? `, ${r.signal}` : ''})`}`,
+    );
   }
 }
 process.exit(results.every((r) => r.code === 0) ? 0 : 1);
