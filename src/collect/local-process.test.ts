@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { findListeningPid, isLoopbackHost, listeningSocketInodes, processIdentity } from './local-process.js';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { findListeningPid, isLoopbackHost, listeningSocketInodes, othersInCgroup, processIdentity } from './local-process.js';
 import { serviceBase } from './poller.js';
 
 test('loopback hosts', () => {
@@ -46,4 +51,46 @@ test('a pasted endpoint URL gives the service base', () => {
   assert.equal(serviceBase('http://h:1/debug/pprof/'), 'http://h:1');
   assert.equal(serviceBase('http://h:1/debug/pprof/heap?gc=1'), 'http://h:1');
   assert.equal(serviceBase('http://h:1/svc/a/debug/vars'), 'http://h:1/svc/a');
+});
+
+/** A /proc of our own: PID -> parent PID, with a command name holding a space and a ')' as real ones may. */
+function fakeProc(root: string, parents: Record<number, number>): void {
+  for (const [pid, ppid] of Object.entries(parents)) {
+    mkdirSync(join(root, pid), { recursive: true });
+    writeFileSync(join(root, pid, 'stat'), `${pid} (my svc) x) S ${ppid} ${pid} ${pid} 0 -1 4194560\n`);
+  }
+}
+
+test("a memory cgroup is the service's own only when it holds nothing but the target, its children and its ancestors", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-cg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const proc = join(dir, 'proc');
+  const cg = join(dir, 'cg');
+  mkdirSync(cg);
+  // 1 init -> 10 tini -> 20 service -> 30 helper -> 40 grandchild; 50 is a stranger under init.
+  fakeProc(proc, { 1: 0, 10: 1, 20: 10, 30: 20, 40: 30, 50: 1 });
+  const loc = { version: 1 as const, dir: cg };
+  writeFileSync(join(cg, 'cgroup.procs'), '10\n20\n30\n40\n');
+  assert.equal(othersInCgroup(loc, 20, proc, 20), 0, 'container init, the service and its descendants');
+  writeFileSync(join(cg, 'cgroup.procs'), '10\n20\n50\n');
+  assert.equal(othersInCgroup(loc, 20, proc, 20), 1, 'a process outside the tree shares the group');
+  assert.equal(othersInCgroup(loc, 20, proc, 50), 0, 'unless it is the watcher itself, run inside the container');
+  writeFileSync(join(cg, 'cgroup.procs'), '20\n99\n');
+  assert.equal(othersInCgroup(loc, 20, proc), 0, 'a member gone before it was looked at is not counted');
+  assert.equal(othersInCgroup({ version: 2, dir: join(dir, 'none') }, 20, proc), 0, 'no membership file: nothing known against it');
+});
+
+test("real /proc: the target's parent and child are its own; a sibling process is another's", async (t) => {
+  const kids = [0, 1].map(() => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' }));
+  t.after(() => kids.forEach((k) => k.kill('SIGKILL')));
+  await Promise.all(kids.map((k) => once(k, 'spawn')));
+  const d = mkdtempSync(join(tmpdir(), 'heapsight-cg-real-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const loc = { version: 1 as const, dir: d };
+  writeFileSync(join(d, 'cgroup.procs'), `${process.pid}\n${kids[0].pid}\n`);
+  assert.equal(othersInCgroup(loc, process.pid, '/proc'), 0, 'this process and its child');
+  assert.equal(othersInCgroup(loc, kids[0].pid!, '/proc'), 0, 'the child and its parent');
+  writeFileSync(join(d, 'cgroup.procs'), `${kids[0].pid}\n${kids[1].pid}\n`);
+  assert.equal(othersInCgroup(loc, kids[0].pid!, '/proc', kids[0].pid!), 1, "a sibling is in neither the target's tree nor the watcher's");
+  assert.equal(othersInCgroup(loc, kids[0].pid!, '/proc'), 0, 'the sibling is a child of the watcher (this process): heapsight inside the container');
 });

@@ -121,16 +121,74 @@ export function memoryCgroupOf(pid: number, procRoot = '/proc'): CgroupLocation 
   }
 }
 
+/** The parent PID from /proc/PID/stat (field 4, after the parenthesised command, which may hold spaces). */
+function parentPid(pid: number, procRoot: string): number | undefined {
+  try {
+    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deep enough for any real process tree; bounds the walk if /proc ever showed a cycle. */
+const MAX_TREE_DEPTH = 256;
+
+function ancestorsOf(pid: number, procRoot: string, into: Set<number>): void {
+  for (let p: number | undefined = pid, depth = 0; p !== undefined && p > 0 && depth < MAX_TREE_DEPTH; depth++) {
+    into.add(p);
+    p = parentPid(p, procRoot);
+  }
+}
+
+/**
+ * The processes in the cgroup that belong to neither the target's tree nor the watcher's: not the
+ * target, nor one of its ancestors (a container's init, a shell that exec'd it), nor started by it at
+ * any depth — and the same for heapsight itself, which may run inside the container it watches
+ * (`kubectl exec`). Zero means the cgroup's numbers are the service's own, as in a container that runs
+ * it; more means the group is shared — a systemd slice, a CI sandbox, a host's root group — and its
+ * usage, page cache and kills belong to others too.
+ */
+export function othersInCgroup(loc: CgroupLocation, pid: number, procRoot = '/proc', watcherPid = process.pid): number {
+  let members: number[];
+  try {
+    members = readFileSync(`${loc.dir}/cgroup.procs`, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map(Number);
+  } catch {
+    return 0; // Unreadable membership: keep the container view, as before this check existed.
+  }
+  const roots = new Set([pid, watcherPid]);
+  const ancestors = new Set<number>();
+  for (const r of roots) ancestorsOf(r, procRoot, ancestors);
+  let others = 0;
+  for (const m of members) {
+    if (ancestors.has(m)) continue;
+    const line = new Set<number>();
+    ancestorsOf(m, procRoot, line);
+    // A member that exited while we looked has no stat (its line is itself alone): not counted.
+    if (line.size === 1 && parentPid(m, procRoot) === undefined) continue;
+    if (![...roots].some((r) => line.has(r))) others++;
+  }
+  return others;
+}
+
+export type TargetCgroup = { memory: CgroupMemory } | { shared: { dir: string; others: number } };
+
 /**
  * The target's memory cgroup now, sampled beside /proc. Undefined when there is none to read (not Linux,
- * the process is gone, or its group is the root group, which has no usage file on v2). The root v1
- * group is read: it is the whole machine's view, limit undefined.
+ * the process is gone, or its group is the root group, which has no usage file on v2). A group shared
+ * with processes outside the target's own tree is not read: its numbers are not the service's.
  */
-export async function readTargetCgroup(pid: number, procRoot = '/proc'): Promise<CgroupMemory | undefined> {
+export async function readTargetCgroup(pid: number, procRoot = '/proc'): Promise<TargetCgroup | undefined> {
   const loc = memoryCgroupOf(pid, procRoot);
   if (!loc) return undefined;
+  const others = othersInCgroup(loc, pid, procRoot);
+  if (others > 0) return { shared: { dir: loc.dir, others } };
   try {
-    return await readCgroupMemory(loc);
+    return { memory: await readCgroupMemory(loc) };
   } catch {
     return undefined;
   }

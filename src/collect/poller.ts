@@ -202,6 +202,8 @@ export class Poller extends EventEmitter {
   private endpoints: Endpoints = {};
   private readonly pprofBase?: string;
   private pid?: number;
+  /** The PID whose memory cgroup was found shared with other processes: not re-checked every poll. */
+  private sharedCgroupPid?: number;
   private port?: number;
   private local = false;
   private stopped = false;
@@ -624,7 +626,16 @@ export class Poller extends EventEmitter {
     } catch {
       // The process exited between the two reads: identity alone still helps restart detection.
     }
-    const cgroup = await readTargetCgroup(id.pid);
+    const found = this.sharedCgroupPid === id.pid ? undefined : await readTargetCgroup(id.pid);
+    if (found && 'shared' in found) {
+      this.sharedCgroupPid = id.pid;
+      this.recordEvent({
+        t: Date.now(),
+        kind: 'note',
+        detail: `memory cgroup ${found.shared.dir} also holds ${found.shared.others} process(es) outside the target's own tree: its usage is not the service's, so no container view`,
+      });
+    }
+    const cgroup = found && 'memory' in found ? found.memory : undefined;
     if (cgroup) mem.cgroup = cgroup;
     if (cgroup?.shmem) mem.tmpfsFiles = openTmpfsFiles(id.pid);
     return { ...mem, pid: id.pid, processStartSeconds: id.startSeconds, cmdline: id.cmdline };

@@ -231,7 +231,10 @@ async function retainedBurst(p: Probe, madvFree: boolean) {
   const m = after.vars.mem;
   assert.ok(m.TotalAlloc - base.vars.mem.TotalAlloc >= 200 * MiB, 'the burst allocated 200 MiB');
   assert.ok(m.HeapAlloc < base.vars.mem.HeapAlloc + 16 * MiB, `live heap back near baseline: ${m.HeapAlloc}`);
-  assert.ok(m.HeapIdle - m.HeapReleased >= 120 * MiB, `freed burst retained as idle heap: ${m.HeapIdle - m.HeapReleased}`);
+  // Right after the GC the runtime still holds a good part of the freed burst (the scavenger is paced,
+  // not immediate). How much is left by the time this reads it depends on how busy the machine was in
+  // between — a loaded CI host gave 105 MiB where a quiet one gives ~190 — so the claim is a third.
+  assert.ok(m.HeapIdle - m.HeapReleased >= 64 * MiB, `freed burst retained as idle heap: ${m.HeapIdle - m.HeapReleased}`);
   assert.ok(procMemory(p.ex.pid).VmHWM >= 200 * MiB, 'the burst was resident');
 
   // The background scavenger is paced (about 1% of one CPU in Go 1.19), so how fast it gets through
@@ -241,7 +244,8 @@ async function retainedBurst(p: Probe, madvFree: boolean) {
   let released = 0;
   for (let i = 0; i < 300 && released < 120 * MiB; i++) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    released = (await p.vars()).mem.HeapReleased - m.HeapReleased;
+    // Counted from before the burst: what the scavenger released before the read above counts too.
+    released = (await p.vars()).mem.HeapReleased - base.vars.mem.HeapReleased;
   }
   assert.ok(released >= 120 * MiB, `scavenger released ${released} B of the burst within 60 s`);
   const proc = procMemory(p.ex.pid);
