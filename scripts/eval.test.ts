@@ -3,7 +3,7 @@
 //   - the corpus is whole: every scenario of corpus/scenarios.ts is recorded on each Go version, with
 //     the truth that table gives it (truth.json cannot drift from the table);
 //   - (the safety properties — no false leak, no false no-leak at any 5 s prefix — are
-//     scripts/eval-safety.pending.ts, to be renamed eval-safety.test.ts once the engine meets them);
+//     scripts/eval-safety.test.ts);
 //   - accuracy floors per Go version and window, at the values measured when the corpus was recorded.
 //     They may only move up: raise them when the engine gets better, never lower them to pass.
 import { test } from 'node:test';
@@ -23,10 +23,15 @@ const MIN_SCENARIOS_PER_GO = 40;
  * corpus was recorded (2026-12-03). Floors only move up.
  */
 const FLOORS: Record<string, Record<string, { verdict: number; culprit: number }>> = {
-  // Measured (engine merge, 2026-12-03, as-recorded runs): 23/73, 56/64, 66/73 right; culprits 35/37, 35/36, 36/37.
-  '1.19': { '75 s': { verdict: 0.31, culprit: 0.94 }, '180 s': { verdict: 0.87, culprit: 0.97 }, 'whole run': { verdict: 0.9, culprit: 0.97 } },
-  // Measured: 17/49, 41/49, 41/49 right; culprits 25/27, 26/27, 26/27.
-  '1.27': { '75 s': { verdict: 0.34, culprit: 0.92 }, '180 s': { verdict: 0.83, culprit: 0.96 }, 'whole run': { verdict: 0.83, culprit: 0.96 } },
+  // Measured (engine2, 2026-12-03, as-recorded runs): 19/73, 51/64, 61/73 right. LOWERED from 0.31/0.87/0.9
+  // on purpose, with eval-safety.test.ts enabled in the same commit: the verdicts given up were the false
+  // leaks of saturating caches (keyspace-tau60s/150s) and the false no-leaks of slow leaks
+  // (map-100k-per-min, cgo-malloc-1m-per-min), and the leaks whose live heap decelerates as much as a
+  // filling cache's (map-gomemlimit, map-idle-gaps, subslice-9m-per-min, syncmap-5m-per-min-gogc400) are
+  // now inconclusive: safety over accuracy. From here on they only move up again.
+  '1.19': { '75 s': { verdict: 0.26, culprit: 0.94 }, '180 s': { verdict: 0.79, culprit: 0.97 }, 'whole run': { verdict: 0.83, culprit: 0.97 } },
+  // Measured: 17/49, 39/49, 40/49 right (180 s and whole run lowered from 0.83, as above).
+  '1.27': { '75 s': { verdict: 0.34, culprit: 0.92 }, '180 s': { verdict: 0.79, culprit: 0.96 }, 'whole run': { verdict: 0.81, culprit: 0.96 } },
 };
 
 const cases = evalCases();

@@ -33,6 +33,9 @@ import {
   MIN_LOOKS_RETAINING,
   MIN_RELEASE_STEPS,
   NON_GO_RSS_SHARE,
+  NON_GO_SURE_RISE_RSS_SHARE,
+  OBJECTS_SURE_RISE_P,
+  OBJECTS_SURE_RISE_SHARE,
   RELEASE_STEP_BYTES,
 } from './decision-rules.js';
 import { combine, GOROUTINE_THRESHOLDS, HEAP_THRESHOLDS, judgeSeries, NON_GO_THRESHOLDS, OBJECT_THRESHOLDS, type SeriesJudgement } from './verdict.js';
@@ -161,7 +164,13 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   // while the objects are still climbing steadily (a leak of small objects hides in bytes' noise).
   const objectPts = objectsAtGcPoints(samples, axis);
   const objectsTrend = objectPts.length >= 6 ? seriesTrend(toSeries(objectPts, (p) => p.bytes).points) : undefined;
-  if ((heap.state === 'flat' || heap.state === 'bounded') && objectsTrend && objectsStillClimbing(objectsTrend)) {
+  const objectsUnbounded =
+    objectsTrend !== undefined &&
+    (objectsStillClimbing(objectsTrend) ||
+      // Only against a flat call: a bounded one already rests on a shape (a cache's fill and level),
+      // which the objects share, and their rise over the whole window is that fill.
+      (heap.state === 'flat' && objectsSurelyRising(objectsTrend) && !objectsTrend.plateau && objectsTrend.step === undefined));
+  if ((heap.state === 'flat' || heap.state === 'bounded') && objectsTrend && objectsUnbounded) {
     heap = {
       state: 'rising',
       strength: 0,
@@ -221,7 +230,11 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   }
   const withRss = indexed.filter((p) => p.s.rss !== undefined);
   if (withRss.length >= 3) rssTrend = seriesTrend(toSeries(withRss, (p) => p.s.rss! - (p.s.lazyFree ?? 0)).points);
-  const nonGoTh = { ...NON_GO_THRESHOLDS, minGrowth: Math.max(NON_GO_THRESHOLDS.minGrowth, NON_GO_RSS_SHARE * (rssTrend?.baseline ?? 0)) };
+  const nonGoTh = {
+    ...NON_GO_THRESHOLDS,
+    minGrowth: Math.max(NON_GO_THRESHOLDS.minGrowth, NON_GO_RSS_SHARE * (rssTrend?.baseline ?? 0)),
+    surelyRisingFloor: rssTrend ? NON_GO_SURE_RISE_RSS_SHARE * rssTrend.baseline : undefined,
+  };
   let nonGo = judgeSeries(nonGoTrend, nonGoTh, {
     points: nonGoTrend?.points ?? 0,
     seconds: nonGoTrend?.seconds ?? sampleSeconds,
@@ -558,6 +571,11 @@ function floorsKeepRising(floors: number[] | undefined): boolean {
  * Live objects rising the way a leak rises: significant and consistent, a fifth or more over the
  * window and well out of the noise, not levelled off or given back, and not slowing to a stop.
  */
+/** Live objects surely rising by a leak's share of their level (OBJECTS_SURE_RISE_SHARE): no bound shown. */
+export function objectsSurelyRising(tr: Pick<Trend, 'growthLower' | 'relativeGrowth' | 'pRising'>): boolean {
+  return tr.growthLower > 0 && tr.relativeGrowth >= OBJECTS_SURE_RISE_SHARE && tr.pRising < OBJECTS_SURE_RISE_P;
+}
+
 function objectsStillClimbing(tr: Trend): boolean {
   const stillGoing = tr.lastThirdSlopeRatio === undefined || tr.lastThirdSlopeRatio >= 0.35 || !tr.firstThirdRoseClearly;
   return tr.pRising < 0.001 && tr.tau >= 0.5 && tr.relativeGrowth >= 0.2 && tr.growth >= 4 * tr.noise && !tr.plateau && !tr.returnedToBaseline && stillGoing;

@@ -97,6 +97,7 @@ function trend(over: Partial<Trend>): Trend {
     growthLower: 58 * MiB,
     baseGrowth: 60 * MiB,
     baseGrowthUpper: 62 * MiB,
+    decelerating: false,
     seconds: 60,
     slopePerMinute: 60 * MiB,
     ...over,

@@ -8,6 +8,28 @@
  * few percent with page-cache and allocator behaviour, so smaller off-heap changes are not a finding.
  */
 export const NON_GO_RSS_SHARE = 0.15;
+/**
+ * A sure rise of non-Go memory (the lower end of its interval above zero) at least this share of RSS
+ * per FLAT_HORIZON_SECONDS is never flat, however far under the 4 MiB flat allowance it stays: RSS's own
+ * jitter is a few percent of it in all (NON_GO_RSS_SHARE), not a few percent every minute, and at this
+ * pace the growth reaches NON_GO_RSS_SHARE of RSS within six horizons. (A cgo leak of 1 MiB a minute on
+ * a 16 MiB RSS stayed under 4 MiB for three minutes: the corpus's cgo-malloc-1m-per-min, "no-leak".)
+ */
+export const NON_GO_SURE_RISE_RSS_SHARE = 0.025;
+/**
+ * A level live heap in bytes is no evidence of a bound while the live objects are surely rising: the
+ * lower end of their growth's interval above zero and their growth at least this share of their level
+ * (HEAP_THRESHOLDS.minRelative, a leak's worth). A 100 KiB/min leak of small objects on a 0.5 MiB heap
+ * is inside the bytes' 1 MiB flat allowance for minutes while its objects grow by 70 % in a minute
+ * (the corpus's map-100k-per-min, "no-leak" from 80 s on Go 1.27); healthy services' objects move a few percent.
+ */
+export const OBJECTS_SURE_RISE_SHARE = 0.2;
+/**
+ * And their rise significant: Mann–Kendall p under this. The interval's lower end alone is a one-sided
+ * 95 % bound, and eight looks after a burst (objects the burst left, p = 0.05) clear it by chance; a
+ * slow leak's objects climb with p ≈ 0.001 within a minute and a half.
+ */
+export const OBJECTS_SURE_RISE_P = 0.01;
 
 /**
  * A settled (no-leak) judgement reached on one end of an interval (non-Go memory without LazyFree) is
@@ -138,6 +160,13 @@ export const STEP_MIN_POINTS = 4;
 export const STEP_FIT_SHARE = 0.5;
 /** And the step is at least this many of the two-level residuals' widths: out of the noise. */
 export const STEP_MIN_NOISE = 4;
+/**
+ * A plateau (trend.ts) is no plateau while its last 2 × PLATEAU_MIN_POINTS points still climb with
+ * Mann–Kendall p at or under this: a last third that spans a drop (RSS giving back a page run) reads as
+ * level while what follows the drop keeps climbing (the corpus's cgo-malloc-1m-per-min on Go 1.27, its
+ * last 12 polls +0.3 MiB in a row, was "bounded" at 140 s). A level tail's noise gets that low once in a hundred.
+ */
+export const PLATEAU_TAIL_P = 0.01;
 /** Neither stretch rises on its own: Mann–Kendall p of each above this (a leak after a step keeps rising). */
 export const STEP_LEVEL_P = 0.05;
 
@@ -159,3 +188,26 @@ export const GC_ESTIMATE_MIN_STEPS = 3;
  * the verdict is kept but marked as somewhat less sure than the same data with the counter.
  */
 export const GC_ESTIMATE_CONFIDENCE_FACTOR = 0.85;
+
+// ---------------------------------------------------------------------------------------------------
+// Deceleration: a saturating curve fitted to the same data (trend.ts saturationFit). A cache whose
+// keyspace fills with time constant τ grows as A·(1 − e^(−t/τ)): it decelerates smoothly, with no
+// plateau and no bend a third-by-third comparison can see before the window spans ~2τ (the corpus's
+// keyspace-tau150s: its last third still rose at half the first's pace at 130 s, called a leak).
+
+/**
+ * A leak call needs growth a saturating curve does not explain better: the straight line's squared
+ * residuals minus those of the best curve A·(1 − e^(−k·u)) that has slowed to SATURATION_MAX_PACE or
+ * less, in point-to-point noise variances, must not exceed this. It is the χ² quantile of one degree of
+ * freedom at p = 0.10: a one-in-ten chance for a steady leak's window to read as bending (and then be
+ * "inconclusive", never wrong), against a cache's fill that bends by this much within two time
+ * constants. A lower bar (no margin at all) took leaks whose map doublings make their live heap a
+ * staircase, which bends about as often as not within a window.
+ */
+export const SATURATION_CHI2 = 3.84;
+/**
+ * The saturating curves considered are those whose slope at the window's end is at most this share of
+ * their slope at the start: the pace a leak's tail must keep early on (LEAK_TAIL_PACE_EARLY). A curve
+ * that slowed less is, over the window, as good as straight; one that slowed more is a cache filling.
+ */
+export const SATURATION_MAX_PACE = 0.7;

@@ -69,3 +69,29 @@ test('map-100k-per-min (Go 1.19, as recorded): no no-leak at any prefix', async 
   const bad = steps.filter((s) => s.verdict === 'no-leak');
   assert.deepEqual(bad, [], bad.map((s) => `no-leak at ${s.seconds} s`).join(', '));
 });
+
+// Class 1, a cache whose bound is far above the window: keys drawn from 6,000 (τ = 150 s) or 2,400 (τ =
+// 60 s), the fill slowing all along with no plateau yet. Called heap-leak 0.85–0.9 from 130 s (τ = 150 s)
+// and at 135–150 s (τ = 60 s) before trend.ts saturationFit (SATURATION_CHI2): a saturating curve fits
+// the growth better than a line, so it is not yet a leak.
+test('keyspace-tau150s and keyspace-tau60s (Go 1.19 and 1.27): a decelerating fill is never called a leak', async () => {
+  for (const name of ['go1.19/keyspace-tau150s', 'go1.27/keyspace-tau150s', 'go1.19/keyspace-tau60s', 'go1.27/keyspace-tau60s']) {
+    const { truth, steps } = await replay(name);
+    assert.equal(truth, 'no-leak');
+    const bad = steps.filter((s) => LEAKS.has(s.verdict));
+    assert.deepEqual(bad, [], `${name}: ${bad.map((s) => `${s.verdict} at ${s.seconds} s`).join(', ')}`);
+  }
+});
+
+// Class 3, slow leaks inside a flat allowance: cgo malloc of 1 MiB a minute (non-Go memory under the
+// 4 MiB allowance for three minutes: no-leak from 90–110 s) and 100 KiB a minute of small map entries on
+// a 0.5 MiB heap (no-leak at 80–145 s on Go 1.27) before NON_GO_SURE_RISE_RSS_SHARE, PLATEAU_TAIL_P and
+// OBJECTS_SURE_RISE_SHARE: a sure rise is "inconclusive" until it is a leak's worth, never "no-leak".
+test('cgo-malloc-1m-per-min (both) and map-100k-per-min (Go 1.27): no no-leak at any prefix', async () => {
+  for (const name of ['go1.19/cgo-malloc-1m-per-min', 'go1.27/cgo-malloc-1m-per-min', 'go1.27/map-100k-per-min']) {
+    const { truth, steps } = await replay(name);
+    assert.ok(LEAKS.has(truth));
+    const bad = steps.filter((s) => s.verdict === 'no-leak');
+    assert.deepEqual(bad, [], `${name}: ${bad.map((s) => `no-leak at ${s.seconds} s`).join(', ')}`);
+  }
+});

@@ -9,7 +9,7 @@
 
 import type { TrendStats } from './findings.js';
 import { capPoints, mad, mannKendall, median, quantile, theilSen, theilSenInterval, type XY, maxOf } from './robust-stats.js';
-import { STEP_FIT_SHARE, STEP_LEVEL_P, STEP_MIN_NOISE, STEP_MIN_POINTS } from './decision-rules.js';
+import { PLATEAU_TAIL_P, SATURATION_CHI2, SATURATION_MAX_PACE, STEP_FIT_SHARE, STEP_LEVEL_P, STEP_MIN_NOISE, STEP_MIN_POINTS } from './decision-rules.js';
 
 export interface SeriesPoint {
   /** Position on the work axis (or time/order when no work axis exists). */
@@ -44,6 +44,11 @@ export interface Trend extends TrendStats {
   seconds?: number;
   /** A single step between two level stretches (see stepShape), when the series is one. */
   step?: StepShape;
+  /**
+   * A saturating curve (an exponential approach to a bound) fits clearly better than a straight line and
+   * has slowed materially, on the work axis and (when timed) on the clock: see saturationFit.
+   */
+  decelerating: boolean;
 }
 
 /**
@@ -103,6 +108,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     growthLower: Number.NEGATIVE_INFINITY,
     baseGrowth: 0,
     baseGrowthUpper: Number.POSITIVE_INFINITY,
+    decelerating: false,
   };
   if (n < 3) return empty;
 
@@ -181,7 +187,10 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
         lastThirdSlopeRatio < 0.25 &&
         stoppedOn((p) => p.x) &&
         (!timedThirds || stoppedOn((p) => p.t! / 60000)) &&
-        (lastGrowth < 2 * noise || mkLast.pRising > 0.05);
+        (lastGrowth < 2 * noise || mkLast.pRising > 0.05) &&
+        // And the very end does not climb consistently (PLATEAU_TAIL_P): a third that spans a drop
+        // reads as level while what follows the drop still climbs.
+        (n < 4 * PLATEAU_MIN_POINTS || mannKendall(pts.slice(n - 2 * PLATEAU_MIN_POINTS).map((p) => p.y)).pRising > PLATEAU_TAIL_P);
     } else if (fit.slope > 0) {
       lastThirdSlopeRatio = theilSen(last.map((p) => ({ x: p.x, y: p.y }))).slope / fit.slope;
     }
@@ -234,6 +243,14 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
 
   const traffic: TrafficFit = timed ? trafficFit(pts) : { varies: false };
   const step = stepShape(pts, noise);
+  const decelOn = (xOf: (p: SeriesPoint) => number) => {
+    const sat = saturationFit(pts.map((p) => ({ x: xOf(p), y: p.y })));
+    return sat !== undefined && sat.chi2 > SATURATION_CHI2;
+  };
+  // On the work axis and, when timed, on the clock: a cache's fill slows against both (its hit rate
+  // rises with time and with requests), while a leak whose allocation per retained byte grows (a map
+  // doubling its buckets) slows against bytes allocated only, and one under idle gaps against the clock only.
+  const decelerating = decelOn((p) => p.x) && (!timed || decelOn((p) => p.t! / 60000));
   return {
     points: n,
     slopePerWork: fit.slope,
@@ -261,7 +278,75 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     baseGrowthUpper,
     seconds,
     step,
+    decelerating,
   };
+}
+
+export interface SaturationFit {
+  /**
+   * The straight line's squared residuals minus those of the best saturating curve that has slowed to at
+   * most SATURATION_MAX_PACE, in noise variances: above zero, such a curve explains the data better.
+   */
+  chi2: number;
+  /** That curve's slope at the end of the span over its slope at the start (e^(−span/τ)). */
+  pace: number;
+}
+
+/** Rates (span/τ) tried for the saturating curve: paces e^(−k) from SATURATION_MAX_PACE down to e^(−12). */
+const SATURATION_RATES = Array.from({ length: 40 }, (_, i) => -Math.log(SATURATION_MAX_PACE) * Math.pow(12 / -Math.log(SATURATION_MAX_PACE), i / 39));
+
+/**
+ * The straight line against y = c + A·(1 − e^(−k·u)) (u the position in the span, 0..1, A > 0, k on a
+ * grid of curves that have slowed materially), both by least squares. The noise is the point-to-point
+ * spread about the line (localNoise: the bend itself barely enters it), floored by the readings'
+ * resolution (whole-MiB gctrace values tie, and a resolution of q is noise of q/√12). Undefined with too
+ * few points or no spread.
+ */
+export function saturationFit(input: XY[]): SaturationFit | undefined {
+  // Least squares on the points that are not spikes: a GC that lands mid-burst (or a reading far under
+  // the rest) is one point far from its neighbours, and squared residuals let it decide the shape (a map
+  // leak with four mid-burst readings "bent" by 93 noise variances). A spike is judged against the
+  // median of its neighbours, not against a line, so the ends of a real bend are never set aside.
+  const near = input.map((p, i) => p.y - median(input.slice(Math.max(0, i - 2), i + 3).map((q) => q.y)));
+  const spread = mad(near);
+  const kept = input.filter((_, i) => Math.abs(near[i]) <= 4 * spread);
+  const xy = spread > 0 && 2 * kept.length >= input.length ? kept : input;
+  const n = xy.length;
+  if (n < 2 * SHAPE_SEGMENT_POINTS) return undefined;
+  const x0 = xy[0].x;
+  const span = xy[n - 1].x - x0;
+  if (!(span > 0)) return undefined;
+  const u = xy.map((p) => (p.x - x0) / span);
+  const ys = xy.map((p) => p.y);
+  const ols = (f: number[]): { sse: number; b: number } => {
+    const mf = f.reduce((a, v) => a + v, 0) / n;
+    const my = ys.reduce((a, v) => a + v, 0) / n;
+    let sff = 0;
+    let sfy = 0;
+    for (let i = 0; i < n; i++) {
+      sff += (f[i] - mf) ** 2;
+      sfy += (f[i] - mf) * (ys[i] - my);
+    }
+    const b = sff > 0 ? sfy / sff : 0;
+    let sse = 0;
+    for (let i = 0; i < n; i++) sse += (ys[i] - my - b * (f[i] - mf)) ** 2;
+    return { sse, b };
+  };
+  const line = ols(u);
+  let best: { sse: number; k: number } | undefined;
+  for (const k of SATURATION_RATES) {
+    const fit = ols(u.map((v) => 1 - Math.exp(-k * v)));
+    if (fit.b > 0 && (!best || fit.sse < best.sse)) best = { sse: fit.sse, k };
+  }
+  if (!best || !(line.b > 0)) return undefined;
+  const sorted = [...new Set(ys)].sort((a, b) => a - b);
+  let q = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < sorted.length; i++) q = Math.min(q, sorted[i] - sorted[i - 1]);
+  const lineFit = { slope: line.b / span, intercept: 0 };
+  const local = localNoise(xy, { slope: lineFit.slope, intercept: ys[0] - lineFit.slope * x0 });
+  const variance = Math.max(local * local, Number.isFinite(q) ? (q * q) / 12 : 0);
+  if (!(variance > 0)) return undefined;
+  return { chi2: (line.sse - best.sse) / variance, pace: Math.exp(-best.k) };
 }
 
 /**

@@ -69,6 +69,7 @@ export const HEAP_THRESHOLDS: Thresholds = {
 export const GOROUTINE_THRESHOLDS: Thresholds = { minGrowth: 10, minRelative: 0.25, flatGrowth: 5, flatRelative: 0.1 };
 /** Live objects (HeapObjects at GC): only ever corroborates the bytes' leak call, never makes one. */
 export const OBJECT_THRESHOLDS: Thresholds = { minGrowth: 1000, minRelative: 0.2, flatGrowth: 500, flatRelative: 0.1 };
+/** Non-Go memory; its surelyRisingFloor is set per recording from RSS (NON_GO_SURE_RISE_RSS_SHARE). */
 export const NON_GO_THRESHOLDS: Thresholds = { minGrowth: 8 * MiB, minRelative: 0.15, flatGrowth: 4 * MiB, flatRelative: 0.1 };
 
 export interface Sufficiency {
@@ -195,7 +196,21 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
   }
   const enoughLooks = looksOf(suff) >= (suff.retaining ? MIN_LOOKS_RETAINING : LEAK_MIN_LOOKS);
   const bigEnoughEarly = !early || (tr.baseline > 0 && tr.latest >= LEAK_EARLY_MULTIPLE * tr.baseline);
-  const leakLike = significant && big && stillGoing && workExplains && !explainedShape && enoughLooks && bigEnoughEarly;
+  const leakLikeShape = significant && big && stillGoing && workExplains && !explainedShape && enoughLooks && bigEnoughEarly;
+  // Growth a saturating curve fitted to the same data explains better than a line, and that has slowed
+  // materially, is a cache filling towards its bound until shown otherwise (SATURATION_CHI2): not yet a leak.
+  const leakLike = leakLikeShape && !tr.decelerating;
+  if (leakLikeShape && tr.decelerating) {
+    return {
+      state: 'rising',
+      strength: 0,
+      progress,
+      observeMore: {
+        seconds: Math.ceil(Math.max(30, (seconds ?? 60) / 2)),
+        reason: 'growing, but slowing down the way a cache approaching its bound does (a saturating curve fits better than a straight line): not yet a leak',
+      },
+    };
+  }
   // The one time floor, with its reason (LEAK_MIN_SECONDS): a cache that fills fast has not bent yet.
   if (leakLike && seconds !== undefined && seconds < LEAK_MIN_SECONDS) {
     return {

@@ -1,6 +1,6 @@
-// NOT RUN YET (not a *.test.ts): the safety half of the eval's CI guard, which the engine does not meet on
-// the corpus today — corpus/README.md lists every violating recording and prefix. Rename this file to
-// scripts/eval-safety.test.ts in the commit that makes it pass; never weaken it to make it pass.
+// The safety half of the eval's CI guard (enabled once the engine met it: saturating fills, sure
+// off-heap rises and climbing live objects no longer settle a verdict; decision-rules.ts). Never weaken
+// it to make it pass.
 //
 // On every recording with a known truth (examples, replay fixtures, corpus), as recorded: no leak verdict
 // at any 5 s prefix of a no-leak recording, and no no-leak verdict at any 5 s prefix of a leak recording.
