@@ -116,3 +116,13 @@ test('live: the capture program served /debug/vars that parses with the same ide
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+// Issue 11: a million-digit LastGC cost a second in BigInt. No uint64 has more than 20 digits.
+test('a LastGC of more digits than a uint64 has is not read as a time', () => {
+  const body = Buffer.from(captured).toString('utf8');
+  const digits = rawField(captured, 'LastGC');
+  const withLastGC = (v: string) => parseExpvar(Buffer.from(body.replace(`"LastGC":${digits}`, `"LastGC":${v}`)), 'vars.json');
+  assert.equal(withLastGC('18446744073709551615').lastGCUnixNanos, 18446744073709551615n);
+  assert.equal(withLastGC('9'.repeat(21)).lastGCUnixNanos, undefined);
+  assert.equal(withLastGC('9'.repeat(1_000_000)).lastGCUnixNanos, undefined);
+});

@@ -8,7 +8,7 @@
 
 import { isLosslessNumber, parse } from 'lossless-json';
 import type { MemorySample } from '../model/memory.js';
-import { describeBytes, InputError } from './input-error.js';
+import { describeBytes, InputError, UINT64_DECIMAL_RE } from './input-error.js';
 import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
 
 export interface ExpvarOptions {
@@ -101,7 +101,7 @@ export function parseExpvar(input: Uint8Array | string, origin: string, opts: Ex
     if (alloc !== undefined) sample.heapAlloc = alloc;
   }
   const lastGC = ms.LastGC;
-  if (isLosslessNumber(lastGC) && /^\d+$/.test(lastGC.value) && lastGC.value !== '0') {
+  if (isLosslessNumber(lastGC) && UINT64_DECIMAL_RE.test(lastGC.value) && lastGC.value !== '0') {
     sample.lastGCUnixNanos = BigInt(lastGC.value);
   }
   // NextGC is the heap goal (same value as /gc/heap/goal:bytes).
