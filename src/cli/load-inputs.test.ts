@@ -202,3 +202,11 @@ test('a pipe is read once, whole: the same cycles as the file, and an endless de
     (e: unknown) => e instanceof InputError && e.kind === 'cap' && e.origin === '/dev/zero',
   );
 });
+
+test('a URL given to analyze is an argument error that says what to use, not "no such file"', async () => {
+  await assert.rejects(
+    loadInputs(['http://127.0.0.1:1/debug/vars']),
+    (e: unknown) =>
+      e instanceof InputError && e.kind === 'argument' && e.message.startsWith('http://127.0.0.1:1/debug/vars: ') && e.message.includes('heapsight watch'),
+  );
+});

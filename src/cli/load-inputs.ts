@@ -18,6 +18,7 @@ import { readGctraceLog } from '../sources/gctrace.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { gunzipWithinCap } from '../sources/gzip.js';
+import { isUrl } from '../sources/http.js';
 import { describeBytes, InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
 import { mergeProcInto, parseProcStatus, parseSmapsRollup, procSample } from '../sources/procfs.js';
@@ -128,6 +129,14 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         info = await stat(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
+        // analyze reads what was saved; a URL is what watch and check poll.
+        if (code === 'ENOENT' && isUrl(path)) {
+          throw new InputError(
+            path,
+            'expected a file or a recording directory, got a URL (analyze reads saved inputs; `heapsight watch URL` polls a live service)',
+            'argument',
+          );
+        }
         throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`, 'missing');
       }
       if (info.isDirectory()) {
