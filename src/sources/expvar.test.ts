@@ -126,3 +126,14 @@ test('a LastGC of more digits than a uint64 has is not read as a time', () => {
   assert.equal(withLastGC('9'.repeat(21)).lastGCUnixNanos, undefined);
   assert.equal(withLastGC('9'.repeat(1_000_000)).lastGCUnixNanos, undefined);
 });
+
+// Issue 11: lossless-json recurses; 100,000 levels overflowed the stack, reported as "invalid JSON (Maximum call stack size exceeded)".
+test('JSON nested deeper than the stack is an input error that says so', () => {
+  const deep = '{"memstats":{"HeapAlloc":1},"x":' + '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000) + '}';
+  assert.throws(
+    () => parseExpvar(Buffer.from(deep), 'vars.json'),
+    (e: unknown) => e instanceof InputError && e.message === 'vars.json: expected expvar JSON with memstats, got JSON nested too deeply to read',
+  );
+  // A few levels, as Go's expvar writes them, are read.
+  assert.equal(parseExpvar(Buffer.from('{"memstats":{"HeapAlloc":1},"x":' + '{"a":'.repeat(20) + '1' + '}'.repeat(20) + '}'), 'v').heapAlloc, 1);
+});

@@ -68,6 +68,9 @@ function parseVars(input: Uint8Array | string, origin: string, maxBytes: number)
   try {
     vars = parse(text);
   } catch (err) {
+    // lossless-json parses by recursion: JSON nested deeper than the stack (a hostile or broken body;
+    // Go's expvar nests a few levels) overflows it. Valid JSON perhaps, but not one heapsight reads.
+    if (err instanceof RangeError) throw new InputError(origin, 'expected expvar JSON with memstats, got JSON nested too deeply to read');
     const msg = (err as Error).message ?? String(err);
     // lossless-json reports "... at position 1234"; an error at the very end means the body was cut short.
     const pos = /position (\d+)/.exec(msg);
