@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capPoints, mad, mannKendall, median, normalCdf, quantile, theilSen, theilSenInterval } from './robust-stats.js';
+import { capPoints, mad, mannKendall, median, normalCdf, prefixL1Costs, quantile, theilSen, theilSenInterval } from './robust-stats.js';
 import { seededRandom } from '../test-support/simulated-service.js';
 
 test('median and MAD of small sets', () => {
@@ -94,4 +94,20 @@ test("Sen's slope interval covers the true slope about 90% of the time, and narr
     ]).hi,
     Number.POSITIVE_INFINITY,
   );
+});
+
+test('prefixL1Costs equals each prefix’s deviation about its own median (ties, odd and even counts)', () => {
+  const rnd = seededRandom(11);
+  for (const n of [0, 1, 2, 3, 7, 64, 257]) {
+    // Whole numbers with many ties (gctrace prints whole MiB), and one set of fractions.
+    for (const values of [Array.from({ length: n }, () => Math.floor(rnd() * 8)), Array.from({ length: n }, () => rnd() * 1e6 - 5e5)]) {
+      const costs = prefixL1Costs(values);
+      assert.equal(costs.length, n + 1);
+      for (let k = 0; k <= n; k++) {
+        const m = median(values.slice(0, k));
+        const direct = values.slice(0, k).reduce((a, v) => a + Math.abs(v - m), 0);
+        assert.ok(Math.abs(costs[k] - direct) <= 1e-9 * Math.max(1, Math.abs(direct)), `n=${n} k=${k}: ${costs[k]} vs ${direct}`);
+      }
+    }
+  }
 });

@@ -67,6 +67,55 @@ function select(a: Float64Array, k: number): number {
   return a[k];
 }
 
+/**
+ * For every prefix of `values` (k = 0..n), the sum of absolute deviations about its median:
+ * out[k] = Σ_{i<k} |values[i] − median(values[0..k))|. The L1 deviation about a median is the sum of the
+ * larger half minus the sum of the smaller half (the middle value of an odd count adds 0, and with an
+ * even count any point between the two middles gives the same sum), so each prefix needs only the sum
+ * of its ⌊k/2⌋ smallest values: a Fenwick tree over the values' ranks gives it in O(log n). O(n log n)
+ * in all, where taking each prefix's median anew is O(n²) (trend.ts stepShape on 200,000 gctrace
+ * cycles ran for minutes).
+ */
+export function prefixL1Costs(values: readonly number[]): Float64Array {
+  const n = values.length;
+  const out = new Float64Array(n + 1);
+  if (n === 0) return out;
+  // Unique ranks 1..n (ties by position): each rank's count is 0 or 1, so the descent below finds the
+  // sum of exactly j smallest values.
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b] || a - b);
+  const rank = new Int32Array(n);
+  for (let r = 0; r < n; r++) rank[order[r]] = r + 1;
+  const cnt = new Int32Array(n + 1);
+  const sum = new Float64Array(n + 1);
+  let top = 1;
+  while (top * 2 <= n) top *= 2;
+  const smallest = (j: number): number => {
+    let pos = 0;
+    let acc = 0;
+    for (let step = top; step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next <= n && cnt[next] <= j) {
+        pos = next;
+        j -= cnt[next];
+        acc += sum[next];
+      }
+    }
+    return acc;
+  };
+  let total = 0;
+  for (let k = 1; k <= n; k++) {
+    const v = values[k - 1];
+    for (let i = rank[k - 1]; i <= n; i += i & -i) {
+      cnt[i]++;
+      sum[i] += v;
+    }
+    total += v;
+    const half = k >> 1;
+    out[k] = total - smallest(k - half) - smallest(half);
+  }
+  return out;
+}
+
 /** Median absolute deviation scaled to estimate a standard deviation under normal noise. */
 export function mad(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

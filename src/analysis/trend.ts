@@ -8,7 +8,7 @@
 // clearly better. With a steady rate the rate carries no information and the test stays silent.
 
 import type { TrendStats } from './findings.js';
-import { capPoints, mad, mannKendall, median, quantile, theilSen, theilSenInterval, type XY, maxOf } from './robust-stats.js';
+import { capPoints, mad, mannKendall, median, prefixL1Costs, quantile, theilSen, theilSenInterval, type XY, maxOf } from './robust-stats.js';
 import { PLATEAU_TAIL_P, SATURATION_CHI2, SATURATION_MAX_PACE, STEP_FIT_SHARE, STEP_LEVEL_P, STEP_MIN_NOISE, STEP_MIN_POINTS } from './decision-rules.js';
 
 export interface SeriesPoint {
@@ -360,12 +360,14 @@ export function stepShape(pts: SeriesPoint[], lineNoise: number): StepShape | un
   const n = pts.length;
   if (n < 2 * STEP_MIN_POINTS) return undefined;
   const ys = pts.map((p) => p.y);
+  // The cost of a split at k is the two stretches' L1 deviations about their own medians: read off the
+  // prefix costs of the series and of the series reversed, O(n log n) for all k (a median per k was
+  // O(n²): minutes on 200,000 gctrace cycles).
+  const head = prefixL1Costs(ys);
+  const tail = prefixL1Costs(ys.slice().reverse());
   let best: { k: number; cost: number } | undefined;
   for (let k = STEP_MIN_POINTS; k <= n - STEP_MIN_POINTS; k++) {
-    const m1 = median(ys.slice(0, k));
-    const m2 = median(ys.slice(k));
-    let cost = 0;
-    for (let i = 0; i < n; i++) cost += Math.abs(ys[i] - (i < k ? m1 : m2));
+    const cost = head[k] + tail[n - k];
     if (!best || cost < best.cost) best = { k, cost };
   }
   if (!best) return undefined;

@@ -4,7 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,4 +181,32 @@ test('a never-ending line in a streamed gctrace log is an input error, not a buf
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Issue 11 item 4: `analyze <(zcat trace.gz)` or `… | analyze /dev/stdin` failed with ESPIPE, reported as a
+// heapsight bug: the head read for detection cannot be read again from a pipe. A pipe is read once.
+test('a pipe is read once, whole: the same cycles as the file, and an endless device stops at the cap', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-fifo-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(repoRoot, 'src/sources/testdata/gctrace/go1.19-interleaved.stderr.txt');
+  const fifo = join(dir, 'trace.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const writer = createWriteStream(fifo);
+  writer.end(readFileSync(log));
+  const [viaPipe] = await Promise.all([loadInputs([fifo]), once(writer, 'close')]);
+  const viaFile = await loadInputs([log]);
+  assert.ok(viaFile.gcCycles.length > 10);
+  assert.deepEqual(viaPipe.gcCycles, viaFile.gcCycles);
+  await assert.rejects(
+    loadInputs(['/dev/zero'], { maxHeldBytes: 1 << 20 }),
+    (e: unknown) => e instanceof InputError && e.kind === 'cap' && e.origin === '/dev/zero',
+  );
+});
+
+test('a URL given to analyze is an argument error that says what to use, not "no such file"', async () => {
+  await assert.rejects(
+    loadInputs(['http://127.0.0.1:1/debug/vars']),
+    (e: unknown) =>
+      e instanceof InputError && e.kind === 'argument' && e.message.startsWith('http://127.0.0.1:1/debug/vars: ') && e.message.includes('heapsight watch'),
+  );
 });

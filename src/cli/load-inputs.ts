@@ -18,6 +18,7 @@ import { readGctraceLog } from '../sources/gctrace.js';
 import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { gunzipWithinCap } from '../sources/gzip.js';
+import { isUrl } from '../sources/http.js';
 import { describeBytes, InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
 import { mergeProcInto, parseProcStatus, parseSmapsRollup, procSample } from '../sources/procfs.js';
@@ -46,6 +47,24 @@ const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_MAX_HELD_BYTES = 48 * 1024 * 1024;
 /** What format detection looks at: one byte more than its 64 KiB text head, so it can tell "whole". */
 const DETECT_HEAD_BYTES = 64 * 1024 + 1;
+
+/** All of a pipe's or a device's bytes, failing once more than `cap` arrive (/dev/zero never ends). */
+async function readSizelessWithinCap(path: string, cap: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > cap) {
+      throw new InputError(
+        path,
+        `input is more than ${cap} bytes, past the cap for an input analyze reads whole (raise --max-bytes if this is expected)`,
+        'cap',
+      );
+    }
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
+}
 
 async function readHead(path: string, n: number): Promise<Uint8Array> {
   const fh = await open(path, 'r');
@@ -110,6 +129,14 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         info = await stat(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
+        // analyze reads what was saved; a URL is what watch and check poll.
+        if (code === 'ENOENT' && isUrl(path)) {
+          throw new InputError(
+            path,
+            'expected a file or a recording directory, got a URL (analyze reads saved inputs; `heapsight watch URL` polls a live service)',
+            'argument',
+          );
+        }
         throw new InputError(path, code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code ?? String(err)})`, 'missing');
       }
       if (info.isDirectory()) {
@@ -129,23 +156,28 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
       if (info.size > maxBytes) throw new InputError(path, `expected at most ${maxBytes} bytes, got a ${info.size}-byte file`);
       // Detect from the head, then read what must be held; a debug=2 dump is streamed from the file
       // (gzip or not), so a dump of hundreds of MB costs its distinct stacks, not its size.
-      const head = await readHead(path, DETECT_HEAD_BYTES);
+      // A pipe (`analyze <(zcat x.gz)`, /dev/stdin) or a device has no size and cannot be read twice
+      // (reading its head again failed with ESPIPE, reported as a heapsight bug): it is read once,
+      // whole, under the cap on what analyze holds, and every format is then read from those bytes.
+      const whole = info.isFile() ? undefined : await readSizelessWithinCap(path, maxHeld);
+      const source = () => whole ?? createReadStream(path);
+      const head = whole ? whole.subarray(0, DETECT_HEAD_BYTES) : await readHead(path, DETECT_HEAD_BYTES);
       const det = detectInput(head);
       if (det.format === 'goroutine-debug2') {
-        rec.goroutineSnapshots.push(await readGoroutineDebug2(createReadStream(path), path, { maxBytes }));
+        rec.goroutineSnapshots.push(await readGoroutineDebug2(source(), path, { maxBytes }));
         return;
       }
       // gctrace logs and JSON-lines samples are read line by line too: the file may be as big as
       // maxBytes, and only what they yield (cycles, samples) is held, under the --max-bytes cap.
       if (det.format === 'gctrace') {
-        const log = await readGctraceLog(createReadStream(path), path, { maxBytes, maxHeldBytes: maxHeld, requireTraceLines: true });
+        const log = await readGctraceLog(source(), path, { maxBytes, maxHeldBytes: maxHeld, requireTraceLines: true });
         append(rec.gcCycles, log.gcCycles);
         append(clock.gcCycles, log.gcCycles);
         append(rec.scavenges, log.scavenges);
         return;
       }
       if (det.format === 'jsonl-samples') {
-        const { samples, notes } = await readSamplesJsonlStream(createReadStream(path), path, { workMetric: opts.workMetric, maxBytes, maxHeldBytes: maxHeld });
+        const { samples, notes } = await readSamplesJsonlStream(source(), path, { workMetric: opts.workMetric, maxBytes, maxHeldBytes: maxHeld });
         append(rec.samples, samples);
         for (const n of notes) rec.events.push({ t: 0, kind: 'note', detail: n });
         lastRuntime = undefined;
@@ -158,7 +190,7 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
           `file is ${info.size} bytes, past the ${maxHeld}-byte cap for an input analyze reads whole (raise --max-bytes if this is expected)`,
           'cap',
         );
-      const raw = head.length >= info.size ? head : new Uint8Array(await readFile(path));
+      const raw = whole ?? (head.length >= info.size ? head : new Uint8Array(await readFile(path)));
       // Inflated once the format is known, with the cap applied before the output is kept (gzip.ts).
       const plain = det.format === 'heap-debug1' || det.format === 'html' || det.format === 'unknown' ? raw : await gunzipWithinCap(raw, path, maxHeld);
       const bytes = () => plain;

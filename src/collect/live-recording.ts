@@ -44,8 +44,9 @@ export class LiveRecording {
 
   /** Trace records copied into the recording's gctrace.log (see gctrace-capture.ts). */
   addGctrace(batch: GctraceBatch): void {
-    this.gcCycles.push(...batch.gcCycles);
-    this.scavenges.push(...batch.scavenges);
+    // Without a spread: the first batch of a long --gctrace-log holds every cycle so far (issue 11).
+    for (const c of batch.gcCycles) this.gcCycles.push(c);
+    for (const s of batch.scavenges) this.scavenges.push(s);
   }
 
   addEvent(event: RecordingEvent): void {

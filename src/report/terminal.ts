@@ -7,6 +7,7 @@
 
 import type { Culprit, Findings, Verdict } from '../analysis/findings.js';
 import { formatBytes, formatBytesDelta, formatCount, formatDuration, formatPercent } from '../analysis/units.js';
+import { maxOf, minOf } from '../analysis/robust-stats.js';
 import { containerView, type ContainerView, type RestartRow } from './container-view.js';
 import { buildInfoRows, proofSites } from './build-and-proof.js';
 
@@ -34,9 +35,9 @@ const SPARKS = '▁▂▃▄▅▆▇█';
 /** A one-line sparkline of a series (min to max), or '' for fewer than two points. */
 export function sparkline(values: number[]): string {
   if (values.length < 2) return '';
-  const hi = Math.max(...values);
+  const hi = maxOf(values);
   // A floor of at most 80% of the peak: jitter of a flat series must not look like a mountain range.
-  const lo = Math.min(Math.min(...values), hi >= 0 ? hi * 0.8 : hi);
+  const lo = Math.min(minOf(values), hi >= 0 ? hi * 0.8 : hi);
   return values.map((v) => SPARKS[hi === lo ? 0 : Math.min(7, Math.floor(((v - lo) / (hi - lo)) * 8))]).join('');
 }
 

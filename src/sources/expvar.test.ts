@@ -116,3 +116,24 @@ test('live: the capture program served /debug/vars that parses with the same ide
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+// Issue 11: a million-digit LastGC cost a second in BigInt. No uint64 has more than 20 digits.
+test('a LastGC of more digits than a uint64 has is not read as a time', () => {
+  const body = Buffer.from(captured).toString('utf8');
+  const digits = rawField(captured, 'LastGC');
+  const withLastGC = (v: string) => parseExpvar(Buffer.from(body.replace(`"LastGC":${digits}`, `"LastGC":${v}`)), 'vars.json');
+  assert.equal(withLastGC('18446744073709551615').lastGCUnixNanos, 18446744073709551615n);
+  assert.equal(withLastGC('9'.repeat(21)).lastGCUnixNanos, undefined);
+  assert.equal(withLastGC('9'.repeat(1_000_000)).lastGCUnixNanos, undefined);
+});
+
+// Issue 11: lossless-json recurses; 100,000 levels overflowed the stack, reported as "invalid JSON (Maximum call stack size exceeded)".
+test('JSON nested deeper than the stack is an input error that says so', () => {
+  const deep = '{"memstats":{"HeapAlloc":1},"x":' + '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000) + '}';
+  assert.throws(
+    () => parseExpvar(Buffer.from(deep), 'vars.json'),
+    (e: unknown) => e instanceof InputError && e.message === 'vars.json: expected expvar JSON with memstats, got JSON nested too deeply to read',
+  );
+  // A few levels, as Go's expvar writes them, are read.
+  assert.equal(parseExpvar(Buffer.from('{"memstats":{"HeapAlloc":1},"x":' + '{"a":'.repeat(20) + '1' + '}'.repeat(20) + '}'), 'v').heapAlloc, 1);
+});

@@ -8,7 +8,7 @@
 
 import { isLosslessNumber, parse } from 'lossless-json';
 import type { MemorySample } from '../model/memory.js';
-import { describeBytes, InputError } from './input-error.js';
+import { describeBytes, InputError, UINT64_DECIMAL_RE } from './input-error.js';
 import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
 
 export interface ExpvarOptions {
@@ -68,6 +68,9 @@ function parseVars(input: Uint8Array | string, origin: string, maxBytes: number)
   try {
     vars = parse(text);
   } catch (err) {
+    // lossless-json parses by recursion: JSON nested deeper than the stack (a hostile or broken body;
+    // Go's expvar nests a few levels) overflows it. Valid JSON perhaps, but not one heapsight reads.
+    if (err instanceof RangeError) throw new InputError(origin, 'expected expvar JSON with memstats, got JSON nested too deeply to read');
     const msg = (err as Error).message ?? String(err);
     // lossless-json reports "... at position 1234"; an error at the very end means the body was cut short.
     const pos = /position (\d+)/.exec(msg);
@@ -101,7 +104,7 @@ export function parseExpvar(input: Uint8Array | string, origin: string, opts: Ex
     if (alloc !== undefined) sample.heapAlloc = alloc;
   }
   const lastGC = ms.LastGC;
-  if (isLosslessNumber(lastGC) && /^\d+$/.test(lastGC.value) && lastGC.value !== '0') {
+  if (isLosslessNumber(lastGC) && UINT64_DECIMAL_RE.test(lastGC.value) && lastGC.value !== '0') {
     sample.lastGCUnixNanos = BigInt(lastGC.value);
   }
   // NextGC is the heap goal (same value as /gc/heap/goal:bytes).

@@ -119,3 +119,10 @@ export function describeBytes(bytes: Uint8Array): string {
   if (printable / total > 0.95) return `text starting ${quote(head, 40)}`;
   return 'binary data';
 }
+
+/**
+ * A uint64 in decimal (a Go time in Unix nanoseconds), as read from input: at most 20 digits. Turning a
+ * longer run of digits into a BigInt costs quadratic time (a million digits: about a second per line),
+ * and no uint64 has more digits, so the pattern itself bounds the work.
+ */
+export const UINT64_DECIMAL_RE = /^\d{1,20}$/;

@@ -119,3 +119,16 @@ test('bad values are described in one short clean line, however deep or long', (
       e.message.endsWith('… (2886 more characters)'),
   );
 });
+
+// Issue 11: a million-digit lastGCUnixNanos cost a second per line in BigInt. A uint64 has at most 20.
+test('lastGCUnixNanos of more than 20 digits is an input error naming the line, shown cut', () => {
+  const line = (v: string) => `{"t":1,"source":"expvar","heapAlloc":1,"lastGCUnixNanos":"${v}"}\n`;
+  const ok = readSamplesJsonl(Buffer.from(line('18446744073709551615') + line('1')), 's.jsonl');
+  assert.equal(ok.samples[0].lastGCUnixNanos, 18446744073709551615n);
+  for (const v of ['9'.repeat(21), '9'.repeat(1_000_000)]) {
+    assert.throws(
+      () => readSamplesJsonl(Buffer.from(line(v) + line('1')), 's.jsonl'),
+      (e: unknown) => e instanceof InputError && e.message.startsWith('s.jsonl:1: ') && e.message.includes('at most 20 digits') && e.message.length < 400,
+    );
+  }
+});

@@ -10,7 +10,7 @@
 import type { MemorySample, SampleSource } from '../model/memory.js';
 import { RECORDING_BIGINT_FIELDS } from '../model/recording.js';
 import { parseExpvar } from './expvar.js';
-import { describeBytes, InputError, quote } from './input-error.js';
+import { describeBytes, InputError, quote, UINT64_DECIMAL_RE } from './input-error.js';
 import { DEFAULT_MAX_TEXT_BYTES, textFromInput } from './text-input.js';
 import { gunzipStream } from './gzip.js';
 import { chunksOf, LineSplitter, type ByteSource, type Line } from './line-stream.js';
@@ -83,9 +83,9 @@ export function memorySampleFromLine(line: JsonLine, origin: string): MemorySamp
   for (const f of RECORDING_BIGINT_FIELDS) {
     const raw = v[f];
     if (raw === undefined) continue;
-    if (typeof raw === 'string' && /^\d+$/.test(raw)) v[f] = BigInt(raw);
+    if (typeof raw === 'string' && UINT64_DECIMAL_RE.test(raw)) v[f] = BigInt(raw);
     else if (typeof raw === 'number' && Number.isInteger(raw)) v[f] = BigInt(raw);
-    else throw new InputError(`${origin}:${line.lineNo}`, `expected "${f}" as a decimal string, got ${quote(raw)}`);
+    else throw new InputError(`${origin}:${line.lineNo}`, `expected "${f}" as a decimal string of at most 20 digits (a uint64), got ${quote(raw)}`);
   }
   // The cgroup reading is analysed field by field (container.ts); a malformed one must fail here, by line.
   const cg = v.cgroup as Record<string, unknown> | undefined;

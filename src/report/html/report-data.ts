@@ -10,6 +10,7 @@ import type { Findings, WorkAxis } from '../../analysis/findings.js';
 import { liveHeapSeries } from '../../analysis/live-heap.js';
 import { segmentRecording } from '../../analysis/analyze-recording.js';
 import { isRuntimeFrame } from '../../analysis/user-frame.js';
+import { minOf } from '../../analysis/robust-stats.js';
 import type { Frame } from '../../model/frame.js';
 import type { MemorySample } from '../../model/memory.js';
 import type { Recording, TimedProfile } from '../../model/recording.js';
@@ -269,7 +270,8 @@ export function buildReportData(input: ReportInput, opts: { live?: boolean; now?
     ...rec.goroutineSnapshots.map((g) => g.t),
     ...rec.gcCycles.map((c) => c.t),
   ].filter((t): t is number => t !== undefined);
-  const t0 = times.length ? Math.min(...times) : 0;
+  // minOf, not Math.min(...times): 200,000 GC cycles' times overflowed the stack as arguments (issue 11).
+  const t0 = times.length ? minOf(times) : 0;
   const x = (t: number | undefined, fallback = 0): number => (t === undefined ? fallback : (t - t0) / 1000);
 
   // Live heap per lifetime, with the estimator analysis used.
@@ -278,7 +280,7 @@ export function buildReportData(input: ReportInput, opts: { live?: boolean; now?
   const livePoints: { t?: number; bytes: number }[] = [];
   const liveBySegment = segments.map((seg) => {
     const pts = liveHeapSeries(seg, axis).points;
-    livePoints.push(...pts);
+    for (const p of pts) livePoints.push(p);
     return pts;
   });
   const segmentOf = new Map<MemorySample, number>();

@@ -9,6 +9,7 @@ import { Profile as OracleProfile } from 'pprof-format';
 import type { PprofAggregate } from '../../model/profile.js';
 import { diffTable, topTable as topTableOf } from '../../analysis/top-table.js';
 import { aggregatePprof, matchingType } from './aggregate.js';
+import { MAX_FRAME_PATTERN_CHARS } from './tables.js';
 import { chooseSampleIndex } from './decode.js';
 import type { ExactSums } from './exact-sums.js';
 import { InputError } from '../input-error.js';
@@ -330,4 +331,40 @@ test('drop_frames that backtrack exponentially in JS match in linear time, as in
   // aaaa matched drop_frames and not keep_frames: gone, with its callee in that stack.
   const names = topTable(agg, file, 'alloc_space').rows.map((r) => r.function);
   assert.ok(!names.includes('aaaa') && names.includes(evil) && names.includes('main.main'), names.join(' '));
+});
+
+// Issue 11 (the CLI fuzz run): re2js compiles an 800 KB drop_frames in 76 s, so a profile under 1 MB hung
+// `top`. A pattern past MAX_FRAME_PATTERN_CHARS is a cap error naming the field; one at the limit is used.
+test('drop_frames and keep_frames longer than MAX_FRAME_PATTERN_CHARS are refused with one line, at once', () => {
+  const profile = (drop: string, keep = '') =>
+    encodeProfile({
+      strings: ['', 'alloc_space', 'bytes', 'main.leak', 'main.main', drop, keep],
+      sampleTypes: [[1, 2]],
+      functions: [
+        { id: 1, name: 3 },
+        { id: 2, name: 4 },
+      ],
+      locations: [
+        { id: 1, lines: [{ functionId: 1 }] },
+        { id: 2, lines: [{ functionId: 2 }] },
+      ],
+      samples: [{ locationIds: [1, 2], values: [10n] }],
+      dropFrames: 5,
+      keepFrames: keep ? 6 : undefined,
+    });
+  // At the limit: an alternation that ends in main.leak, which is then dropped.
+  const atLimit = 'x|'.repeat((MAX_FRAME_PATTERN_CHARS - 'main\\.leak'.length) / 2) + 'main\\.leak';
+  assert.equal(atLimit.length, MAX_FRAME_PATTERN_CHARS);
+  const names = topTable(aggregatePprof(profile(atLimit), 'at-limit.pb'), 'at-limit.pb', 'alloc_space').rows.map((r) => r.function);
+  assert.deepEqual(names, ['main.main']);
+  for (const [bytes, field] of [
+    [profile('x*'.repeat(100_000)), 'drop_frames'],
+    [profile('main\\.leak', atLimit + 'x'), 'keep_frames'],
+  ] as const) {
+    assert.throws(
+      () => aggregatePprof(bytes, 'long.pb'),
+      (e: unknown) =>
+        e instanceof InputError && e.kind === 'cap' && e.message.startsWith('long.pb: ') && e.message.includes(field) && !e.message.includes('\n'),
+    );
+  }
 });

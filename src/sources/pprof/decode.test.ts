@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Profile as OracleProfile } from 'pprof-format';
-import { parsePprof } from './decode.js';
+import { DEFAULT_MAX_PROFILE_BYTES, parsePprof } from './decode.js';
 import { InputError } from '../input-error.js';
 import { encodeProfile, randomProfile } from '../../test-support/pprof-writer.js';
 
@@ -159,4 +159,20 @@ test('bad input: empty, HTML, JSON, text, truncated protobuf, truncated gzip', (
   expect(raw.subarray(0, raw.length - 3), /^in: pprof protobuf truncated at byte \d+ of \d+$/);
   expect(gz.subarray(0, gz.length - 10), `gzip stream truncated at byte ${gz.length - 10}`);
   expect(gzipSync(Buffer.alloc(4 << 20)), /^in: /);
+});
+
+test('without a cap from the caller, a profile inflating past DEFAULT_MAX_PROFILE_BYTES is a cap error, under 1 GiB', () => {
+  // 256 MiB is the default: well under issue 11's 1 GiB peak RSS with the inflated buffer held.
+  assert.equal(DEFAULT_MAX_PROFILE_BYTES, 256 * 1024 * 1024);
+  const zeros = gzipSync(Buffer.alloc(64 << 20), { level: 9 });
+  const bomb = Buffer.concat(Array.from({ length: DEFAULT_MAX_PROFILE_BYTES / (64 << 20) + 1 }, () => zeros));
+  assert.throws(
+    () => parsePprof(bomb, 'bomb.pb.gz'),
+    (e: unknown) => e instanceof InputError && e.kind === 'cap' && e.message.includes(String(DEFAULT_MAX_PROFILE_BYTES)),
+  );
+  // Exactly the cap inflates (the bytes then fail as protobuf, not as too big).
+  assert.throws(
+    () => parsePprof(Buffer.concat(Array.from({ length: DEFAULT_MAX_PROFILE_BYTES / (64 << 20) }, () => zeros)), 'at-cap.pb.gz'),
+    (e: unknown) => e instanceof InputError && e.kind !== 'cap',
+  );
 });

@@ -11,7 +11,12 @@ import { InputError, describeBytes } from '../input-error.js';
 import { Function as FunctionField, Label, Line, Location, Mapping, Profile as ProfileField, Sample, ValueType as ValueTypeField } from './schema.js';
 import { WIRE_LEN, WIRE_VARINT, WireError, WireReader, decodeUtf8, readMessage } from './wire.js';
 
-export const DEFAULT_MAX_PROFILE_BYTES = 1 << 30;
+/**
+ * Default cap on a profile's inflated size when the caller gives none (the CLI passes --max-bytes,
+ * 48 MiB). 256 MiB like the text readers' cap: at 1 GiB the inflated buffer alone put the process past
+ * issue 11's 1 GiB peak RSS before the cap error (a 1.5 GiB gzip of zeros peaked at 1.1 GiB).
+ */
+export const DEFAULT_MAX_PROFILE_BYTES = 256 * 1024 * 1024;
 
 interface RawFunction {
   name: number;

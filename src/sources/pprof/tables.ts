@@ -283,10 +283,28 @@ export function readTables(buf: Uint8Array, origin: string): ProfileTables {
     return nameIdx === undefined ? '' : str(nameIdx, 'function name');
   };
   const lineCount = (l: number): number => locLineStart[l + 1] - locLineStart[l];
+  const framePattern = (index: number, what: string): string => {
+    const pattern = str(index, what);
+    if (pattern.length > MAX_FRAME_PATTERN_CHARS) {
+      throw new InputError(
+        origin,
+        `pprof ${what} is a pattern of ${pattern.length} characters; heapsight compiles at most ${MAX_FRAME_PATTERN_CHARS} (a longer one takes seconds to minutes)`,
+        'cap',
+      );
+    }
+    return pattern;
+  };
   const prune =
     dropFrames === 0
       ? undefined
-      : pruneLocations(str(dropFrames, 'drop_frames'), keepFrames === 0 ? '' : str(keepFrames, 'keep_frames'), nLoc, lineCount, lineName, locKeyStart);
+      : pruneLocations(
+          framePattern(dropFrames, 'drop_frames'),
+          keepFrames === 0 ? '' : framePattern(keepFrames, 'keep_frames'),
+          nLoc,
+          lineCount,
+          lineName,
+          locKeyStart,
+        );
 
   let maxId = 0;
   for (const id of locIds) if (id > maxId) maxId = id;
@@ -320,6 +338,14 @@ export function readTables(buf: Uint8Array, origin: string): ProfileTables {
   if (periodType) tables.periodType = vt(periodType);
   return Object.freeze(tables);
 }
+
+/**
+ * Longest drop_frames/keep_frames pattern compiled. Matching with re2js is linear in the names, but
+ * compiling is not linear in the pattern: 200 KB took 3.6 s and 800 KB 76 s, so a profile under 1 MB
+ * could hang `top` (issue 11). The patterns profilers write name a few functions (Go's runtime writes
+ * none); 4096 characters is a long alternation of them and compiles in milliseconds.
+ */
+export const MAX_FRAME_PATTERN_CHARS = 4096;
 
 /**
  * pprof's RemoveUninteresting/Prune for drop_frames (and keep_frames): per location, the caller-most

@@ -44,6 +44,18 @@ function redosProfile(): Uint8Array {
   });
 }
 
+/** A profile under 1 MB whose drop_frames is 800 KB: re2js took 76 s to compile it (issue 11). */
+function longDropFramesProfile(): Uint8Array {
+  return encodeProfile({
+    strings: ['', 'inuse_space', 'bytes', 'main.main', 'x*'.repeat(400_000)],
+    sampleTypes: [[1, 2]],
+    functions: [{ id: 1, name: 3 }],
+    locations: [{ id: 1, lines: [{ functionId: 1 }] }],
+    samples: [{ locationIds: [1], values: [10n] }],
+    dropFrames: 4,
+  });
+}
+
 const PPROF = ['pprof', 'top', 'aggregate', 'load'];
 
 export function bombs(opts: { small?: boolean } = {}): FuzzInput[] {
@@ -87,6 +99,7 @@ export function bombs(opts: { small?: boolean } = {}): FuzzInput[] {
       targets: ['samples-jsonl', 'load'],
     },
     { name: 'pprof-redos-drop-frames', bytes: redosProfile(), targets: PPROF },
+    { name: 'pprof-800KB-drop-frames', bytes: longDropFramesProfile(), targets: PPROF },
     { name: 'gctrace-200k-cycles', bytes: gctraceCycles(200_000), targets: ['gctrace', 'load'] },
     { name: 'jsonl-200k-samples', bytes: jsonlSamples(200_000), targets: ['samples-jsonl', 'load'] },
     { name: 'gzip-zeros-64MiB', bytes: gzipZeros(64 << 20, 1), targets: [...PPROF, 'goroutine-debug2-stream'] },
