@@ -275,10 +275,12 @@ export function stepShape(pts: SeriesPoint[], lineNoise: number): StepShape | un
   const n = pts.length;
   if (n < 2 * STEP_MIN_POINTS) return undefined;
   const ys = pts.map((p) => p.y);
+  const heads = runningMedians(ys);
+  const tails = runningMedians([...ys].reverse());
   let best: { k: number; cost: number } | undefined;
   for (let k = STEP_MIN_POINTS; k <= n - STEP_MIN_POINTS; k++) {
-    const m1 = median(ys.slice(0, k));
-    const m2 = median(ys.slice(k));
+    const m1 = heads[k - 1];
+    const m2 = tails[n - k - 1];
     let cost = 0;
     for (let i = 0; i < n; i++) cost += Math.abs(ys[i] - (i < k ? m1 : m2));
     if (!best || cost < best.cost) best = { k, cost };
@@ -308,6 +310,32 @@ export function stepShape(pts: SeriesPoint[], lineNoise: number): StepShape | un
     afterSeconds: t0 !== undefined && t1 !== undefined ? (t1 - t0) / 1000 : undefined,
     afterGrowthUpper: Math.max(0, hi * span),
   };
+}
+
+/**
+ * out[i] = median(ys[0..i]), from one sorted prefix grown by binary insertion: the same values as
+ * median() of each prefix (the middle element, or the mean of the two middle ones), without copying and
+ * selecting every prefix anew; stepShape needs it for every split of a series.
+ */
+function runningMedians(ys: readonly number[]): Float64Array {
+  const sorted = new Float64Array(ys.length);
+  const out = new Float64Array(ys.length);
+  for (let i = 0; i < ys.length; i++) {
+    const y = ys[i];
+    let lo = 0;
+    let hi = i;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] <= y) lo = mid + 1;
+      else hi = mid;
+    }
+    sorted.copyWithin(lo + 1, lo, i);
+    sorted[lo] = y;
+    const len = i + 1;
+    const half = len >> 1;
+    out[i] = len % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+  }
+  return out;
 }
 
 /**
