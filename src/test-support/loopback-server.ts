@@ -17,6 +17,8 @@ export interface LoopbackServer {
   logLines: () => string[];
   /** Stop the server by PID and remove `root`. */
   stop(): Promise<void>;
+  /** Stop the server by PID and keep `root` (to keep what it wrote). */
+  halt(): Promise<void>;
 }
 
 export interface LoopbackServerSpec {
@@ -68,13 +70,16 @@ export async function startLoopbackServer(spec: LoopbackServerSpec): Promise<Loo
       }),
     );
     const log: string[] = [];
-    const stop = async () => {
+    const halt = async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }
+    };
+    const stop = async () => {
+      await halt();
       rmSync(spec.root, { recursive: true, force: true });
     };
     const ready = await new Promise<boolean>((resolve, reject) => {
@@ -96,7 +101,7 @@ export async function startLoopbackServer(spec: LoopbackServerSpec): Promise<Loo
       await stop();
       throw err;
     });
-    if (ready) return { port, pid: child.pid!, logLines: () => log.slice(), stop };
+    if (ready) return { port, pid: child.pid!, logLines: () => log.slice(), stop, halt };
     await exited;
     if (!log.some((l) => l.includes('address already in use'))) {
       rmSync(spec.root, { recursive: true, force: true });

@@ -29,6 +29,7 @@ export interface RunningPrometheus {
   /** Base URL without the route prefix, e.g. http://127.0.0.1:PORT */
   url: string;
   port: number;
+  pid: number;
   dataDir: string;
   logLines: () => string[];
   stop(): Promise<void>;
@@ -74,6 +75,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
   return {
     url: `${opts.webConfig?.includes('tls_server_config') ? 'https' : 'http'}://127.0.0.1:${server.port}`,
     port: server.port,
+    pid: server.pid,
     dataDir,
     logLines: server.logLines,
     stop: server.stop,

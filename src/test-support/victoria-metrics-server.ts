@@ -10,17 +10,20 @@
 // (fleetOpenMetricsWindows), with each timestamp turned from seconds into the milliseconds that
 // /api/v1/import/prometheus expects, so both engines hold the same samples.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from '../sources/http.js';
 import { startLoopbackServer } from './loopback-server.js';
 import { fleetOpenMetricsWindows, type FleetSpec } from './synthetic-fleet.js';
-import { requireTool } from './toolchain.js';
+import { repoRoot, requireTool } from './toolchain.js';
 
 export interface VictoriaMetricsOptions {
   /** Extra command-line flags (e.g. -search.maxQueryLen=4096, -search.maxPointsPerTimeseries=500). */
   args?: string[];
+  /** A storage directory of a stopped VictoriaMetrics (buildFleetStorage), copied in as its storage. */
+  storageFrom?: string;
 }
 
 export interface RunningVictoriaMetrics {
@@ -31,12 +34,15 @@ export interface RunningVictoriaMetrics {
   dataDir: string;
   logLines: () => string[];
   stop(): Promise<void>;
+  /** Stop the server and keep its storage directory. */
+  halt(): Promise<void>;
 }
 
 export async function startVictoriaMetrics(opts: VictoriaMetricsOptions = {}): Promise<RunningVictoriaMetrics> {
   const bin = requireTool('victoria-metrics', ['victoria-metrics']);
   const root = mkdtempSync(join(tmpdir(), 'heapsight-vm-'));
   const dataDir = join(root, 'data');
+  if (opts.storageFrom) cpSync(opts.storageFrom, dataDir, { recursive: true });
   const args = [
     `-storageDataPath=${dataDir}`,
     '-retentionPeriod=100y',
@@ -104,4 +110,45 @@ export async function importFleet(vm: RunningVictoriaMetrics, spec: FleetSpec): 
   const metrics = await request(`${vm.url}/metrics`, { timeoutMs: 10_000, maxBytes: 16 * 1024 * 1024 });
   const m = /^vm_rows_inserted_total\{type="prometheus"\} (\d+)$/m.exec(Buffer.from(metrics.bytes).toString('utf8'));
   return m ? Number(m[1]) : 0;
+}
+
+/**
+ * A VictoriaMetrics storage directory holding the fleet, imported once and cached under
+ * .cache/fleet-vm/<key> (key: the spec and the text of the generator and of this file), for the
+ * benchmark's large fleets; start a server on a copy with startVictoriaMetrics({ storageFrom }).
+ */
+export async function buildFleetStorage(spec: FleetSpec, log: (line: string) => void = () => {}): Promise<string> {
+  const key = createHash('sha256')
+    .update(JSON.stringify(spec))
+    .update(readFileSync(join(repoRoot, 'src/test-support/synthetic-fleet.ts'), 'utf8'))
+    .update(readFileSync(join(repoRoot, 'src/test-support/victoria-metrics-server.ts'), 'utf8'))
+    .digest('hex')
+    .slice(0, 16);
+  const base = join(repoRoot, '.cache', 'fleet-vm');
+  const out = join(base, key);
+  if (existsSync(`${out}.done`)) return out;
+  mkdirSync(base, { recursive: true });
+  const started = Date.now();
+  const vm = await startVictoriaMetrics();
+  const keep = `${out}.tmp-${process.pid}`;
+  try {
+    const rows = await importFleet(vm, spec);
+    log(`imported ${rows} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // Stopped first, so that every part is written out; then moved out before stop() removes it.
+    await stopKeeping(vm, keep);
+  } catch (err) {
+    await vm.stop();
+    throw err;
+  }
+  rmSync(out, { recursive: true, force: true });
+  renameSync(keep, out);
+  writeFileSync(`${out}.done`, JSON.stringify(spec));
+  return out;
+}
+
+async function stopKeeping(vm: RunningVictoriaMetrics, to: string): Promise<void> {
+  // VictoriaMetrics writes out what it holds in memory when stopped (SIGTERM).
+  await vm.halt();
+  renameSync(vm.dataDir, to);
+  await vm.stop();
 }
