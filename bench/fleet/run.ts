@@ -125,6 +125,10 @@ if (results.size === 2) {
   const same = a.ranking.length === b.ranking.length && a.ranking.every((x, i) => x === b.ranking[i]);
   const sameVerdicts = new Map(a.ranking.map((x) => x.split(' ') as [string, string]));
   const verdictsEqual = b.ranking.every((x) => sameVerdicts.get(x.split(' ')[0]) === x.split(' ')[1]);
-  console.log(`engines: same verdicts ${verdictsEqual}; same ranking ${same}`);
+  const rankA = new Map(a.ranking.map((x, i) => [x.split(' ')[0], i]));
+  const moved = b.ranking.map((x, i) => Math.abs(i - (rankA.get(x.split(' ')[0]) ?? i)));
+  console.log(
+    `engines: same verdicts ${verdictsEqual}; same ranking ${same} (${moved.filter((d) => d === 0).length} of ${moved.length} at the same rank, largest move ${Math.max(...moved)} places)`,
+  );
   if (!verdictsEqual) process.exitCode = 1;
 }
