@@ -111,3 +111,21 @@ test('prefixL1Costs equals each prefix’s deviation about its own median (ties,
     }
   }
 });
+
+test("Sen's interval by selection gives the very slopes a full sort ranks there, ties and equal x included", () => {
+  const rnd = seededRandom(17);
+  for (let trial = 0; trial < 40; trial++) {
+    const n = 3 + Math.floor(rnd() * 60);
+    // Whole-number y (ties, as goroutine counts), and repeated x now and then (two samples at one step).
+    const pts = Array.from({ length: n }, (_, i) => ({ x: i - (rnd() < 0.1 ? 1 : 0), y: Math.round(50 * rnd() + (trial % 3) * i) }));
+    const slopes: number[] = [];
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (pts[j].x !== pts[i].x) slopes.push((pts[j].y - pts[i].y) / (pts[j].x - pts[i].x));
+    slopes.sort((a, b) => a - b);
+    const c = 1.645 * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+    const lower = Math.floor((slopes.length - c) / 2);
+    const upper = Math.ceil((slopes.length + c) / 2);
+    const got = theilSenInterval(pts);
+    assert.equal(got.lo, lower >= 0 ? slopes[lower] : Number.NEGATIVE_INFINITY, `n=${n} lower rank ${lower}`);
+    assert.equal(got.hi, upper < slopes.length ? slopes[upper] : Number.POSITIVE_INFINITY, `n=${n} upper rank ${upper}`);
+  }
+});

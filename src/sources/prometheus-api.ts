@@ -1,13 +1,15 @@
 // Client for the Prometheus HTTP API (/api/v1/query, query_range, series, labels, label values), as
-// served by Prometheus, Thanos Query and Mimir (same API under a configurable path prefix). Adds what a
+// served by Prometheus, Thanos Query, Mimir and VictoriaMetrics (same API under a configurable path prefix). Adds what a
 // fleet-wide read needs: extra headers and a bearer token (never shown in messages), a timeout per
 // request, TLS with an opt-out of verification, gzip, a byte count of everything transferred, and
 // splitting of queries the server refuses or only partly answers.
 //
 // The non-obvious decision: a query is passed as a *template* over an extra label matcher, not as a
-// string. When the server answers "query processing would load too many samples" the client splits a
-// range query in time first (halves aligned to the step) and, for instant queries or a range already a
-// couple of steps wide, by instance (an `instance=~"a|b"` matcher inserted into every selector). A
+// string. When the server refuses a query for one of its limits (SERVER_LIMITS: Prometheus's
+// --query.max-samples and 11,000 points per series, VictoriaMetrics's -search.maxSamplesPerQuery,
+// maxSamplesPerSeries, maxPointsPerTimeseries, maxUniqueTimeseries and maxQueryLen) the client narrows
+// what that limit counts: a range query in time first (halves aligned to the step) where time helps,
+// and by instance (an `instance=~"a|b"` matcher inserted into every selector) where fewer series help. A
 // partial-response warning (Thanos, Mimir) is retried by instance halves, since a store that times
 // out on a big fan-out often answers a smaller one; warnings that persist are kept and reported. Every
 // split is recorded in `stats.splits` so the report can say what happened.
@@ -43,9 +45,11 @@ export interface VectorSample {
   value: number;
 }
 
+export type SplitReason = 'too-many-samples' | 'too-many-points' | 'too-many-series' | 'query-too-long' | 'partial-response';
+
 export interface SplitRecord {
   query: string;
-  reason: 'too-many-samples' | 'partial-response';
+  reason: SplitReason;
   by: 'time' | 'instance';
   parts: number;
 }
@@ -69,16 +73,47 @@ export interface SplittableQuery {
   instances?: string[];
 }
 
+/**
+ * A server limit a query can be narrowed under: what the refusal says, and which narrowing lowers what
+ * the limit counts ('time': fewer steps or raw samples per series; 'instances': fewer series or a shorter
+ * query when an instance list is what makes it long; 'either': time first, then instances).
+ */
+interface ServerLimit {
+  reason: Exclude<SplitReason, 'partial-response'>;
+  narrow: 'time' | 'instances' | 'either';
+  message: RegExp;
+}
+
+/** The refusals the client narrows queries for, as Prometheus 2.x and VictoriaMetrics word them. */
+export const SERVER_LIMITS: readonly ServerLimit[] = [
+  // Prometheus --query.max-samples ("query processing would load too many samples into memory");
+  // VictoriaMetrics -search.maxSamplesPerQuery ("cannot select more than -search.maxSamplesPerQuery=N samples").
+  { reason: 'too-many-samples', narrow: 'either', message: /too many samples|cannot select more than -search\.maxSamplesPerQuery/i },
+  // VictoriaMetrics -search.maxSamplesPerSeries: raw samples scanned per series, lowered by a shorter range.
+  { reason: 'too-many-samples', narrow: 'time', message: /cannot process more than \d+ samples per series/i },
+  // Prometheus's fixed 11,000 points per series; VictoriaMetrics -search.maxPointsPerTimeseries (30,000 by default).
+  { reason: 'too-many-points', narrow: 'time', message: /exceeded maximum resolution of [\d,]+ points|too many points for the given step/i },
+  // VictoriaMetrics -search.maxUniqueTimeseries (queries) and -search.maxSeries (/api/v1/series).
+  { reason: 'too-many-series', narrow: 'instances', message: /the number of matching (unique )?time ?series exceeds/i },
+  // VictoriaMetrics -search.maxQueryLen (16 KiB by default): a long instance list, halved.
+  { reason: 'query-too-long', narrow: 'instances', message: /too long query/i },
+];
+
 /** An error answer from the API ({status:"error"}), with Prometheus's errorType. */
 export class PrometheusApiError extends InputError {
   readonly errorType: string;
   declare readonly status: number;
   constructor(origin: string, status: number, errorType: string, message: string) {
-    super(origin, `HTTP ${status} ${errorType}: ${message}`, 'http-status', status);
+    // VictoriaMetrics puts the status code itself in errorType ("422"): said once.
+    super(origin, `HTTP ${status}${errorType === String(status) ? '' : ` ${errorType}`}: ${message}`, 'http-status', status);
     this.errorType = errorType;
   }
+  /** The server limit this refusal names, if the client knows how to narrow a query under it. */
+  get limit(): ServerLimit | undefined {
+    return SERVER_LIMITS.find((l) => l.message.test(this.message));
+  }
   get tooManySamples(): boolean {
-    return /too many samples/i.test(this.message);
+    return this.limit?.reason === 'too-many-samples';
   }
 }
 
@@ -170,8 +205,9 @@ export class PrometheusClient {
       this.keepWarnings(q, warnings);
       return out;
     } catch (err) {
-      if (err instanceof PrometheusApiError && err.tooManySamples && depth < MAX_SPLIT_DEPTH && covered(q, matcher) >= 2) {
-        return (await this.splitInstances(q, matcher, depth, 'too-many-samples', (m, d2) => this.runInstant(q, time, m, d2))).flat();
+      const limit = err instanceof PrometheusApiError ? err.limit : undefined;
+      if (limit && limit.narrow !== 'time' && depth < MAX_SPLIT_DEPTH && this.instanceSplitHelps(q, matcher, limit)) {
+        return (await this.splitInstances(q, matcher, depth, limit.reason, (m, d2) => this.runInstant(q, time, m, d2))).flat();
       }
       throw err;
     }
@@ -191,25 +227,38 @@ export class PrometheusClient {
       this.keepWarnings(q, warnings);
       return [out];
     } catch (err) {
-      if (!(err instanceof PrometheusApiError) || !err.tooManySamples || depth >= MAX_SPLIT_DEPTH) throw err;
-      if (steps >= 2) {
+      const limit = err instanceof PrometheusApiError ? err.limit : undefined;
+      if (!limit || depth >= MAX_SPLIT_DEPTH) throw err;
+      if (limit.narrow !== 'instances' && steps >= 2) {
         const mid = start + Math.floor(steps / 2) * step;
-        this.stats.splits.push({ query: q.name, reason: 'too-many-samples', by: 'time', parts: 2 });
+        this.stats.splits.push({ query: q.name, reason: limit.reason, by: 'time', parts: 2 });
         const [a, b] = await Promise.all([this.runRange(q, start, mid, step, matcher, depth + 1), this.runRange(q, mid + step, end, step, matcher, depth + 1)]);
         return [...a, ...b];
       }
-      if (covered(q, matcher) >= 2) {
-        return (await this.splitInstances(q, matcher, depth, 'too-many-samples', (m, d2) => this.runRange(q, start, end, step, m, d2))).flat();
+      if (limit.narrow !== 'time' && this.instanceSplitHelps(q, matcher, limit)) {
+        return (await this.splitInstances(q, matcher, depth, limit.reason, (m, d2) => this.runRange(q, start, end, step, m, d2))).flat();
       }
       throw err;
     }
+  }
+
+  /**
+   * Whether halving the instances can lower what the limit counts: there must be two to halve, and for
+   * a query too long, the halves' matcher must make the text shorter (a query without an instance list
+   * only gets longer with one).
+   */
+  private instanceSplitHelps(q: SplittableQuery, matcher: string, limit: ServerLimit): boolean {
+    const current = matcher ? instancesOf(matcher) : (q.instances ?? []);
+    if (current.length < 2) return false;
+    if (limit.reason !== 'query-too-long') return true;
+    return q.expr(instanceMatcher(current.slice(0, Math.ceil(current.length / 2)))).length < q.expr(matcher).length;
   }
 
   private async splitInstances<T>(
     q: SplittableQuery,
     matcher: string,
     depth: number,
-    reason: SplitRecord['reason'],
+    reason: SplitReason,
     run: (matcher: string, depth: number) => Promise<T>,
   ): Promise<T[]> {
     const current = matcher ? instancesOf(matcher) : q.instances!;

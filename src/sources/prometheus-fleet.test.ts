@@ -2,10 +2,11 @@
 // fleet whose behaviour per instance is known from how it was generated (test-support/synthetic-fleet.ts).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { analyzeFleet, isLeak, type FleetFindings } from '../analysis/fleet.js';
+import { analyzeFleet, type FleetFindings } from '../analysis/fleet.js';
 import { renderFleetHtml } from '../report/fleet-html.js';
 import { renderFleetMarkdown } from '../report/fleet-markdown.js';
 import { renderFleetTerminal } from '../report/fleet-terminal.js';
+import { assertInstanceDetailsAsGenerated, assertLeakersRankFirst, assertVerdictsAsGenerated, assertVersionStory } from '../test-support/fleet-assertions.js';
 import { startPrometheus, type RunningPrometheus } from '../test-support/prometheus-server.js';
 import { buildFleetBlocks, DEFAULT_END_UNIX, expectedVerdict, fleetInstances, type FleetSpec } from '../test-support/synthetic-fleet.js';
 import { join } from 'node:path';
@@ -14,7 +15,6 @@ import { PrometheusClient } from './prometheus-api.js';
 import { readFleet } from './prometheus-fleet.js';
 
 const spec: FleetSpec = { instances: 40, days: 2, scrapeSeconds: 30, endUnix: DEFAULT_END_UNIX, seed: 42 };
-const truth = new Map(fleetInstances(spec).map((i) => [i.instance, i]));
 let blocks: string;
 let prom: RunningPrometheus;
 let findings: FleetFindings;
@@ -31,41 +31,19 @@ after(async () => {
 });
 
 test('every instance is found and gets the verdict its generated behaviour implies', () => {
-  assert.equal(findings.instances.length, spec.instances);
-  const wrong = findings.instances
-    .map((j) => ({ j, t: truth.get(j.labels.instance)! }))
-    .filter(({ j, t }) => j.verdict !== expectedVerdict(t.kind))
-    .map(({ j, t }) => `${j.labels.instance} (${t.kind}): ${j.verdict} — ${j.reasons[0]}`);
-  assert.deepEqual(wrong, []);
+  assertVerdictsAsGenerated(findings, spec);
 });
 
 test('every leaker ranks above every non-leaker', () => {
-  const ranks = findings.instances.map((j) => ({ rank: j.rank, leaker: expectedVerdict(truth.get(j.labels.instance)!.kind) !== 'no-leak' }));
-  const worstLeaker = Math.max(...ranks.filter((r) => r.leaker).map((r) => r.rank));
-  const bestHealthy = Math.min(...ranks.filter((r) => !r.leaker).map((r) => r.rank));
-  assert.ok(worstLeaker < bestHealthy, `leaker at rank ${worstLeaker}, healthy at ${bestHealthy}`);
+  assertLeakersRankFirst(findings, spec);
 });
 
 test('both naming generations, missing process metrics, restarts and OOM cycles are seen', () => {
-  for (const j of findings.instances) {
-    const t = truth.get(j.labels.instance)!;
-    assert.equal(j.generation, t.generation, j.labels.instance);
-    assert.equal(j.missing.includes('rss'), !t.processMetrics, j.labels.instance);
-    if (t.kind === 'restarting' || t.kind === 'oom-cycle') assert.ok(j.restarts >= 3, `${j.labels.instance} ${t.kind}: ${j.restarts} restarts`);
-    else assert.equal(j.restarts, 0, `${j.labels.instance} ${t.kind}`);
-    assert.equal(j.oomCycle, t.kind === 'oom-cycle', `${j.labels.instance} ${t.kind}: oomCycle ${j.oomCycle}`);
-  }
+  assertInstanceDetailsAsGenerated(findings, spec);
 });
 
 test('the version label tells the story, and suspects come with next steps', () => {
-  assert.equal(findings.stories.length, 1);
-  const s = findings.stories[0];
-  assert.match(s.text, /all 18 instances of version="v1\.4\.2" leak/);
-  assert.match(s.text, /version="v1\.4\.1": none of 22 instances leak/);
-  const top = findings.instances[0];
-  assert.ok(isLeak(top.verdict));
-  assert.equal(top.next?.watch, `heapsight watch http://${top.labels.instance}`);
-  assert.equal(top.next?.heapProfile, `http://${top.labels.instance}/debug/pprof/heap`);
+  assertVersionStory(findings, spec);
   const text = renderFleetTerminal(findings);
   assert.match(text, /Stories\n {2}by version: all 18 instances/);
   assert.match(renderFleetMarkdown(findings), /\| 1 \| (api|checkout)\/10\.1\.0\.\d+:\d+ \| v1\.4\.2 \| (heap|goroutine)-leak \|/);

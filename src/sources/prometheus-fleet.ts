@@ -1,4 +1,5 @@
-// Read a whole fleet's Go memory behaviour from a Prometheus-compatible server with server-side PromQL:
+// Read a whole fleet's Go memory behaviour from a Prometheus-compatible server (Prometheus, Thanos, Mimir,
+// VictoriaMetrics) with server-side PromQL:
 // per instance and per step, the lower envelope of HeapAlloc (min_over_time over a window of several
 // scrapes), the exact live heap where Go ≥ 1.21 exports it, the goroutine floor, RSS, the runtime's
 // mapped and released bytes, cumulative allocation, GC count, process start time and an optional work
@@ -32,6 +33,7 @@ import {
   regexEscape,
   selectorFor,
   type MatrixSeries,
+  type SplitReason,
   type SplittableQuery,
   type VectorSample,
 } from './prometheus-api.js';
@@ -158,8 +160,8 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
   const step = opts.stepSeconds ?? niceStep(Math.max(opts.rangeSeconds / AUTO_POINTS, scrapeSeconds));
   // The envelope must span several scrapes (several GC cycles' worth of HeapAlloc) even at a fine step.
   const windowSeconds = Math.max(step, niceStep(4 * scrapeSeconds));
-  if (opts.rangeSeconds / step > 11000)
-    throw new InputError('--step', `${step}s over ${range} exceeds Prometheus's 11,000 points per series; use a larger --step`);
+  // More points per series than the server allows (Prometheus 11,000, VictoriaMetrics 30,000 by
+  // default) is not refused here: the client splits such a range query in time.
 
   const defs = [...QUANTITIES];
   if (opts.workMetric) {
@@ -292,10 +294,7 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
   out.sort((a, b) => labelKey(a.labels).localeCompare(labelKey(b.labels)));
   const instancesOut: FleetInstance[] = out.map(({ key: _k, ...rest }) => rest);
 
-  for (const s of client.stats.splits)
-    notes.push(
-      `query "${s.query}": ${s.reason === 'too-many-samples' ? 'the server refused to load that many samples' : 'the server answered partially'}; split in ${s.parts} by ${s.by}`,
-    );
+  for (const s of client.stats.splits) notes.push(`query "${s.query}": ${SPLIT_WHY[s.reason]}; split in ${s.parts} by ${s.by}`);
   for (const w of client.stats.warnings) notes.push(`server warning: ${w}`);
   return {
     source: client.origin,
@@ -308,6 +307,14 @@ export async function readFleet(client: PrometheusClient, opts: FleetReadOptions
     notes,
   };
 }
+
+const SPLIT_WHY: Record<SplitReason, string> = {
+  'too-many-samples': 'the server refused to load that many samples',
+  'too-many-points': 'the server refused that many points per series',
+  'too-many-series': 'the server refused to select that many series',
+  'query-too-long': 'the server refused a query that long',
+  'partial-response': 'the server answered partially',
+};
 
 /** Largest nice step not above `seconds` (at least 1). */
 function niceStepBelow(seconds: number): number {

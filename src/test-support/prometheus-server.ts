@@ -3,15 +3,14 @@
 // directory afterwards. Never touches a system Prometheus that may be listening on :9090.
 //
 // The non-obvious decision: readiness is awaited on Prometheus's own log line ("Server is ready to
-// receive web requests.") rather than by polling, and seeded blocks are copied, not linked, because
+// receive web requests.", loopback-server.ts) rather than by polling, and seeded blocks are copied, not linked, because
 // Prometheus compacts overlapping blocks and deletes the originals from its data directory.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { freePort, startLoopbackServer } from './loopback-server.js';
 import { requireTool } from './toolchain.js';
 
 export interface PrometheusOptions {
@@ -30,32 +29,13 @@ export interface RunningPrometheus {
   /** Base URL without the route prefix, e.g. http://127.0.0.1:PORT */
   url: string;
   port: number;
+  pid: number;
   dataDir: string;
   logLines: () => string[];
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let hooked = false;
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function configYaml(opts: PrometheusOptions): string {
   const interval = opts.scrapeInterval ?? '15s';
@@ -85,61 +65,21 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
   }
   args.push(...(opts.args ?? []));
 
-  // A port taken between freePort() and the bind makes Prometheus exit; try a few ports.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    hookExit();
-    const child = spawn(bin, [...args, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    live.add(child);
-    const exited = new Promise<void>((resolve) =>
-      child.once('exit', () => {
-        live.delete(child);
-        resolve();
-      }),
-    );
-    const log: string[] = [];
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(root, { recursive: true, force: true });
-    };
-    const ready = await new Promise<boolean>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`prometheus not ready within 60 s: ${log.slice(-5).join(' | ')}`)), 60_000);
-      createInterface({ input: child.stderr! }).on('line', (line) => {
-        if (log.length < 5000) log.push(line);
-        if (line.includes('Server is ready to receive web requests')) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      });
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
-    }).catch(async (err) => {
-      await stop();
-      throw err;
-    });
-    if (ready)
-      return {
-        url: `${opts.webConfig?.includes('tls_server_config') ? 'https' : 'http'}://127.0.0.1:${port}`,
-        port,
-        dataDir,
-        logLines: () => log.slice(),
-        stop,
-      };
-    const bindFailed = log.some((l) => l.includes('address already in use'));
-    if (!bindFailed) {
-      rmSync(root, { recursive: true, force: true });
-      throw new Error(`prometheus exited before ready: ${log.slice(-5).join(' | ')}`);
-    }
-  }
-  rmSync(root, { recursive: true, force: true });
-  throw new Error('prometheus: no free port after 3 attempts');
+  const server = await startLoopbackServer({
+    name: 'prometheus',
+    bin,
+    args: (port) => [...args, `--web.listen-address=127.0.0.1:${port}`],
+    ready: (line) => line.includes('Server is ready to receive web requests'),
+    root,
+  });
+  return {
+    url: `${opts.webConfig?.includes('tls_server_config') ? 'https' : 'http'}://127.0.0.1:${server.port}`,
+    port: server.port,
+    pid: server.pid,
+    dataDir,
+    logLines: server.logLines,
+    stop: server.stop,
+  };
 }
 
 /** Run promtool with arguments; throws with its output on failure. */
