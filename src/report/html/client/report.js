@@ -1116,15 +1116,12 @@ var HeapsightReport = (function () {
     });
   }
 
-  function render(d) {
-    state.data = d;
-    var app = document.getElementById('app');
-    app.textContent = '';
-    var charts = chartsSection(d);
-    add(app, [
+  /** The page, top to bottom, around the charts element: the same order for the report and each live update. */
+  function pageSections(d, chartsEl, footerNote) {
+    return [
       header(d),
       banner(d),
-      charts.el,
+      chartsEl,
       evidenceSection(d),
       culpritsSection(d),
       provenSection(d),
@@ -1134,8 +1131,16 @@ var HeapsightReport = (function () {
       containerSection(d),
       adviceSection(d),
       buildSection(d),
-      h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · ' + (d.live ? 'live page' : 'self-contained report: no network access needed')),
-    ]);
+      h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · ' + footerNote),
+    ];
+  }
+
+  function render(d) {
+    state.data = d;
+    var app = document.getElementById('app');
+    app.textContent = '';
+    var charts = chartsSection(d);
+    add(app, pageSections(d, charts.el, d.live ? 'live page' : 'self-contained report: no network access needed'));
     state.charts.forEach(function (c) {
       c.u.destroy();
     });
@@ -1151,21 +1156,7 @@ var HeapsightReport = (function () {
     var app = document.getElementById('app');
     var keep = document.getElementById('charts');
     var scrollY = window.scrollY;
-    var sections = [
-      header(d),
-      banner(d),
-      keep,
-      evidenceSection(d),
-      culpritsSection(d),
-      provenSection(d),
-      flameSection(d),
-      goroutineSection(d),
-      breakdownSection(d),
-      containerSection(d),
-      adviceSection(d),
-      buildSection(d),
-      h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · live page'),
-    ];
+    var sections = pageSections(d, keep, 'live page');
     Array.prototype.slice.call(app.childNodes).forEach(function (n) {
       if (n !== keep) app.removeChild(n);
     });
