@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Frame } from '../model/frame.js';
 import type { Profile } from '../model/profile.js';
 import type { TimedProfile } from '../model/recording.js';
-import { prng } from '../test-support/pprof-writer.js';
+import { seededRandom } from '../test-support/seeded-random.js';
 import { CUMULATIVE_DETAIL_SITES, CUMULATIVE_MIN_SHARE } from './culprit-rules.js';
 import { heapCulprits } from './culprits.js';
 
@@ -18,7 +18,7 @@ const fr = (fn: string, line = 10, file = `/src/app/${fn.split('.')[0]}.go`): Fr
  * jitter of ±1 % so that series are not perfectly straight.
  */
 function profiles(paths: { stack: Frame[]; bytes: (i: number) => number }[], steps = 6, seed = 7): TimedProfile[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const out: TimedProfile[] = [];
   for (let i = 0; i < steps; i++) {
     const locations = paths.flatMap((p) => p.stack.map((f) => ({ address: 0n, lines: [f] })));

@@ -44,26 +44,20 @@ test('GOGC changes the goal the limit competes with; without a GC counter the cy
 
 test('GC_LIMITER_CPU_CAP: no estimate exceeds the GC CPU limiter, even when the cycle rate would', () => {
   // The goal gap shrinks from 100 MiB to 2 MiB: 50× the cycles of a 2% GC would be 100%.
-  const e = estimateGcCost({
-    softLimit: 102 * MiB,
-    liveHeap: 100 * MiB,
-    nonHeapGo: 0,
-    gogcPercent: 100,
-    allocBytesPerSecond: 10 * MiB,
-    gcCyclesPerSecond: 0.1,
-    gcCpuFraction: 0.02,
-  });
+  const withLimit = (softLimit: number) =>
+    estimateGcCost({
+      softLimit,
+      liveHeap: 100 * MiB,
+      nonHeapGo: 0,
+      gogcPercent: 100,
+      allocBytesPerSecond: 10 * MiB,
+      gcCyclesPerSecond: 0.1,
+      gcCpuFraction: 0.02,
+    });
+  const e = withLimit(102 * MiB);
   assert.equal(e.continuous, false);
   assert.equal(e.gcCpuAtLimit, GC_LIMITER_CPU_CAP);
-  const under = estimateGcCost({
-    softLimit: 150 * MiB,
-    liveHeap: 100 * MiB,
-    nonHeapGo: 0,
-    gogcPercent: 100,
-    allocBytesPerSecond: 10 * MiB,
-    gcCyclesPerSecond: 0.1,
-    gcCpuFraction: 0.02,
-  });
+  const under = withLimit(150 * MiB);
   assert.ok(under.gcCpuAtLimit! < GC_LIMITER_CPU_CAP);
 });
 

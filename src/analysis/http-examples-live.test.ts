@@ -7,23 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInputs } from '../cli/load-inputs.js';
 import { driveLoad, startExample } from '../test-support/example-service.js';
+import { getBody } from '../test-support/http-get.js';
 import { analyzeRecording } from './analyze-recording.js';
-
-function fetch(url: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    get(url, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve(Buffer.concat(parts)));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
 
 for (const name of ['unclosed-body', 'transport-per-request']) {
   test(`Go 1.27 ${name}, live: the growing net/http goroutines are named after the example's own function`, async (t) => {
@@ -43,7 +32,7 @@ for (const name of ['unclosed-body', 'transport-per-request']) {
         [`goroutine2-${i}.txt`, '/debug/pprof/goroutine?debug=2'],
       ]) {
         const p = join(dir, file);
-        writeFileSync(p, await fetch(svc.url + path));
+        writeFileSync(p, await getBody(svc.url + path));
         files.push(p);
       }
     }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { capPoints, mad, mannKendall, median, normalCdf, prefixL1Costs, quantile, theilSen, theilSenInterval } from './robust-stats.js';
-import { seededRandom } from '../test-support/simulated-service.js';
+import { seededRandom } from '../test-support/seeded-random.js';
 
 test('median and MAD of small sets', () => {
   assert.equal(median([3, 1, 2]), 2);

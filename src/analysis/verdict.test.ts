@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { seededRandom } from '../test-support/simulated-service.js';
+import { seededRandom } from '../test-support/seeded-random.js';
 import { seriesTrend, type SeriesPoint } from './trend.js';
 import { HEAP_THRESHOLDS, judgeSeries } from './verdict.js';
 import { LEAK_MIN_SECONDS } from './decision-rules.js';

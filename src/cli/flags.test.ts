@@ -11,8 +11,10 @@ import {
   parseHeaderFlag,
   parseHeaders,
   parseOptionalDuration,
+  parsePollingFlags,
   parseSeconds,
   parseTime,
+  pollingOptions,
   requestOptions,
 } from './flags.js';
 import { UsageError } from './usage-error.js';
@@ -91,5 +93,25 @@ test('requestOptions declares --header (repeatable), --timeout with its default,
   assert.equal(
     noTls.options.some((o) => o.long === '--insecure'),
     false,
+  );
+});
+
+test('parsePollingFlags: pollingOptions and --timeout as a watch session takes them, and a bad one named', () => {
+  const cmd = requestOptions(pollingOptions(new Command('x').exitOverride()), { timeout: '10s' });
+  cmd.parse(['--interval', '2s', '--goroutineleak-interval', '0'], { from: 'user' });
+  assert.deepEqual(parsePollingFlags(cmd.opts()), {
+    intervalMs: 2000,
+    profileIntervalMs: 30_000,
+    goroutineDebug2Every: 4,
+    goroutineLeakIntervalMs: 0,
+    timeoutMs: 10_000,
+  });
+  assert.throws(
+    () =>
+      parsePollingFlags({
+        ...cmd.opts<{ interval: string; profileInterval: string; goroutineDumpEvery: string; goroutineleakInterval: string; timeout: string }>(),
+        profileInterval: 'soon',
+      }),
+    (e: unknown) => e instanceof UsageError && /--profile-interval/.test(e.message),
   );
 });

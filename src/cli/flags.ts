@@ -160,6 +160,33 @@ export function pollingOptions(cmd: Command): Command {
     );
 }
 
+/** The text commander gives for pollingOptions and requestOptions' --timeout. */
+export interface PollingFlags {
+  interval: string;
+  profileInterval: string;
+  goroutineDumpEvery: string;
+  goroutineleakInterval: string;
+  timeout: string;
+}
+
+/** The pacing of a watch session, parsed from PollingFlags once for every command that polls. */
+export function parsePollingFlags(flags: PollingFlags): {
+  intervalMs: number;
+  profileIntervalMs: number;
+  goroutineDebug2Every: number;
+  goroutineLeakIntervalMs: number;
+  timeoutMs: number;
+} {
+  return {
+    intervalMs: parseDuration('--interval', flags.interval),
+    profileIntervalMs: parseDuration('--profile-interval', flags.profileInterval),
+    goroutineDebug2Every: parseCount('--goroutine-dump-every', flags.goroutineDumpEvery),
+    // 0 or "none": only the goroutineleak profiles at the start and the end.
+    goroutineLeakIntervalMs: parseOptionalDuration('--goroutineleak-interval', flags.goroutineleakInterval) ?? 0,
+    timeoutMs: parseDuration('--timeout', flags.timeout),
+  };
+}
+
 /** --duration, --until-verdict, --confidence, --gctrace-log: how long watch and check watch, and with what. */
 export function watchingOptions(cmd: Command, duration: { default: string; help: string }): Command {
   return cmd

@@ -66,8 +66,23 @@ test('a Prometheus exposition snapshot loads as a sample with the work metric', 
   assert.ok(rec.samples[0].work! > 0);
 });
 
-test('bad input: a text heap profile, an HTML page, a missing path, a plain directory', async () => {
-  await assert.rejects(loadInputs([td('detect/heap-debug1.txt')]), (e: unknown) => e instanceof InputError && /debug=1/.test(e.message));
+test('a text heap profile (debug=1), gzip or not, is a heap profile and a MemStats snapshot', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-'));
+  try {
+    const text = readFileSync(td('heap-debug1/go1.27-after-burst.txt'));
+    const gz = join(dir, 'heap.gz');
+    writeFileSync(gz, gzipSync(text));
+    const rec = await loadInputs([td('heap-debug1/go1.19-after-burst.txt'), gz]);
+    assert.equal(rec.heapProfiles.length, 2);
+    assert.ok(rec.heapProfiles.every((p) => p.profile.sampleTypes.at(-1)?.type === 'inuse_space' && p.profile.samples.length > 0));
+    assert.equal(rec.samples.length, 2);
+    assert.equal(rec.samples[1].heapReleased, Number(/^# HeapReleased = (\d+)$/m.exec(text.toString())![1]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad input: an HTML page, a missing path, a plain directory', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'heapsight-load-'));
   try {
     const html = join(dir, 'vars.json');

@@ -1,5 +1,5 @@
 // Load any mix of inputs into one Recording for `analyze`: recording directories, pprof heap and
-// goroutine profiles, goroutine text dumps, /debug/vars and /metrics snapshots, gctrace logs, /proc files
+// goroutine profiles, text heap profiles (debug=1), goroutine text dumps, /debug/vars and /metrics snapshots, gctrace logs, /proc files
 // and JSON-lines sample series. The format of a file comes from its bytes (sources/detect.ts), never
 // from its name.
 //
@@ -19,6 +19,7 @@ import { goroutineSnapshotFromProfile } from '../sources/goroutine-proto.js';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from '../sources/goroutine-text.js';
 import { gunzipWithinCap } from '../sources/gzip.js';
 import { isUrl } from '../sources/http.js';
+import { parseHeapDebug1 } from '../sources/heap-debug1.js';
 import { describeBytes, InputError } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
 import { mergeProcInto, parseProcStatus, parseSmapsRollup, procSample } from '../sources/procfs.js';
@@ -192,7 +193,7 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
         );
       const raw = whole ?? (head.length >= info.size ? head : new Uint8Array(await readFile(path)));
       // Inflated once the format is known, with the cap applied before the output is kept (gzip.ts).
-      const plain = det.format === 'heap-debug1' || det.format === 'html' || det.format === 'unknown' ? raw : await gunzipWithinCap(raw, path, maxHeld);
+      const plain = det.format === 'html' || det.format === 'unknown' ? raw : await gunzipWithinCap(raw, path, maxHeld);
       const bytes = () => plain;
       switch (det.format) {
         case 'pprof': {
@@ -208,6 +209,13 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
             const types = profile.sampleTypes.map((st) => `${st.type}/${st.unit}`).join(', ');
             throw new InputError(path, `expected a heap or goroutine profile, got a profile of ${types || 'no sample types'}`);
           }
+          break;
+        }
+        case 'heap-debug1': {
+          // The text heap profile: its records are a heap profile, its MemStats block a snapshot.
+          const { profile, memStats } = parseHeapDebug1(plain, path, { maxBytes: maxHeld });
+          rec.heapProfiles.push({ t: undefined, origin: path, profile });
+          if (memStats) pushSample(loose(memStats, info.mtimeMs));
           break;
         }
         case 'goroutine-debug1':
@@ -227,7 +235,6 @@ export async function loadInputs(paths: string[], opts: LoadOptions = {}): Promi
           pushSample(procSample(undefined, parseSmapsRollup(bytes(), path)));
           break;
         }
-        case 'heap-debug1':
         case 'html':
         case 'unknown':
         default:

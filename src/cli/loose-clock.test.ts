@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemorySample } from '../model/memory.js';
@@ -17,6 +16,7 @@ import { parsePprof } from '../sources/pprof/decode.js';
 import { parseGctraceLog } from '../sources/gctrace.js';
 import { emptyRecording } from '../model/recording.js';
 import { driveLoad, startExample } from '../test-support/example-service.js';
+import { getBody } from '../test-support/http-get.js';
 import { goVersions } from '../test-support/toolchain.js';
 import { loadInputs } from './load-inputs.js';
 import { MTIME_MIN_MEDIAN_GAP_MS, MTIME_PROFILE_AGREEMENT_MS, mtimesTrusted, placeLooseClock } from './loose-clock.js';
@@ -81,17 +81,6 @@ test("gctrace is placed by process_start_time_seconds, else by a snapshot's last
   assert.equal(c3[0].t, undefined);
 });
 
-function fetch(url: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    get(url, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve(Buffer.concat(parts)));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
-
 for (const go of goVersions) {
   test(`Go ${go}: loose /metrics snapshots, heap profiles and gctrace of a real run: the time axis spans the run`, async (t) => {
     const svc = await startExample('map-leak', { gctrace: true, go });
@@ -106,8 +95,8 @@ for (const go of goVersions) {
     const t0 = Date.now();
     for (let i = 0; Date.now() - t0 < runMs; i++) {
       // Polls are paced by the wall clock; each waits for the previous fetch (an event), not a guess.
-      metrics.push({ at: Date.now(), body: await fetch(`${svc.url}/metrics`) });
-      if (i % 4 === 0) heaps.push({ at: Date.now(), body: await fetch(`${svc.url}/debug/pprof/heap`) });
+      metrics.push({ at: Date.now(), body: await getBody(`${svc.url}/metrics`) });
+      if (i % 4 === 0) heaps.push({ at: Date.now(), body: await getBody(`${svc.url}/debug/pprof/heap`) });
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i + 1) * 2000 - Date.now())));
     }
     ac.abort();

@@ -15,7 +15,8 @@ import { parseFlatKeyed } from '../sources/cgroup.js';
 import { buildGoProgram } from '../test-support/toolchain.js';
 import { runCli } from '../test-support/cli-run.js';
 import { splitAtRestarts } from '../analysis/restarts.js';
-import { createMemoryCgroup, freePort, startInCgroup, type CgroupProcess } from '../test-support/test-cgroup.js';
+import { freePort } from '../test-support/cli-run.js';
+import { createMemoryCgroup, startInCgroup, type CgroupProcess } from '../test-support/test-cgroup.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 96 * MiB;

@@ -1,29 +1,17 @@
 // `heapsight analyze --html FILE --md FILE` as a process, on a bundled real recording.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../test-support/toolchain.js';
+import { runCliToEnd, type CliResult } from '../test-support/cli-run.js';
 import { analyzeRecording } from '../analysis/analyze-recording.js';
 import { readRecordingDir } from '../sources/recording.js';
 import { exampleRecordingDir } from '../test-support/test-recordings.js';
 import { writeReportFiles } from './write-reports.js';
 
-function heapsight(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function heapsight(args: string[]): Promise<CliResult> {
+  return runCliToEnd(args);
 }
 
 test('analyze --html --md writes both reports next to the JSON verdict', async (t) => {

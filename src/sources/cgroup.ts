@@ -80,6 +80,50 @@ function put<K extends keyof CgroupMemory>(o: CgroupMemory, k: K, v: CgroupMemor
   if (v !== undefined) o[k] = v;
 }
 
+/** The numeric CgroupMemory fields a flat keyed file fills, each with the key that holds it. */
+type FlatKeys = ReadonlyArray<readonly [Exclude<keyof CgroupMemory, 'version' | 'source' | 'underOom'>, string]>;
+
+/** v2 memory.stat: the kernel's own names. */
+const V2_STAT: FlatKeys = [
+  ['anon', 'anon'],
+  ['file', 'file'],
+  ['activeFile', 'active_file'],
+  ['inactiveFile', 'inactive_file'],
+  ['shmem', 'shmem'],
+  ['kernel', 'kernel'],
+  ['sock', 'sock'],
+  ['mappedFile', 'file_mapped'],
+];
+/**
+ * v1 memory.stat: the same quantities under v1's names (anon is `rss`, page cache `cache`). The group's
+ * own counters, not total_* (which add its children): a target's group has none of its own, and for a
+ * pod-level group the usage file is hierarchical anyway.
+ */
+const V1_STAT: FlatKeys = [
+  ['anon', 'rss'],
+  ['file', 'cache'],
+  ['activeFile', 'active_file'],
+  ['inactiveFile', 'inactive_file'],
+  ['shmem', 'shmem'],
+  ['mappedFile', 'mapped_file'],
+];
+const V2_EVENTS: FlatKeys = [
+  ['oomEvents', 'oom'],
+  ['oomKills', 'oom_kill'],
+  ['highEvents', 'high'],
+  ['maxEvents', 'max'],
+];
+const V1_OOM_CONTROL: FlatKeys = [['oomKills', 'oom_kill']];
+
+/** Parse the flat keyed file `name` when present, copy the `keys` it has into `out`, and return all it holds. */
+function readFlatKeyed(out: CgroupMemory, files: CgroupFiles, dir: string, name: string, keys: FlatKeys): Map<string, number> | undefined {
+  const input = files[name];
+  if (input === undefined) return undefined;
+  const st = parseFlatKeyed(input, `${dir}/${name}`);
+  for (const [field, key] of keys) put(out, field, st.get(key));
+  return st;
+}
+
 /** Parse a cgroup v2 memory directory's files. memory.current is required; the rest are optional. */
 export function parseCgroupV2(files: CgroupFiles, dir = '<cgroup v2>'): CgroupMemory {
   const cur = files['memory.current'];
@@ -94,25 +138,9 @@ export function parseCgroupV2(files: CgroupFiles, dir = '<cgroup v2>'): CgroupMe
   };
   put(out, 'limit', limitOf('memory.max'));
   put(out, 'high', limitOf('memory.high'));
-  if (files['memory.stat'] !== undefined) {
-    const st = parseFlatKeyed(files['memory.stat'], `${dir}/memory.stat`);
-    put(out, 'anon', st.get('anon'));
-    put(out, 'file', st.get('file'));
-    put(out, 'activeFile', st.get('active_file'));
-    put(out, 'inactiveFile', st.get('inactive_file'));
-    put(out, 'shmem', st.get('shmem'));
-    put(out, 'kernel', st.get('kernel'));
-    put(out, 'sock', st.get('sock'));
-    put(out, 'mappedFile', st.get('file_mapped'));
-    put(out, 'workingSet', workingSet(usage, st.get('inactive_file')));
-  }
-  if (files['memory.events'] !== undefined) {
-    const ev = parseFlatKeyed(files['memory.events'], `${dir}/memory.events`);
-    put(out, 'oomEvents', ev.get('oom'));
-    put(out, 'oomKills', ev.get('oom_kill'));
-    put(out, 'highEvents', ev.get('high'));
-    put(out, 'maxEvents', ev.get('max'));
-  }
+  const st = readFlatKeyed(out, files, dir, 'memory.stat', V2_STAT);
+  if (st) put(out, 'workingSet', workingSet(usage, st.get('inactive_file')));
+  readFlatKeyed(out, files, dir, 'memory.events', V2_EVENTS);
   return out;
 }
 
@@ -126,24 +154,10 @@ export function parseCgroupV1(files: CgroupFiles, dir = '<cgroup v1>'): CgroupMe
     const limit = parseCgroupNumber(files['memory.limit_in_bytes'], `${dir}/memory.limit_in_bytes`) as number;
     if (limit < V1_UNLIMITED_FLOOR) out.limit = limit;
   }
-  if (files['memory.stat'] !== undefined) {
-    const st = parseFlatKeyed(files['memory.stat'], `${dir}/memory.stat`);
-    // The group's own counters, not total_* (which add its children): a target's group has none of
-    // its own, and for a pod-level group the usage file is hierarchical anyway.
-    put(out, 'anon', st.get('rss'));
-    put(out, 'file', st.get('cache'));
-    put(out, 'activeFile', st.get('active_file'));
-    put(out, 'inactiveFile', st.get('inactive_file'));
-    put(out, 'shmem', st.get('shmem'));
-    put(out, 'mappedFile', st.get('mapped_file'));
-    put(out, 'workingSet', workingSet(usage, st.get('total_inactive_file') ?? st.get('inactive_file')));
-  }
-  if (files['memory.oom_control'] !== undefined) {
-    const oc = parseFlatKeyed(files['memory.oom_control'], `${dir}/memory.oom_control`);
-    put(out, 'oomKills', oc.get('oom_kill'));
-    const under = oc.get('under_oom');
-    if (under !== undefined) out.underOom = under !== 0;
-  }
+  const st = readFlatKeyed(out, files, dir, 'memory.stat', V1_STAT);
+  if (st) put(out, 'workingSet', workingSet(usage, st.get('total_inactive_file') ?? st.get('inactive_file')));
+  const under = readFlatKeyed(out, files, dir, 'memory.oom_control', V1_OOM_CONTROL)?.get('under_oom');
+  if (under !== undefined) out.underOom = under !== 0;
   if (files['memory.failcnt'] !== undefined) out.failcnt = parseCgroupNumber(files['memory.failcnt'], `${dir}/memory.failcnt`) as number;
   return out;
 }

@@ -127,12 +127,7 @@ function detectText(text: string, whole: boolean): Pick<Detection, 'format' | 'n
     return { format: 'html', note: 'an HTML page (a login or error page instead of the data?)' };
   if (lower.startsWith('goroutine profile: total ')) return { format: 'goroutine-debug1' };
   if (/^goroutine \d+ \[[^\]]*\]:/.test(t)) return { format: 'goroutine-debug2' };
-  if (lower.startsWith('heap profile: ')) {
-    return {
-      format: 'heap-debug1',
-      note: 'a text heap profile (debug=1) is not supported: fetch /debug/pprof/heap without debug=1 (debug=0, the protobuf form)',
-    };
-  }
+  if (lower.startsWith('heap profile: ')) return { format: 'heap-debug1' };
   const firstLine = t.slice(0, t.indexOf('\n') === -1 ? t.length : t.indexOf('\n')).trimEnd();
   if (t.startsWith('{') || t.startsWith('[')) {
     // One JSON object per line → a sample series; one (multi-line or single) object → an expvar body.

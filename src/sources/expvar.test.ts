@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { numericExpvars, parseExpvar } from './expvar.js';
-import { InputError } from './input-error.js';
 import { buildGoProgram, requireClientGolang } from '../test-support/toolchain.js';
+import { expectInputError } from '../test-support/input-errors.js';
+import { InputError } from './input-error.js';
 
 const dir = new URL('./testdata/expvar/', import.meta.url);
 const captured = readFileSync(new URL('go1.19-vars.json', dir));
@@ -17,15 +18,6 @@ function rawField(body: Uint8Array, field: string): string {
   const m = new RegExp(`"${field}":(\\d+)`).exec(Buffer.from(body).toString('utf8'));
   assert.ok(m, `field ${field} in the capture`);
   return m[1];
-}
-
-function expectInputError(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
-    assert.match(err.message, re);
-    assert.doesNotMatch(err.message, /\n/);
-    return true;
-  });
 }
 
 test('captured go1.19 /debug/vars: MemStats mapped and runtime identities hold', () => {

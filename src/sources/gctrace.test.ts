@@ -5,21 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { isGcCycle, parseGctraceLine, parseGctraceLog } from './gctrace.js';
 import type { GcCycle, ScavengeReport } from '../model/memory.js';
-import { InputError } from './input-error.js';
 import { buildGoProgram } from '../test-support/toolchain.js';
+import { expectInputError } from '../test-support/input-errors.js';
 
 const dir = new URL('./testdata/gctrace/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, dir));
 const MiB = 2 ** 20;
-
-function expectInputError(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
-    assert.match(err.message, re);
-    assert.doesNotMatch(err.message, /\n/);
-    return true;
-  });
-}
 
 const withoutLineNo = <T extends { lineNo?: number }>(xs: T[]) => xs.map(({ lineNo: _, ...rest }) => rest);
 

@@ -8,6 +8,7 @@ import { decimalSecondsToNanos, memorySampleFromExposition, parseExposition, sam
 import type { MemorySample } from '../model/memory.js';
 import { InputError } from './input-error.js';
 import { buildGoProgram, requireClientGolang } from '../test-support/toolchain.js';
+import { expectInputError } from '../test-support/input-errors.js';
 
 const dir = new URL('./testdata/prometheus/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, dir));
@@ -18,15 +19,6 @@ function raw(body: Uint8Array, name: string): number {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(Buffer.from(body).toString('utf8'));
   assert.ok(m, `${name} in the body`);
   return Number(m[1]);
-}
-
-function expectInputError(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
-    assert.match(err.message, re);
-    assert.doesNotMatch(err.message, /\n/);
-    return true;
-  });
 }
 
 function assertIdentities(s: MemorySample): void {

@@ -5,7 +5,7 @@
 
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { seededRandom } from './simulated-service.js';
+import { seededRandom } from './seeded-random.js';
 
 const MiB = 1 << 20;
 

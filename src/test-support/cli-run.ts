@@ -111,8 +111,11 @@ export interface CliResult {
 }
 
 export interface CliRunOptions {
-  /** 'source' (tsx on src/cli/main.ts, the default) or 'bundle' (the package's bin, rebuilt if stale). */
-  entry?: 'source' | 'bundle';
+  /**
+   * 'source' (tsx on src/cli/main.ts, the default), 'bundle' (the package's bin) or 'built' (the tsc
+   * build, builtCliEntry); both built entries are rebuilt first when stale (freshBundle).
+   */
+  entry?: 'source' | 'bundle' | 'built';
   env?: Record<string, string>;
   /** The CLI is killed (SIGKILL) after this long; the result then has signal 'SIGKILL'. */
   timeoutMs?: number;
@@ -153,7 +156,13 @@ export function freshBundle(): string {
 
 /** Run the CLI once to its exit and return what it printed. */
 export function runCliToEnd(args: string[], opts: CliRunOptions = {}): Promise<CliResult> {
-  const argv = opts.entry === 'bundle' ? [freshBundle(), ...args] : ['--import', 'tsx', cliEntry, ...args];
+  const entry = opts.entry ?? 'source';
+  let argv: string[];
+  if (entry === 'source') argv = ['--import', 'tsx', cliEntry, ...args];
+  else {
+    const bin = freshBundle(); // builds the bundle and the tsc build when either is stale
+    argv = [entry === 'bundle' ? bin : builtCliEntry, ...args];
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, {
       cwd: opts.cwd ?? repoRoot,

@@ -87,6 +87,13 @@ const probeArtefact = (r: HeapRecord) => r.functions.some((f) => /^(runtime\/ppr
 
 const goroutinesWith = (g: { groups: GoroutineGroup[] }, fn: string) => g.groups.filter((gr) => gr.functions.includes(fn)).reduce((s, gr) => s + gr.count, 0);
 
+/** A client connection kept per request: one readLoop and one writeLoop goroutine each. Returns the readLoops' groups. */
+function oneConnectionPerRequest(g: { groups: GoroutineGroup[] }, served: number): GoroutineGroup[] {
+  assert.equal(goroutinesWith(g, 'net/http.(*persistConn).readLoop'), served, 'one readLoop per request');
+  assert.equal(goroutinesWith(g, 'net/http.(*persistConn).writeLoop'), served, 'one writeLoop per request');
+  return g.groups.filter((gr) => gr.functions.includes('net/http.(*persistConn).readLoop'));
+}
+
 /** kB fields of /proc/<pid>/status and smaps_rollup, in bytes. */
 function procMemory(pid: number): { VmRSS: number; VmHWM: number; RssAnon: number; LazyFree: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8') + readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -380,9 +387,7 @@ const checks: Record<string, Check> = {
     async run(p) {
       const { a, b } = await twoPhases(p, 2000, 10);
       const g = await p.goroutines();
-      assert.equal(goroutinesWith(g, 'net/http.(*persistConn).readLoop'), p.served, 'one readLoop per request');
-      assert.equal(goroutinesWith(g, 'net/http.(*persistConn).writeLoop'), p.served, 'one writeLoop per request');
-      const readLoops = g.groups.filter((gr) => gr.functions.includes('net/http.(*persistConn).readLoop'));
+      const readLoops = oneConnectionPerRequest(g, p.served);
       assert.ok(
         readLoops.every((gr) => !gr.functions.includes('bufio.(*Reader).Peek')),
         'readLoop waits for the body, not in IO',
@@ -396,9 +401,7 @@ const checks: Record<string, Check> = {
     async run(p) {
       const { a, b } = await twoPhases(p, 2000, 10);
       const g = await p.goroutines();
-      assert.equal(goroutinesWith(g, 'net/http.(*persistConn).readLoop'), p.served, 'one readLoop per request');
-      assert.equal(goroutinesWith(g, 'net/http.(*persistConn).writeLoop'), p.served, 'one writeLoop per request');
-      const readLoops = g.groups.filter((gr) => gr.functions.includes('net/http.(*persistConn).readLoop'));
+      const readLoops = oneConnectionPerRequest(g, p.served);
       assert.ok(
         readLoops.every((gr) => gr.functions.includes('bufio.(*Reader).Peek')),
         'idle readLoops wait in IO (Peek)',

@@ -6,9 +6,9 @@
 // taken between choosing it and the bind (another test's server) is retried on a new port, up to
 // three times, recognised by "address already in use" in the log.
 
+import { freePort } from './cli-run.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
 export interface LoopbackServer {
@@ -43,19 +43,9 @@ function hookExit(): void {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const READY_TIMEOUT_MS = 60_000;
+
+export { freePort };
 
 export async function startLoopbackServer(spec: LoopbackServerSpec): Promise<LoopbackServer> {
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -2,6 +2,8 @@
 // differ on (packed or unpacked repeated fields, field order, int64 beyond 2^53, negative values), so
 // that readers are tested against inputs that Go's writer never produces but other tools may.
 
+import { seededRandom } from './seeded-random.js';
+
 export interface SynthProfile {
   strings: string[];
   sampleTypes: [number, number][];
@@ -104,24 +106,12 @@ export function encodeProfile(p: SynthProfile, opts: { packed?: boolean; samples
   return Uint8Array.from(o.parts);
 }
 
-/** Deterministic PRNG (mulberry32) so random profiles are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A random profile: `nFuncs` functions (some sharing a name, as pprof groups by name), locations with
  * 1–3 inlined lines (and some without lines), samples with recursion, zero, negative and huge values.
  */
 export function randomProfile(seed: number, opts: { samples?: number; huge?: boolean } = {}): SynthProfile {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const strings = ['', 'alloc_objects', 'count', 'alloc_space', 'bytes', 'inuse_space', '/bin/service', 'libc.so.6'];
   const nNames = 12 + int(20);

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Verdict } from '../analysis/findings.js';
 import { promtool } from './prometheus-server.js';
+import { seededRandom } from './seeded-random.js';
 import { repoRoot } from './toolchain.js';
 
 export type SyntheticKind =
@@ -119,7 +120,7 @@ export function expectedVerdict(kind: SyntheticKind): Verdict {
 }
 
 export function fleetInstances(spec: FleetSpec): SyntheticInstance[] {
-  const rnd = mulberry32(spec.seed);
+  const rnd = seededRandom(spec.seed);
   const out: SyntheticInstance[] = [];
   for (let i = 0; i < spec.instances; i++) {
     const kind = spec.cluster ? CLUSTER_MIX[i % CLUSTER_MIX.length] : MIX[i % MIX.length];
@@ -147,17 +148,6 @@ export function fleetInstances(spec: FleetSpec): SyntheticInstance[] {
     });
   }
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MiB = 1024 * 1024;
@@ -218,7 +208,7 @@ const ACTIVE_FILE_SHARE = 0.85;
 const KERNEL_BYTES = 4 * MiB;
 
 function initState(inst: SyntheticInstance, idx: number, spec: FleetSpec, t0: number): SimState {
-  const rnd = mulberry32(spec.seed * 7919 + idx * 104729 + 1);
+  const rnd = seededRandom(spec.seed * 7919 + idx * 104729 + 1);
   const baseRps = 30 + 40 * rnd();
   // Leak rates in MiB per hour at the mean traffic, varied per instance.
   const leakMiBPerHour = inst.kind === 'oom-cycle' || inst.kind === 'oom-killed' ? 40 + 20 * rnd() : 20 + 20 * rnd();

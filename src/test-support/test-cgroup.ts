@@ -6,7 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { untilListening } from './test-target.js';
 import { locateMemoryCgroup } from '../sources/cgroup.js';
 
 export interface TestCgroup {
@@ -41,15 +41,6 @@ export function createMemoryCgroup(name: string, limitBytes: number): TestCgroup
   };
 }
 
-/** A free loopback port (listen on 0, close), for a program that must keep its port across restarts. */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 export interface CgroupProcess {
   proc: ChildProcess;
   pid: number;
@@ -62,35 +53,6 @@ export interface CgroupProcess {
 export async function startInCgroup(cg: TestCgroup, binary: string, args: string[], timeoutMs = 20_000): Promise<CgroupProcess> {
   const quoted = [binary, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const proc = spawn('/bin/sh', ['-c', `echo $$ > '${cg.dir}/cgroup.procs' && exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const kill = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    await exited;
-  };
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`no LISTENING within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
-      proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /LISTENING (http:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      void exited.then((e) => {
-        clearTimeout(timer);
-        reject(new Error(`exited (${e.code ?? e.signal}) before listening; stderr: ${stderr}`));
-      });
-    });
-    return { proc, pid: proc.pid!, url, exited, kill };
-  } catch (err) {
-    await kill();
-    throw err;
-  }
+  const { url, exited, kill } = await untilListening(proc, timeoutMs, binary);
+  return { proc, pid: proc.pid!, url, exited, kill };
 }

@@ -9,7 +9,8 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom, simulatedRecording } from './simulated-service.js';
+import { seededRandom } from './seeded-random.js';
+import { simulatedRecording } from './simulated-service.js';
 import type { GoroutineSnapshot } from '../model/goroutines.js';
 import type { Recording, TimedProfile } from '../model/recording.js';
 import { parsePprof } from '../sources/pprof/decode.js';

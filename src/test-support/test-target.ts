@@ -19,13 +19,24 @@ export function targetBinary(): string {
   return buildGoProgram('src/collect/testdata/target');
 }
 
-export async function startTarget(args: string[] = [], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningTarget> {
-  const proc = spawn(targetBinary(), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A started program that printed `LISTENING <url>`, with a way to stop it. */
+export interface ListeningProcess {
+  url: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL and wait for the exit; safe to call twice. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Wait for `proc`'s `LISTENING http(s)://…` line on stdout, at most `timeoutMs`; an exit before it or the
+ * deadline kills the process and rejects with its stderr, named as `what`.
+ */
+export async function untilListening(proc: ChildProcess, timeoutMs: number, what = 'target'): Promise<ListeningProcess> {
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
-    else proc.once('exit', () => resolve());
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
+    else proc.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const kill = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
@@ -34,7 +45,7 @@ export async function startTarget(args: string[] = [], env: Record<string, strin
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`target did not print LISTENING within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${what} did not print LISTENING within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
       proc.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /LISTENING (https?:\/\/\S+)/.exec(out);
@@ -43,16 +54,22 @@ export async function startTarget(args: string[] = [], env: Record<string, strin
           resolve(m[1]);
         }
       });
-      proc.once('exit', (code, sig) => {
+      void exited.then((e) => {
         clearTimeout(timer);
-        reject(new Error(`target exited (${code ?? sig}) before listening; stderr: ${stderr}`));
+        reject(new Error(`${what} exited (${e.code ?? e.signal}) before listening; stderr: ${stderr}`));
       });
     });
-    return { url, port: Number(new URL(url).port), pid: proc.pid!, proc, kill };
+    return { url, exited, kill };
   } catch (err) {
     await kill();
     throw err;
   }
+}
+
+export async function startTarget(args: string[] = [], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningTarget> {
+  const proc = spawn(targetBinary(), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { url, kill } = await untilListening(proc, timeoutMs);
+  return { url, port: Number(new URL(url).port), pid: proc.pid!, proc, kill };
 }
 
 /** Resolve with the first `event` payload satisfying `pred`, or reject after `timeoutMs`. */

@@ -3,6 +3,8 @@
 // so the text output must be plain.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../test-support/toolchain.js';
 import { runCliToEnd, type CliResult } from '../../test-support/cli-run.js';
@@ -47,12 +49,40 @@ test('analyze takes loose files of mixed formats', async () => {
   assert.equal(f.observed.samples, 1);
 });
 
+test('analyze on a text heap profile in a directory uses its MemStats and its records', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-analyze-'));
+  try {
+    // No hint in the name: the format comes from the bytes.
+    const file = join(dir, 'capture');
+    const text = readFileSync(td('heap-debug1/go1.19-after-burst.txt'), 'utf8');
+    writeFileSync(file, text);
+    const r = await heapsight(['analyze', file, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { observed: { samples: number; heapProfiles: number }; breakdown: { sys: number; heapReleased: number } };
+    assert.equal(out.observed.heapProfiles, 1);
+    assert.equal(out.observed.samples, 1);
+    assert.equal(out.breakdown.heapReleased, Number(/^# HeapReleased = (\d+)$/m.exec(text)![1]));
+    assert.equal(out.breakdown.sys, Number(/^# Sys = (\d+)$/m.exec(text)![1]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('bad input: one line on stderr, exit 4; no paths: usage error, exit 2', async () => {
-  const r = await heapsight(['analyze', td('detect/heap-debug1.txt')]);
-  assert.equal(r.code, 4);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^heapsight: .*heap-debug1\.txt: .*debug=1/);
-  assert.equal(r.stderr.trim().split('\n').length, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-analyze-'));
+  try {
+    // A text heap profile whose fourth line was garbled in the copy.
+    const lines = readFileSync(td('heap-debug1/go1.19-after-burst.txt'), 'utf8').split('\n');
+    const bad = join(dir, 'heap.txt');
+    writeFileSync(bad, [...lines.slice(0, 3), 'lorem ipsum', ...lines.slice(3)].join('\n'));
+    const r = await heapsight(['analyze', bad]);
+    assert.equal(r.code, 4);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^heapsight: .*heap\.txt: line 4: expected a heap profile record/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const u = await heapsight(['analyze']);
   assert.equal(u.code, 2);
 });

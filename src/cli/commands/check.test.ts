@@ -24,6 +24,18 @@ function tmpEnv(t: { after(fn: () => void): void }): Record<string, string> {
   return { TMPDIR: tmp(t) };
 }
 
+/** `heapsight check --run` of the Go test target on `port`, paced for a test; `extra` goes last. */
+function checkTarget(
+  t: { after(fn: () => unknown): void },
+  port: number,
+  pace: { churn: string; duration: string; interval: string; profileInterval: string; wrap?: string },
+  extra: string[],
+) {
+  const service = `${pace.wrap ? `${pace.wrap} ` : ''}${targetBinary()} -addr 127.0.0.1:${port} -churn ${pace.churn}`;
+  const args = ['check', '--url', `http://127.0.0.1:${port}`, '--run', service, '--duration', pace.duration, '--interval', pace.interval];
+  return runCli([...args, '--profile-interval', pace.profileInterval, ...extra], t, tmpEnv(t));
+}
+
 function groupsStarted(stdout: string): number[] {
   return [...stdout.matchAll(/\(process group (\d+)\)/g)].map((m) => Number(m[1]));
 }
@@ -72,31 +84,15 @@ test('a --run service that exits before answering: exit 4 with its last output; 
 });
 
 test('a --run service that dies mid-check ends the check with exit 4; load and service groups are stopped', async (t) => {
-  const bin = targetBinary();
   const port = await freePort();
   const dir = tmp(t);
   // The service exits by itself 3 s after start (timeout(1) sends SIGTERM); the load would run for minutes.
-  const run = runCli(
-    [
-      'check',
-      '--url',
-      `http://127.0.0.1:${port}`,
-      '--run',
-      `timeout 3 ${bin} -addr 127.0.0.1:${port} -churn 10ms`,
-      '--load',
-      'sleep 300',
-      '--duration',
-      '60s',
-      '--interval',
-      '200ms',
-      '--profile-interval',
-      '1s',
-      '--out',
-      join(dir, 'rec'),
-    ],
-    t,
-    tmpEnv(t),
-  );
+  const run = checkTarget(t, port, { wrap: 'timeout 3', churn: '10ms', duration: '60s', interval: '200ms', profileInterval: '1s' }, [
+    '--load',
+    'sleep 300',
+    '--out',
+    join(dir, 'rec'),
+  ]);
   const { code } = await run.exited;
   assert.equal(code, 4, run.stdout() + run.stderr());
   assert.match(run.stderr(), /heapsight: the service exited \(exit code 124\) after \d+ s/);
@@ -107,28 +103,9 @@ test('a --run service that dies mid-check ends the check with exit 4; load and s
 });
 
 test('SIGINT stops the check: the verdict so far is printed, exit 130, the service is stopped', async (t) => {
-  const bin = targetBinary();
   const port = await freePort();
   const dir = tmp(t);
-  const run = runCli(
-    [
-      'check',
-      '--url',
-      `http://127.0.0.1:${port}`,
-      '--run',
-      `${bin} -addr 127.0.0.1:${port} -churn 10ms`,
-      '--duration',
-      '120s',
-      '--interval',
-      '200ms',
-      '--profile-interval',
-      '1s',
-      '--out',
-      join(dir, 'rec'),
-    ],
-    t,
-    tmpEnv(t),
-  );
+  const run = checkTarget(t, port, { churn: '10ms', duration: '120s', interval: '200ms', profileInterval: '1s' }, ['--out', join(dir, 'rec')]);
   await run.waitFor('stdout', /^\[\s*\d+:\d\d\] heap \d/, 3, 30_000);
   run.proc.kill('SIGINT');
   const { code } = await run.exited;
@@ -140,30 +117,10 @@ test('SIGINT stops the check: the verdict so far is printed, exit 130, the servi
 });
 
 test('--json: stdout is only the analyze document plus a "check" object that matches the exit code', async (t) => {
-  const bin = targetBinary();
   const port = await freePort();
   const dir = tmp(t);
   const rec = join(dir, 'rec');
-  const run = runCli(
-    [
-      'check',
-      '--url',
-      `http://127.0.0.1:${port}`,
-      '--run',
-      `${bin} -addr 127.0.0.1:${port} -churn 10ms`,
-      '--duration',
-      '4s',
-      '--interval',
-      '200ms',
-      '--profile-interval',
-      '1s',
-      '--out',
-      rec,
-      '--json',
-    ],
-    t,
-    tmpEnv(t),
-  );
+  const run = checkTarget(t, port, { churn: '10ms', duration: '4s', interval: '200ms', profileInterval: '1s' }, ['--out', rec, '--json']);
   const { code } = await run.exited;
   const doc = JSON.parse(run.stdout());
   assert.equal(doc.check.exitCode, code, run.stderr());
@@ -189,33 +146,17 @@ test("godebugWithGctrace adds gctrace=1 to the user's GODEBUG, and never overrid
 });
 
 test('--run starts the service with GODEBUG=gctrace=1 and its trace goes into the recording; --no-gctrace does not', async (t) => {
-  const bin = targetBinary();
   for (const gctrace of [true, false]) {
     const port = await freePort();
     const dir = tmp(t);
     const rec = join(dir, 'rec');
     // 500 calls/s retaining 64 KiB each: the heap doubles every second or so, a GC cycle each time.
-    const run = runCli(
-      [
-        'check',
-        '--url',
-        `http://127.0.0.1:${port}`,
-        '--run',
-        `${bin} -addr 127.0.0.1:${port} -churn 2ms`,
-        '--duration',
-        '8s',
-        '--interval',
-        '500ms',
-        '--profile-interval',
-        '2s',
-        '--out',
-        rec,
-        '--json',
-        ...(gctrace ? [] : ['--no-gctrace']),
-      ],
-      t,
-      tmpEnv(t),
-    );
+    const run = checkTarget(t, port, { churn: '2ms', duration: '8s', interval: '500ms', profileInterval: '2s' }, [
+      '--out',
+      rec,
+      '--json',
+      ...(gctrace ? [] : ['--no-gctrace']),
+    ]);
     const { code } = await run.exited;
     const doc = JSON.parse(run.stdout());
     assert.equal(doc.check.exitCode, code, run.stderr());

@@ -19,19 +19,19 @@ import {
   checkUrl,
   parseByteRate,
   parseConfidence,
-  parseCount,
   parseCountRate,
   parseDuration,
   parseHeaders,
-  parseOptionalDuration,
+  parsePollingFlags,
   pollingOptions,
+  type PollingFlags,
   reportOptions,
   requestOptions,
   watchingOptions,
   workMetricOption,
 } from '../flags.js';
 
-interface CheckFlags {
+interface CheckFlags extends PollingFlags {
   url?: string;
   run?: string;
   load?: string;
@@ -45,11 +45,6 @@ interface CheckFlags {
   header: string[];
   insecure?: boolean;
   out?: string;
-  interval: string;
-  profileInterval: string;
-  goroutineDumpEvery: string;
-  goroutineleakInterval: string;
-  timeout: string;
   startupTimeout: string;
   workMetric?: string;
   html?: string;
@@ -103,13 +98,9 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   if (!flags.url) throw new UsageError('check needs --url URL (the service to watch; with --run, where it will listen)');
   checkUrl('--url', flags.url);
   const durationMs = parseDuration('--duration', flags.duration);
-  const intervalMs = parseDuration('--interval', flags.interval);
-  const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
-  const timeoutMs = parseDuration('--timeout', flags.timeout);
-  const goroutineLeakIntervalMs = parseOptionalDuration('--goroutineleak-interval', flags.goroutineleakInterval) ?? 0;
   const startupTimeoutMs = parseDuration('--startup-timeout', flags.startupTimeout);
   const confidence = parseConfidence('--confidence', flags.confidence);
-  const dumpEvery = parseCount('--goroutine-dump-every', flags.goroutineDumpEvery);
+  const polling = parsePollingFlags(flags);
   const inconclusiveExit = Number(flags.inconclusiveExit);
   if (!/^\d+$/.test(flags.inconclusiveExit.trim()) || inconclusiveExit > 255) {
     throw new UsageError(`--inconclusive-exit expects an exit code 0..255, got ${JSON.stringify(flags.inconclusiveExit)}`);
@@ -224,11 +215,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     try {
       outcome = await runWatchSession({
         url,
-        intervalMs,
-        profileIntervalMs,
-        goroutineLeakIntervalMs,
-        goroutineDebug2Every: dumpEvery,
-        timeoutMs,
+        ...polling,
         durationMs,
         durationLabel: flags.duration,
         out,

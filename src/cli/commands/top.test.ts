@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse, isInteger } from 'lossless-json';
-import { builtCliEntry, freshBundle } from '../../test-support/cli-run.js';
+import { builtCliEntry, freshBundle, runCliToEnd } from '../../test-support/cli-run.js';
 import { goPprofTop } from '../../test-support/go-pprof.js';
 import { repoRoot } from '../../test-support/toolchain.js';
 
@@ -28,16 +28,7 @@ interface Run {
 }
 
 function run(args: string[]): Promise<Run> {
-  freshBundle();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCliToEnd(args, { entry: 'built' });
 }
 
 interface JsonTop {
@@ -202,23 +193,12 @@ test('URLs: fetch, 500, timeout; a --header value never appears in any output', 
 });
 
 test('the package bin (esbuild bundle) prints what the tsc build prints, for top and diff', async () => {
-  const bin = freshBundle();
-  const runWith = (entry: string, args: string[]) =>
-    new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
   for (const args of [
     ['top', heap, '--nodes', '0'],
     ['diff', base, heap, '--json'],
     ['top', join(testdata, 'missing.pb.gz')],
   ]) {
-    const [a, b] = [await runWith(cli, args), await runWith(bin, args)];
+    const [a, b] = [await runCliToEnd(args, { entry: 'built' }), await runCliToEnd(args, { entry: 'bundle' })];
     assert.deepEqual(b, a, args.join(' '));
   }
 });

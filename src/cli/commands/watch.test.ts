@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { readRecordingDir } from '../../sources/recording.js';
 import { startTarget } from '../../test-support/test-target.js';
 import { repoRoot, requireTool } from '../../test-support/toolchain.js';
+import { allText } from '../../test-support/dir-text.js';
 
 // The CLI runs from source through tsx (no stale dist/ to rebuild first); stdout is a pipe, so the
 // command prints its plain one-line-per-sample progress.
@@ -114,20 +114,6 @@ test('watch stops cleanly on SIGTERM and keeps the recording', async (t) => {
   assert.equal(rec.events.at(-1)?.kind, 'stopped');
   assert.equal(rec.events.at(-1)?.detail, 'stopped by SIGTERM');
 });
-
-function allText(dir: string): string {
-  let text = '';
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) text += allText(p);
-    else {
-      const raw = readFileSync(p);
-      text += raw.toString('latin1');
-      if (raw[0] === 0x1f && raw[1] === 0x8b) text += gunzipSync(raw).toString('latin1');
-    }
-  }
-  return text;
-}
 
 test('a --header value never appears in output or in the recording', async (t) => {
   const secret = 'SECRET-abc123';

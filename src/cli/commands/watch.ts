@@ -10,11 +10,11 @@ import type { Command } from 'commander';
 import {
   checkUrl,
   parseConfidence,
-  parseCount,
-  parseDuration,
   parseHeaders,
   parseOptionalDuration,
+  parsePollingFlags,
   pollingOptions,
+  type PollingFlags,
   reportOptions,
   requestOptions,
   watchingOptions,
@@ -22,16 +22,11 @@ import {
 } from '../flags.js';
 import { UsageError } from '../usage-error.js';
 
-interface WatchFlags {
+interface WatchFlags extends PollingFlags {
   vars?: string;
   metrics?: string;
   pprof?: string;
   pid?: string;
-  interval: string;
-  profileInterval: string;
-  goroutineDumpEvery: string;
-  goroutineleakInterval: string;
-  timeout: string;
   duration: string;
   untilVerdict?: boolean;
   confidence: string;
@@ -68,13 +63,9 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
   checkUrl('--vars', flags.vars);
   checkUrl('--metrics', flags.metrics);
   checkUrl('--pprof', flags.pprof);
-  const intervalMs = parseDuration('--interval', flags.interval);
-  const profileIntervalMs = parseDuration('--profile-interval', flags.profileInterval);
-  const timeoutMs = parseDuration('--timeout', flags.timeout);
-  const goroutineLeakIntervalMs = parseOptionalDuration('--goroutineleak-interval', flags.goroutineleakInterval) ?? 0;
   const durationMs = parseOptionalDuration('--duration', flags.duration);
   const confidence = parseConfidence('--confidence', flags.confidence);
-  const dumpEvery = parseCount('--goroutine-dump-every', flags.goroutineDumpEvery);
+  const polling = parsePollingFlags(flags);
   let pid: number | undefined;
   if (flags.pid !== undefined) {
     pid = Number(flags.pid);
@@ -103,11 +94,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
     metrics: flags.metrics,
     pprof: flags.pprof,
     pid,
-    intervalMs,
-    profileIntervalMs,
-    goroutineDebug2Every: dumpEvery,
-    goroutineLeakIntervalMs,
-    timeoutMs,
+    ...polling,
     durationMs,
     durationLabel: flags.duration,
     out,

@@ -11,9 +11,8 @@
 
 import { before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Findings } from '../../analysis/findings.js';
 import { findListeningPid } from '../../collect/local-process.js';
@@ -21,6 +20,7 @@ import { groupAlive } from '../../collect/process-group.js';
 import { readRecordingDir } from '../../sources/recording.js';
 import { buildExample, driveLoad, loadExampleSpec, startExample, type ExampleSpec } from '../../test-support/example-service.js';
 import { repoRoot, requireGo, type GoVersion } from '../../test-support/toolchain.js';
+import { allText } from '../../test-support/dir-text.js';
 import { freePort, runCli } from '../../test-support/cli-run.js';
 
 /**
@@ -51,21 +51,6 @@ function recordingDir(scenario: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-/** Every byte of a directory, gzip members inflated, for grepping. */
-function allText(dir: string): string {
-  let text = '';
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) text += allText(p);
-    else {
-      const raw = readFileSync(p);
-      text += raw.toString('latin1');
-      if (raw[0] === 0x1f && raw[1] === 0x8b) text += gunzipSync(raw).toString('latin1');
-    }
-  }
-  return text;
 }
 
 function seconds(ms: number): string {

@@ -57,6 +57,20 @@ function readRepeated(r: WireReader, wire: number, out: number[], read: () => nu
   }
 }
 
+/**
+ * A ValueType message at r, as [type, unit] string indices (0 when absent); `int` reads one varint field
+ * the way its caller checks range. The full decoder and the tables pass (tables.ts) both read it.
+ */
+export function readValueType(r: WireReader, int: (m: WireReader, what: string) => number): [number, number] {
+  const vt: [number, number] = [0, 0];
+  readMessage(r, (f, w, m) => {
+    if (w !== WIRE_VARINT || (f !== ValueTypeField.type && f !== ValueTypeField.unit)) return false;
+    vt[f - 1] = int(m, 'string index');
+    return true;
+  });
+  return vt;
+}
+
 /** Well-formed protobuf, but a value this model cannot hold exactly. */
 class OutOfRange extends WireError {}
 
@@ -106,15 +120,7 @@ function decodeProfile(buf: Uint8Array, origin: string): Profile {
   let timeNanos = 0n;
   let durationNanos = 0n;
 
-  const valueType = (): [number, number] => {
-    const vt: [number, number] = [0, 0];
-    readMessage(r, (f, w, m) => {
-      if (w !== WIRE_VARINT || (f !== ValueTypeField.type && f !== ValueTypeField.unit)) return false;
-      vt[f - 1] = checked(m, m.int64(), 'string index');
-      return true;
-    });
-    return vt;
-  };
+  const valueType = () => readValueType(r, (m, what) => checked(m, m.int64(), what));
 
   while (r.pos < buf.length) {
     const key = r.tag();

@@ -9,7 +9,8 @@
 import type { ValueType } from '../../model/profile.js';
 import { RE2JS } from 're2js';
 import { InputError } from '../input-error.js';
-import { Function as FunctionField, Location, Mapping, Profile, SAMPLE_KEY_BYTE, ValueType as ValueTypeField, Line } from './schema.js';
+import { readValueType } from './decode.js';
+import { Function as FunctionField, Location, Mapping, Profile, SAMPLE_KEY_BYTE, Line } from './schema.js';
 import { WIRE_LEN, WIRE_VARINT, WireError, WireReader, decodeUtf8, readMessage, varintAt, varintNext } from './wire.js';
 
 /** Byte ranges [starts[i], ends[i]) of the n Sample messages, in file order. */
@@ -100,15 +101,7 @@ export function readTables(buf: Uint8Array, origin: string): ProfileTables {
     if (Number.isNaN(v)) throw new WireError(m.pos, false, `${what} out of range`);
     return v;
   };
-  const valueType = (): [number, number] => {
-    const vt: [number, number] = [0, 0];
-    readMessage(r, (f, w, m) => {
-      if (w !== WIRE_VARINT || (f !== ValueTypeField.type && f !== ValueTypeField.unit)) return false;
-      vt[f - 1] = int(m, 'string index');
-      return true;
-    });
-    return vt;
-  };
+  const valueType = () => readValueType(r, int);
 
   while (r.pos < buf.length) {
     const key = r.tag();

@@ -2,17 +2,13 @@
 // (bit flips, truncation, splices of two captures, a protobuf length made huge, hostile strings, numbers
 // far out of range, deep nesting). Seeded, so a run is repeated exactly by its seed.
 
-/** mulberry32: tiny, fast and good enough to pick mutations; the same seed gives the same inputs. */
+import { seededRandom } from '../seeded-random.js';
+
+/** Mutation picks from seededRandom (mulberry32): the same seed gives the same inputs. */
 export class Rng {
-  private s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -28,6 +28,15 @@ var HeapsightReport = (function () {
     if (attrs) for (var k in attrs) if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) el.setAttribute(k, String(attrs[k]));
     return add(el, children);
   }
+
+  /** A table with a header row; a column given as { num: label } is numeric (right-aligned). */
+  function dataTable(cls, columns, rows) {
+    var ths = columns.map(function (c) {
+      return typeof c === 'string' ? h('th', null, c) : h('th', { class: 'num' }, c.num);
+    });
+    return h('table', { class: cls }, [h('thead', null, h('tr', null, ths)), h('tbody', null, rows)]);
+  }
+
   function svg(tag, attrs, children) {
     var el = document.createElementNS(SVGNS, tag);
     if (attrs) for (var k in attrs) if (attrs[k] !== undefined && attrs[k] !== null) el.setAttribute(k, String(attrs[k]));
@@ -328,21 +337,7 @@ var HeapsightReport = (function () {
         h('td', null, sparkline(g.series, 120, 28, c.kind === 'heap' ? 'red' : 'violet')),
       ]);
     });
-    var table = h('table', { class: 'culprits' }, [
-      h(
-        'thead',
-        null,
-        h('tr', null, [
-          h('th', null, '#'),
-          h('th', null, 'call site (click for the full stack)'),
-          h('th', null, 'kind'),
-          h('th', { class: 'num' }, 'growth'),
-          h('th', null, 'share of growth'),
-          h('th', null, 'across profiles'),
-        ]),
-      ),
-      h('tbody', null, rows),
-    ]);
+    var table = dataTable('culprits', ['#', 'call site (click for the full stack)', 'kind', { num: 'growth' }, 'share of growth', 'across profiles'], rows);
     return section(
       'culprits',
       'Culprits',
@@ -455,14 +450,7 @@ var HeapsightReport = (function () {
       'breakdown',
       'Where the memory is now',
       head.join(' · ') + (b.t ? ' — at ' + new Date(b.t).toISOString().slice(11, 19) + ' UTC' : ''),
-      h('table', { class: 'breakdown' }, [
-        h(
-          'thead',
-          null,
-          h('tr', null, [h('th', null, 'part'), h('th', { class: 'num' }, 'bytes'), h('th', null, 'share'), h('th', { class: 'num' }, 'since start')]),
-        ),
-        h('tbody', null, rows),
-      ]),
+      dataTable('breakdown', ['part', { num: 'bytes' }, 'share', { num: 'since start' }], rows),
     );
   }
 
@@ -485,19 +473,7 @@ var HeapsightReport = (function () {
         ]);
       });
       body.push(
-        h('table', { class: 'breakdown waterfall' }, [
-          h(
-            'thead',
-            null,
-            h('tr', null, [
-              h('th', null, 'layer'),
-              h('th', { class: 'num' }, 'bytes'),
-              h('th', null, c.limit !== undefined ? 'of the limit' : 'of usage'),
-              h('th', { class: 'num' }, 'since start'),
-            ]),
-          ),
-          h('tbody', null, rows),
-        ]),
+        dataTable('breakdown waterfall', ['layer', { num: 'bytes' }, c.limit !== undefined ? 'of the limit' : 'of usage', { num: 'since start' }], rows),
       );
     }
     if (c.oomSummary) body.push(h('p', { class: 'oom-summary' }, c.oomSummary.charAt(0).toUpperCase() + c.oomSummary.slice(1) + '.'));
@@ -511,23 +487,7 @@ var HeapsightReport = (function () {
           h('td', null, r.reason),
         ]);
       });
-      body.push(
-        h('h3', null, 'Restarts'),
-        h('table', { class: 'restarts' }, [
-          h(
-            'thead',
-            null,
-            h('tr', null, [
-              h('th', null, 'time'),
-              h('th', null, 'cause'),
-              h('th', { class: 'num' }, 'memory before'),
-              h('th', { class: 'num' }, 'limit'),
-              h('th', null, 'detail'),
-            ]),
-          ),
-          h('tbody', null, rrows),
-        ]),
-      );
+      body.push(h('h3', null, 'Restarts'), dataTable('restarts', ['time', 'cause', { num: 'memory before' }, { num: 'limit' }, 'detail'], rrows));
     }
     return section('container', c.heading, intro.join(' · '), body);
   }
@@ -557,21 +517,7 @@ var HeapsightReport = (function () {
       'goroutines',
       'Goroutine groups',
       'By creation site and wait site, counted in each of ' + gg.x.length + ' goroutine profiles.',
-      h('table', { class: 'groups' }, [
-        h(
-          'thead',
-          null,
-          h('tr', null, [
-            h('th', null, 'created by / entry'),
-            h('th', null, 'waiting in'),
-            h('th', null, 'state'),
-            h('th', { class: 'num' }, 'now'),
-            h('th', { class: 'num' }, 'change'),
-            h('th', null, 'over time'),
-          ]),
-        ),
-        h('tbody', null, rows),
-      ]),
+      dataTable('groups', ['created by / entry', 'waiting in', 'state', { num: 'now' }, { num: 'change' }, 'over time'], rows),
     );
   }
 
@@ -1170,15 +1116,12 @@ var HeapsightReport = (function () {
     });
   }
 
-  function render(d) {
-    state.data = d;
-    var app = document.getElementById('app');
-    app.textContent = '';
-    var charts = chartsSection(d);
-    add(app, [
+  /** The page, top to bottom, around the charts element: the same order for the report and each live update. */
+  function pageSections(d, chartsEl, footerNote) {
+    return [
       header(d),
       banner(d),
-      charts.el,
+      chartsEl,
       evidenceSection(d),
       culpritsSection(d),
       provenSection(d),
@@ -1188,8 +1131,16 @@ var HeapsightReport = (function () {
       containerSection(d),
       adviceSection(d),
       buildSection(d),
-      h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · ' + (d.live ? 'live page' : 'self-contained report: no network access needed')),
-    ]);
+      h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · ' + footerNote),
+    ];
+  }
+
+  function render(d) {
+    state.data = d;
+    var app = document.getElementById('app');
+    app.textContent = '';
+    var charts = chartsSection(d);
+    add(app, pageSections(d, charts.el, d.live ? 'live page' : 'self-contained report: no network access needed'));
     state.charts.forEach(function (c) {
       c.u.destroy();
     });
@@ -1205,21 +1156,7 @@ var HeapsightReport = (function () {
     var app = document.getElementById('app');
     var keep = document.getElementById('charts');
     var scrollY = window.scrollY;
-    var sections = [
-      header(d),
-      banner(d),
-      keep,
-      evidenceSection(d),
-      culpritsSection(d),
-      provenSection(d),
-      flameSection(d),
-      goroutineSection(d),
-      breakdownSection(d),
-      containerSection(d),
-      adviceSection(d),
-      buildSection(d),
-      h('footer', null, 'heapsight · ' + d.sampleCount + ' samples · live page'),
-    ];
+    var sections = pageSections(d, keep, 'live page');
     Array.prototype.slice.call(app.childNodes).forEach(function (n) {
       if (n !== keep) app.removeChild(n);
     });
