@@ -1,6 +1,6 @@
 // Start-up of the package's `bin` (issue 13 item 2; bench/README.md, start-up): `heapsight top` of a
-// file must not load the built-ins only URLs or subcommand executables need (tls, https, crypto,
-// child_process cost ~15–30 ms of a 0.2 MB `top`), and the loader, run as the CLI, must still use the
+// file must not load the built-ins only URLs, subcommand executables or a process.stdout stream need (tls,
+// https, crypto, child_process cost ~15–30 ms of a 0.2 MB `top`, net and tty ~5 ms), and the loader, run as the CLI, must still use the
 // V8 code cache after it changes V8's interrupt budget.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +19,8 @@ test('bundled top of a file loads no network or child-process built-ins and uses
   try {
     // A preload that reports, at exit, every built-in module the process loaded.
     const preload = join(dir, 'modules.cjs');
-    writeFileSync(preload, "process.on('exit', () => process.stderr.write('MODULES ' + process.moduleLoadList.join(',') + '\\n'));\n");
+    // The list is taken before process.stderr is touched: on a pipe that stream loads net itself.
+    writeFileSync(preload, "process.on('exit', () => { const l = process.moduleLoadList.join(','); process.stderr.write('MODULES ' + l + '\\n'); });\n");
     const env: NodeJS.ProcessEnv = { ...process.env, HEAPSIGHT_STARTUP_TIMING: '1' };
     delete env.HEAPSIGHT_NO_CODE_CACHE;
     delete env.NODE_OPTIONS; // flags would make V8 reject the cache, as they would for a user
@@ -27,7 +28,8 @@ test('bundled top of a file loads no network or child-process built-ins and uses
     assert.equal(r.status, 0, r.stderr);
     assert.ok(JSON.parse(r.stdout), 'top --json printed JSON');
     assert.match(r.stderr, /heapsight start-up ms: node [\d.]+ read [\d.]+ compile [\d.]+ evaluate [\d.]+ run [\d.]+ \| code cache used \|/);
-    // (net is not checked: Node's stdio loads it when stdout is a pipe, as here.)
+    // stdout is a pipe here, for which process.stdout would be a net.Socket: top writes through
+    // writeStdout (stdout.ts) and must not create it.
     const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
     assert.ok(line, 'the preload reported the loaded modules');
     const loaded = new Set(
@@ -38,7 +40,7 @@ test('bundled top of a file loads no network or child-process built-ins and uses
         .map((m) => m.slice('NativeModule '.length)),
     );
     assert.ok(loaded.has('zlib'), 'sanity: the list holds what top needs');
-    for (const heavy of ['child_process', 'tls', 'http', 'https', 'crypto', 'dgram']) assert.ok(!loaded.has(heavy), `${heavy} was loaded`);
+    for (const heavy of ['child_process', 'tls', 'http', 'https', 'crypto', 'dgram', 'net', 'tty']) assert.ok(!loaded.has(heavy), `${heavy} was loaded`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
