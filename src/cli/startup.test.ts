@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshBundle } from '../test-support/cli-run.js';
+import { freshBundle, runCliToEnd } from '../test-support/cli-run.js';
 import { repoRoot } from '../test-support/toolchain.js';
 
 const heap = join(repoRoot, 'src', 'sources', 'testdata', 'pprof', 'heap-rate1.pb.gz');
@@ -27,7 +27,10 @@ test('bundled top of a file loads no network or child-process built-ins and uses
     const r = spawnSync(process.execPath, ['--require', preload, bin, 'top', heap, '--json'], { encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stderr);
     assert.ok(JSON.parse(r.stdout), 'top --json printed JSON');
-    assert.match(r.stderr, /heapsight start-up ms: node [\d.]+ read [\d.]+ compile [\d.]+ evaluate [\d.]+ run [\d.]+ \| code cache used \|/);
+    assert.match(
+      r.stderr,
+      /heapsight start-up ms: node [\d.]+ read [\d.]+ compile [\d.]+ evaluate [\d.]+ run [\d.]+ \| code cache used \| cpu [\d.]+ \| bundle top\n/,
+    );
     // stdout is a pipe here, for which process.stdout would be a net.Socket: top writes through
     // writeStdout (stdout.ts) and must not create it.
     const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
@@ -43,5 +46,27 @@ test('bundled top of a file loads no network or child-process built-ins and uses
     for (const heavy of ['child_process', 'tls', 'http', 'https', 'crypto', 'dgram', 'net', 'tty']) assert.ok(!loaded.has(heavy), `${heavy} was loaded`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the loader sends top to the top-only bundle and help or other commands to the whole CLI, with the same output as from source', async () => {
+  const bin = freshBundle();
+  const env: NodeJS.ProcessEnv = { ...process.env, HEAPSIGHT_STARTUP_TIMING: '1', NO_COLOR: '1' };
+  delete env.NODE_OPTIONS;
+  for (const [args, bundle] of [
+    [['top', heap, '--nodes', '3'], 'top'],
+    [['top', '--help'], 'full'],
+    [['top', heap, '-h'], 'full'],
+    [['diff', heap, heap, '--json'], 'full'],
+    [['--version'], 'full'],
+  ] as const) {
+    const fromBin = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
+    assert.match(fromBin.stderr, new RegExp(`\\| code cache used \\| cpu [\\d.]+ \\| bundle ${bundle}\\n`), args.join(' '));
+    const fromSource = await runCliToEnd([...args], { env: { NO_COLOR: '1' } });
+    assert.deepEqual(
+      { status: fromBin.status, stdout: fromBin.stdout },
+      { status: fromSource.code, stdout: fromSource.stdout },
+      `heapsight ${args.join(' ')}: the bin and the source differ`,
+    );
   }
 });
