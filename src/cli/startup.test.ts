@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freshBundle, runCliToEnd } from '../test-support/cli-run.js';
 import { repoRoot } from '../test-support/toolchain.js';
 
@@ -59,6 +59,8 @@ test('the loader sends top to the top-only bundle and help or other commands to 
     [['top', heap, '-h'], 'full'],
     [['diff', heap, heap, '--json'], 'full'],
     [['--version'], 'full'],
+    // Terminal output with non-ASCII characters, from a bundle escaped to ASCII (scripts/bundle-cli.mjs).
+    [['analyze', join(repoRoot, 'examples', 'worker-pool', 'recording')], 'full'],
   ] as const) {
     const fromBin = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
     assert.match(fromBin.stderr, new RegExp(`\\| code cache used \\| cpu [\\d.]+ \\| bundle ${bundle}\\n`), args.join(' '));
@@ -67,6 +69,19 @@ test('the loader sends top to the top-only bundle and help or other commands to 
       { status: fromBin.status, stdout: fromBin.stdout },
       { status: fromSource.code, stdout: fromSource.stdout },
       `heapsight ${args.join(' ')}: the bin and the source differ`,
+    );
+  }
+});
+
+test('the bundles are pure ASCII, so V8 holds their source as one-byte strings', () => {
+  const bin = freshBundle();
+  for (const name of ['heapsight-bundle.cjs', 'heapsight-top-bundle.cjs']) {
+    const bytes = readFileSync(join(dirname(bin), name));
+    assert.ok(bytes.length > 100_000, `${name} is the bundle`);
+    assert.equal(
+      bytes.findIndex((b) => b > 0x7f),
+      -1,
+      `${name} has a non-ASCII byte`,
     );
   }
 });
