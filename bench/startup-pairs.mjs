@@ -4,7 +4,7 @@
 // is the per-round ratio against the first command (the reference), not the absolute times.
 // Each run goes through bench/wait4-rusage.c (compiled into bench/out/ with cc on first use): wall time
 // around fork+exec+wait4, CPU user+sys and peak RSS from wait4's rusage, in µs, where GNU time rounds CPU
-// to 10 ms, a twelfth of the whole run here. The child's stdout goes to /dev/null.
+// to 10 ms, a twelfth of the whole run here. The child's stdout is a pipe the helper drains.
 //
 //   node bench/startup-pairs.mjs [--rounds 25] [--profile bench/out/heap-0.2MB-2400-seed1.pb.gz]
 //        [--bin dist/bin/heapsight.cjs] [--also 'name=cmd …'] [--no-default]
@@ -12,7 +12,7 @@
 // Default commands: go1.27 `pprof -top P` (the reference), `heapsight top P --json` (the package's bin),
 // `heapsight analyze examples/worker-pool/recording`, `node -e 0`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,8 @@ const bin = resolve(opt('--bin', join(root, 'dist', 'bin', 'heapsight.cjs')));
 if (!existsSync(profile)) throw new Error(`startup-pairs: ${profile} missing; run node bench/run.mjs --generate-only --sizes 0.2`);
 
 const rusage = join(root, 'bench', 'out', 'wait4-rusage');
-if (!existsSync(rusage)) {
+// Rebuilt when the source is newer than the binary.
+if (!existsSync(rusage) || statSync(rusage).mtimeMs < statSync(join(root, 'bench', 'wait4-rusage.c')).mtimeMs) {
   mkdirSync(dirname(rusage), { recursive: true });
   const cc = spawnSync('cc', ['-O2', '-o', rusage, join(root, 'bench', 'wait4-rusage.c')], { stdio: 'inherit' });
   if (cc.status !== 0) throw new Error('startup-pairs: cc failed to build bench/wait4-rusage.c');
