@@ -110,7 +110,7 @@ async function bundle({ only }) {
   // hash and scan for each function compiled lazily). esbuild escapes non-ASCII in strings, regular
   // expressions and names (its default ascii charset) but keeps comments as written: the rest is escaped
   // here, where \uXXXX means the same character in code and is only text in a comment.
-  const bundleSource = result.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const bundleSource = result.outputFiles[0].text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   // The loader compiles the bundle with vm.Script; a dynamic import() there would need a module loader
   // callback that a code-cached script cannot have, so the bundle must have none left (esbuild turns ours
   // into lazily initialised sections).
