@@ -21,8 +21,18 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bin');
 const outfile = join(outdir, 'heapsight.cjs');
-const bundleFile = join(outdir, 'heapsight-bundle.cjs');
-const cacheFile = join(outdir, 'heapsight-bundle.v8cache');
+// Two bundles of the same CLI, each with its own V8 code cache: the whole one, and one holding only what
+// `heapsight top` needs (the loader picks it for `top` without help). The 0.2 MB `top` is the run whose
+// start-up counts most against pprof (issue 13), and reading, deserialising and initialising half the
+// source and a third of the cache took ~5 ms CPU less (25 interleaved pairs, bench/README.md, start-up).
+const BUNDLES = {
+  full: { name: 'heapsight-bundle', only: undefined },
+  top: { name: 'heapsight-top-bundle', only: 'top' },
+};
+for (const b of Object.values(BUNDLES)) {
+  b.file = join(outdir, `${b.name}.cjs`);
+  b.cacheFile = join(outdir, `${b.name}.v8cache`);
+}
 
 const importMetaUrlAsInDist = {
   name: 'import-meta-url-as-in-dist',
@@ -55,36 +65,63 @@ const commanderLazyChildProcess = {
   },
 };
 
-// The build id ties the shipped V8 code cache to this very bundle (see the loader below).
-const buildId = randomBytes(8).toString('hex');
-const result = await build({
-  // The loader (below) calls main(); main.ts runs itself only when it is the executed file.
-  stdin: {
-    contents: "export { main } from './src/cli/main.ts';\n",
-    resolveDir: root,
-    sourcefile: 'heapsight-entry.ts',
-    loader: 'ts',
-  },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  outfile: bundleFile,
-  write: false,
-  banner: {
-    js: `//heapsight-build:${buildId}\nconst __heapsightModuleUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, rel)).href;`,
-  },
-  plugins: [importMetaUrlAsInDist, commanderLazyChildProcess],
-  logLevel: 'warning',
-});
-const bundleSource = result.outputFiles[0].text;
-// The loader compiles the bundle with vm.Script; a dynamic import() there would need a module loader
-// callback that a code-cached script cannot have, so the bundle must have none left (esbuild turns ours
-// into lazily initialised sections).
-// Strings and block comments are set aside first: a dependency's JSDoc (re2js: `@param {import('…').RE2JS}`)
-// names import() without calling it.
-if (/\bimport\(/.test(bundleSource.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '').replace(/\/\*[\s\S]*?\*\//g, '')))
-  throw new Error('bundle-cli: the bundle still contains import(); the vm.Script loader cannot run it');
+// In the bundle for one command, main.ts's lazy imports of the other commands resolve to a module that
+// throws: the loader sends every run that could register them (another command, help) to the full bundle.
+function onlyCommand(command) {
+  return {
+    name: 'only-command',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) => {
+        if (!/[\\/]src[\\/]cli[\\/]main\.ts$/.test(args.importer) || args.path === `./commands/${command}.js`) return undefined;
+        return { path: args.path, namespace: 'not-in-this-bundle' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'not-in-this-bundle' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`heapsight: ${args.path} is not in the ${command}-only bundle (scripts/bundle-cli.mjs)`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+async function bundle({ only }) {
+  // The build id ties the shipped V8 code cache to this very bundle (see the loader below).
+  const buildId = randomBytes(8).toString('hex');
+  const result = await build({
+    // The loader (below) calls main(); main.ts runs itself only when it is the executed file.
+    stdin: {
+      contents: "export { main } from './src/cli/main.ts';\n",
+      resolveDir: root,
+      sourcefile: 'heapsight-entry.ts',
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    outfile: join(outdir, 'bundle.cjs'),
+    write: false,
+    banner: {
+      js: `//heapsight-build:${buildId}\nconst __heapsightModuleUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, rel)).href;`,
+    },
+    plugins: [...(only ? [onlyCommand(only)] : []), importMetaUrlAsInDist, commanderLazyChildProcess],
+    logLevel: 'warning',
+  });
+  // V8 holds a source with even one non-ASCII character as a two-byte string (twice the bytes to decode,
+  // hash and scan for each function compiled lazily). esbuild escapes non-ASCII in strings, regular
+  // expressions and names (its default ascii charset) but keeps comments as written: the rest is escaped
+  // here, where \uXXXX means the same character in code and is only text in a comment.
+  const bundleSource = result.outputFiles[0].text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // The loader compiles the bundle with vm.Script; a dynamic import() there would need a module loader
+  // callback that a code-cached script cannot have, so the bundle must have none left (esbuild turns ours
+  // into lazily initialised sections).
+  // Strings and block comments are set aside first: a dependency's JSDoc (re2js: `@param {import('…').RE2JS}`)
+  // names import() without calling it.
+  if (/\bimport\(/.test(bundleSource.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '').replace(/\/\*[\s\S]*?\*\//g, '')))
+    throw new Error('bundle-cli: the bundle still contains import(); the vm.Script loader cannot run it');
+  return { buildId, source: bundleSource };
+}
+const built = {};
+for (const [key, b] of Object.entries(BUNDLES)) built[key] = await bundle(b);
 
 // The `bin`. Start-up is most of `heapsight top small.pb.gz` (issue 13: measured 0.2 MB top, ~20 ms of
 // ~150 ms CPU was compiling the bundle and its lazily compiled functions); a V8 code cache made at build
@@ -102,8 +139,9 @@ const TIER_UP_INTERRUPT_BUDGET = 2_000_000;
 
 const loaderSource = `#!/usr/bin/env node
 'use strict';
-// heapsight's command-line entry, written by scripts/bundle-cli.mjs: runs heapsight-bundle.cjs (the whole
-// CLI) with the V8 code cache made for it at build time. See that script for why.
+// heapsight's command-line entry, written by scripts/bundle-cli.mjs: runs one of the CLI's bundles with
+// the V8 code cache made for it at build time: heapsight-top-bundle.cjs for \`top\` (without help),
+// heapsight-bundle.cjs (the whole CLI) for everything else. See that script for why.
 // HEAPSIGHT_STARTUP_TIMING=1 prints where start-up went (bench/README.md): wall ms of each phase, "node"
 // being Node's own start-up before this file ran, and the process's CPU time.
 const timing = process.env.HEAPSIGHT_STARTUP_TIMING ? [['node', performance.now()]] : undefined;
@@ -111,36 +149,51 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
 const { wrap } = require('node:module');
-const bundleFile = join(__dirname, 'heapsight-bundle.cjs');
-const source = readFileSync(bundleFile, 'utf8');
-let cachedData;
-if (source.startsWith('//heapsight-build:${buildId}\\n') && !process.env.HEAPSIGHT_NO_CODE_CACHE) {
-  try {
-    cachedData = readFileSync(join(__dirname, 'heapsight-bundle.v8cache'));
-  } catch {
-    cachedData = undefined; // a checkout built without it, or a package that lost it: compile as usual
+const BUNDLES = ${JSON.stringify(Object.fromEntries(Object.entries(BUNDLES).map(([k, b]) => [k, { name: b.name, buildId: built[k].buildId }])))};
+function load(key) {
+  const { name, buildId } = BUNDLES[key];
+  const bundleFile = join(__dirname, name + '.cjs');
+  const source = readFileSync(bundleFile, 'utf8');
+  let cachedData;
+  if (source.startsWith('//heapsight-build:' + buildId + '\\n') && !process.env.HEAPSIGHT_NO_CODE_CACHE) {
+    try {
+      cachedData = readFileSync(join(__dirname, name + '.v8cache'));
+    } catch {
+      cachedData = undefined; // a checkout built without it, or a package that lost it: compile as usual
+    }
   }
+  timing?.push(['read', performance.now()]);
+  const script = new Script(wrap(source), { filename: bundleFile, cachedData });
+  timing?.push(['compile', performance.now()]);
+  const cache = () => (cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'none');
+  const run = () => {
+    const bundle = { exports: {} };
+    script.runInThisContext()(bundle.exports, require, bundle, bundleFile, __dirname);
+    return bundle.exports;
+  };
+  return { script, cache, run };
 }
-timing?.push(['read', performance.now()]);
-const script = new Script(wrap(source), { filename: bundleFile, cachedData });
-timing?.push(['compile', performance.now()]);
-// Only when run as the CLI, and after the cache was checked (the flag is part of V8's flag hash, so
-// the cache made by the build, which requires this file, stays one made with Node's default flags).
-if (require.main === module) require('node:v8').setFlagsFromString('--interrupt-budget=${TIER_UP_INTERRUPT_BUDGET}');
-const bundle = { exports: {} };
-script.runInThisContext()(bundle.exports, require, bundle, bundleFile, __dirname);
-timing?.push(['evaluate', performance.now()]);
-if (timing) {
-  process.on('exit', () => {
-    timing.push(['run', performance.now()]);
-    const cpu = process.cpuUsage();
-    const parts = timing.map(([name, t], i) => name + ' ' + (t - (i ? timing[i - 1][1] : 0)).toFixed(1));
-    const cache = cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'none';
-    process.stderr.write('heapsight start-up ms: ' + parts.join(' ') + ' | code cache ' + cache + ' | cpu ' + ((cpu.user + cpu.system) / 1000).toFixed(1) + '\\n');
-  });
-}
-if (require.main === module) void bundle.exports.main();
-else module.exports = { script, main: bundle.exports.main }; // scripts/bundle-cli.mjs, making the cache
+if (require.main === module) {
+  // The top-only bundle registers only top; src/cli/main.ts (buildProgram) registers only the named
+  // command under the same condition, and every command for anything else.
+  const args = process.argv.slice(2);
+  const key = args[0] === 'top' && !args.includes('--help') && !args.includes('-h') ? 'top' : 'full';
+  const bundle = load(key);
+  // After the cache was checked (the flag is part of V8's flag hash, so the cache made by the build,
+  // which requires this file, stays one made with Node's default flags).
+  require('node:v8').setFlagsFromString('--interrupt-budget=${TIER_UP_INTERRUPT_BUDGET}');
+  const { main } = bundle.run();
+  timing?.push(['evaluate', performance.now()]);
+  if (timing) {
+    process.on('exit', () => {
+      timing.push(['run', performance.now()]);
+      const cpu = process.cpuUsage();
+      const parts = timing.map(([name, t], i) => name + ' ' + (t - (i ? timing[i - 1][1] : 0)).toFixed(1));
+      process.stderr.write('heapsight start-up ms: ' + parts.join(' ') + ' | code cache ' + bundle.cache() + ' | cpu ' + ((cpu.user + cpu.system) / 1000).toFixed(1) + ' | bundle ' + key + '\\n');
+    });
+  }
+  void main();
+} else module.exports = { load }; // scripts/bundle-cli.mjs, making the caches
 `;
 
 mkdirSync(outdir, { recursive: true });
@@ -152,8 +205,10 @@ function writeAtomically(file, contents, mode = 0o644) {
   chmodSync(partial, mode);
   renameSync(partial, file);
 }
-rmSync(cacheFile, { force: true });
-writeAtomically(bundleFile, bundleSource);
+for (const [key, b] of Object.entries(BUNDLES)) {
+  rmSync(b.cacheFile, { force: true });
+  writeAtomically(b.file, built[key].source);
+}
 writeAtomically(outfile, loaderSource, 0o755);
 
 // The cache holds bytecode for the functions compiled by the time it is made, so it is made after
@@ -169,31 +224,32 @@ const heaps = readdirSync(join(recording, 'profiles'))
   .filter((n) => /^heap-.*\.pb\.gz$/.test(n))
   .sort()
   .map((n) => join(recording, 'profiles', n));
-const trainingRuns = [
+const topRuns = [
   ['top', heaps[heaps.length - 1]],
   ['top', heaps[heaps.length - 1], '--json'],
-  ['diff', heaps[0], heaps[heaps.length - 1]],
-  ['analyze', recording],
-  ['demo'],
-  ['--version'],
 ];
-const trainer = `
+const trainingRuns = { full: [...topRuns, ['diff', heaps[0], heaps[heaps.length - 1]], ['analyze', recording], ['demo'], ['--version']], top: topRuns };
+const env = { ...process.env, NO_COLOR: '1' };
+delete env.NODE_OPTIONS;
+// One process per bundle: each is trained on the commands it serves.
+for (const [key, b] of Object.entries(BUNDLES)) {
+  const trainer = `
 const { writeFileSync } = require('node:fs');
-const { script, main } = require(${JSON.stringify(outfile)});
+const bundle = require(${JSON.stringify(outfile)}).load(${JSON.stringify(key)});
+const { main } = bundle.run();
 (async () => {
-  for (const args of ${JSON.stringify(trainingRuns)}) {
+  for (const args of ${JSON.stringify(trainingRuns[key])}) {
     process.argv = [process.execPath, ${JSON.stringify(outfile)}, ...args];
     await main();
     if (process.exitCode) throw new Error('training run failed: heapsight ' + args.join(' '));
   }
-  writeFileSync(${JSON.stringify(cacheFile + '.tmp')}, script.createCachedData());
+  writeFileSync(${JSON.stringify(b.cacheFile + '.tmp')}, bundle.script.createCachedData());
 })().catch((err) => { console.error(err.message); process.exit(1); });
 `;
-const env = { ...process.env, NO_COLOR: '1' };
-delete env.NODE_OPTIONS;
-const trained = spawnSync(process.execPath, ['-e', trainer], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-if (trained.status !== 0) throw new Error(`bundle-cli: making the code cache failed:\n${trained.stderr}`);
-renameSync(cacheFile + '.tmp', cacheFile);
+  const trained = spawnSync(process.execPath, ['-e', trainer], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (trained.status !== 0) throw new Error(`bundle-cli: making the code cache of ${b.name} failed:\n${trained.stderr}`);
+  renameSync(b.cacheFile + '.tmp', b.cacheFile);
+}
 
 // What dist/ needs beside the bundle so that a package holding only dist/ (and the demo recordings) runs
 // with no node_modules at all: esbuild inlines every JavaScript dependency, but the HTML report reads

@@ -53,13 +53,22 @@ test('npm pack ships only what runs, and the tarball installs offline into an em
     const forbidden = entries.filter((e) => /\.test\.|(^|\/)(testdata|fixtures?|test-support)(\/|$)|\.go$|\.ts$|(^|\/)bench\//.test(e) || e.startsWith('src/'));
     assert.deepEqual(forbidden, [], 'tests, fixtures, test data, Go or TypeScript sources in the tarball');
     const allowed =
-      /^(package\.json|README\.md|LICENSE|dist\/bin\/heapsight(-bundle)?\.cjs|dist\/bin\/heapsight-bundle\.v8cache|dist\/src\/report\/html\/client\/report\.(js|css)|dist\/node_modules\/uplot\/(package\.json|LICENSE|dist\/uPlot\.(iife\.min\.js|min\.css))|examples\/[^/]+\/(example\.json|recording\/.+))$/;
+      /^(package\.json|README\.md|LICENSE|dist\/bin\/heapsight(-bundle|-top-bundle)?\.cjs|dist\/bin\/heapsight(-top)?-bundle\.v8cache|dist\/src\/report\/html\/client\/report\.(js|css)|dist\/node_modules\/uplot\/(package\.json|LICENSE|dist\/uPlot\.(iife\.min\.js|min\.css))|examples\/[^/]+\/(example\.json|recording\/.+))$/;
     assert.deepEqual(
       entries.filter((e) => !allowed.test(e)),
       [],
       'files outside the allow-list',
     );
-    for (const must of ['package.json', 'README.md', 'LICENSE', 'dist/bin/heapsight.cjs', 'dist/bin/heapsight-bundle.cjs', 'dist/bin/heapsight-bundle.v8cache'])
+    for (const must of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/bin/heapsight.cjs',
+      'dist/bin/heapsight-bundle.cjs',
+      'dist/bin/heapsight-bundle.v8cache',
+      'dist/bin/heapsight-top-bundle.cjs',
+      'dist/bin/heapsight-top-bundle.v8cache',
+    ])
       assert.ok(entries.includes(must), `${must} missing`);
     const examples = trackedExamples();
     assert.ok(examples.length > 0, 'no example recordings in the checkout');
@@ -85,14 +94,18 @@ test('npm pack ships only what runs, and the tarball installs offline into an em
     assert.deepEqual(Object.keys(manifest.dependencies ?? {}), [], 'the package declares runtime dependencies; the bundle must inline them');
     assert.ok(!existsSync(join(installed, 'node_modules')), 'npm installed dependencies next to the package');
 
-    // The code cache made at build time is the one V8 accepts for this bundle on this Node (the loader
-    // would silently compile without it otherwise, slower but correct, so only this can see it).
+    // The code caches made at build time are the ones V8 accepts for these bundles on this Node (the
+    // loader would silently compile without them otherwise, slower but correct, so only this can see it).
     const loader = join(installed, 'dist', 'bin', 'heapsight.cjs');
-    const rejected = ok(
-      run(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(loader)}).script.cachedDataRejected))`], { cwd: work }),
-      'loading the installed bundle',
+    const caches = ok(
+      run(
+        process.execPath,
+        ['-e', `const { load } = require(${JSON.stringify(loader)}); process.stdout.write(['full', 'top'].map((k) => load(k).cache()).join())`],
+        { cwd: work },
+      ),
+      'loading the installed bundles',
     );
-    assert.equal(rejected, 'false', 'V8 rejected the shipped code cache');
+    assert.equal(caches, 'used,used', 'V8 rejected a shipped code cache (full bundle, top bundle)');
 
     // Run from outside the checkout, with PATH holding the prefix's bin (as a user's shell would).
     const userEnv: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, NO_COLOR: '1' };

@@ -5,6 +5,7 @@
 
 import { Command } from 'commander';
 import { reportFailure } from './report-error.js';
+import { onStdoutError } from './stdout.js';
 
 type Register = (program: Command) => void;
 
@@ -49,8 +50,9 @@ export { reportFailure };
 /** Run the CLI on process.argv (the bundle in dist/bin/ calls this; see scripts/bundle-cli.mjs). */
 export async function main(): Promise<void> {
   // `heapsight top … | head` closes the pipe early: stop quietly with status 0, as Unix filters do,
-  // instead of an unhandled 'error' event and its stack trace.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // instead of an unhandled 'error' event and its stack trace. (Attached when the stream is first used:
+  // top and diff write through writeStdout and never create it; see stdout.ts.)
+  onStdoutError((err) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });

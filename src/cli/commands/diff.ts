@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { addProfileOptions, nodesOption, type TopOptions } from './top.js';
 import { readingInput } from '../report-error.js';
+import { writeStdout } from '../stdout.js';
 
 export function registerDiff(program: Command): void {
   addProfileOptions(
@@ -34,6 +35,6 @@ export function registerDiff(program: Command): void {
     const tn = n.agg.accumulated[0];
     const table = diffTable(b.agg, n.agg, tn, matchingType(b.agg, n.agg, tn, b.origin), opts.cum === true);
     const title = [`Base: ${b.origin}`, `New:  ${n.origin}`];
-    process.stdout.write(opts.json ? renderTopJson(table, { nodes }) : renderTopText(table, { nodes, title }));
+    writeStdout(opts.json ? renderTopJson(table, { nodes }) : renderTopText(table, { nodes, title }));
   });
 }

@@ -5,6 +5,7 @@ import { requestOptions } from '../flags.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from '../profile-input.js';
 import { UsageError } from '../usage-error.js';
 import { readingInput } from '../report-error.js';
+import { writeStdout } from '../stdout.js';
 
 export interface TopOptions {
   sampleIndex?: string;
@@ -56,6 +57,6 @@ export function registerTop(program: Command): void {
       // Aggregated for the one type -sample_index (or the default) names: accumulated[0].
       return topTable(agg, agg.accumulated[0], opts.cum === true);
     });
-    process.stdout.write(opts.json ? renderTopJson(table, { nodes }) : renderTopText(table, { nodes, title: [`Profile: ${input.origin}`] }));
+    writeStdout(opts.json ? renderTopJson(table, { nodes }) : renderTopText(table, { nodes, title: [`Profile: ${input.origin}`] }));
   });
 }
