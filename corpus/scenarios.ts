@@ -549,6 +549,11 @@ export const scenarios: Scenario[] = [
   },
 ];
 
+/** corpus/service's command line for a scenario: its flags plus what it exposes. */
+export function serviceArgs(s: Scenario): string[] {
+  return [...s.args, ...(s.vars === false ? ['-vars=false'] : []), ...(s.metrics && s.metrics !== 'none' ? ['-metrics'] : [])];
+}
+
 export function truthFor(s: Scenario, go: GoVersion): Truth {
   return s.truthByGo?.[go] ?? s.truth;
 }
