@@ -44,6 +44,7 @@ interface CheckFlags {
   inconclusiveExit: string;
   header: string[];
   insecure?: boolean;
+  forceGc: boolean;
   out?: string;
   interval: string;
   profileInterval: string;
@@ -234,6 +235,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
         out,
         headers,
         insecure: flags.insecure === true,
+        forceGc: flags.forceGc,
         workMetric: flags.workMetric,
         note: 'heapsight check',
         untilVerdict: flags.untilVerdict,

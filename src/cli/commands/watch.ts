@@ -40,6 +40,7 @@ interface WatchFlags {
   insecure?: boolean;
   json?: boolean;
   profileGc?: boolean;
+  forceGc: boolean;
   workMetric?: string;
   html?: string;
   md?: string;
@@ -114,6 +115,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
     headers,
     insecure: flags.insecure === true,
     profileGc: flags.profileGc,
+    forceGc: flags.forceGc,
     workMetric: flags.workMetric,
     untilVerdict: flags.untilVerdict,
     confidence,
