@@ -160,7 +160,7 @@ export function pollingOptions(cmd: Command): Command {
     )
     .option(
       '--no-force-gc',
-      'never force a GC in the target; by default, when it ran none between two polls, a heap profile with ?gc=1 forces one (at most 36 per watch), so a quiet heap is still seen once a poll early on',
+      'never force a GC in the target; by default, when it ran none between two polls, a request for /debug/pprof/heap?gc=1 forces one (at most 36 per watch), so a quiet heap is still seen once a poll early on',
     );
 }
 

@@ -124,7 +124,10 @@ test('reports a missing endpoint and what it costs, and keeps polling the others
   assert.match(missing[0].detail, /^\/metrics: /);
   assert.equal(rec.meta?.target.metrics, undefined);
   assert.equal(rec.meta?.missing?.length, 1);
-  assert.ok(rec.samples.every((s) => s.goroutines === undefined && s.rss! > 0));
+  assert.ok(rec.samples.every((s) => s.rss! > 0));
+  // Without /metrics the polls (not discovery's sample) take the goroutine count from /debug/pprof/.
+  assert.equal(rec.samples[0].goroutines, undefined);
+  assert.ok(rec.samples.slice(1).every((s) => s.goroutines! > 0));
 });
 
 test('an unreachable target is an InputError at discovery', async (t) => {
@@ -269,10 +272,10 @@ test('an outage still open when the watch stops is recorded as a gap', async (t)
   assert.ok(gap.durationMs! >= 0 && gap.t >= down.t);
 });
 
-test('forced looks: a GC is forced after a poll that saw none, up to the cap; a target without a goroutine count gets a goroutine profile per poll, up to its cap', async (t) => {
-  // Idle (no churn) and without /metrics: the target collects on its own rarely if ever, and its polls
-  // (expvar) carry no goroutine count. Profile rounds are pushed past the test so that every profile
-  // after discovery is a look.
+test('forced looks: a GC is forced after a poll that saw none, up to the cap; polls without /metrics take the goroutine count from the pprof index', async (t) => {
+  // Idle (no churn) and without /metrics: the target collects on its own rarely if ever, and expvar
+  // has no goroutine count. Profile rounds are pushed past the test so that every profile after
+  // discovery would be a look.
   const target = await startTarget([]);
   t.after(() => target.kill());
   const forcedCap = 3;
@@ -286,20 +289,22 @@ test('forced looks: a GC is forced after a poll that saw none, up to the cap; a 
   await poller.discover();
   const run = poller.run();
   // Enough polls for every look the caps allow, and a few more to show that none follows.
-  await countEvents<MemorySample>(poller, 'sample', () => poller.forcedLooks >= forcedCap && poller.goroutineLooks >= goroutineCap, 4, 30_000);
+  await countEvents<MemorySample>(poller, 'sample', () => poller.forcedLooks >= forcedCap, 4, 30_000);
   poller.stop();
   await run;
 
   const first = samples[0];
   const last = samples[samples.length - 1];
   assert.equal(last.pid, first.pid);
-  assert.equal(first.goroutines, undefined, 'expvar polls carry no goroutine count');
+  assert.equal(first.goroutines, undefined, 'the discovery sample (expvar) carries no goroutine count');
+  for (const s of samples.slice(1)) assert.ok(s.goroutines! >= 2, `every poll has the count from /debug/pprof/ (got ${s.goroutines})`);
   // The runtime counts the collections the application forced: exactly the poller's (an idle target's
   // own GCs are not forced ones), and no more once the cap is reached.
   assert.equal(last.numForcedGC! - first.numForcedGC!, forcedCap);
   assert.equal(poller.forcedLooks, forcedCap);
-  assert.equal(profiles.filter((p) => p.kind === 'heap').length, 1 + forcedCap, 'discovery’s heap profile and one per forced look');
-  assert.equal(profiles.filter((p) => p.kind === 'goroutine').length, 1 + goroutineCap, 'discovery’s goroutine profile and one per look');
+  assert.equal(profiles.filter((p) => p.kind === 'heap').length, 1, 'a forced look is a collection, not a profile: only discovery’s heap profile');
+  assert.equal(poller.goroutineLooks, 0, 'with the count from the index, no goroutine profile per poll');
+  assert.equal(profiles.filter((p) => p.kind === 'goroutine').length, 1, 'only discovery’s goroutine profile');
 });
 
 test('no forced looks when the target collects on its own between polls, or when they are off', async (t) => {

@@ -14,13 +14,17 @@
 // The exception, on by default in `watch`: a look at the live heap is one GC cycle, and a service that
 // allocates little next to its heap runs few of them (a heap growing 96 MiB/min at GOGC=100 ran 9 GC
 // cycles in 155 s, so no verdict came for 2.5 minutes). When a poll finds that the target ran no GC
-// since the previous one, the poller forces one (a heap profile with ?gc=1, kept as a heap profile):
-// at most one per poll, only while the target does not collect on its own, and at most
-// FORCED_LOOKS_MAX per watch, so the cost is bounded and nil for a service that collects often.
-// Likewise a service without /metrics has no goroutine count in its polls: its goroutine series is
+// since the previous one, the poller forces one (/debug/pprof/heap?gc=1&debug=1, read and dropped:
+// the collection is the look, the next poll reads it): at most one per poll, only while the target
+// does not collect on its own, and at most FORCED_LOOKS_MAX per watch, so the cost is bounded and nil
+// for a service that collects often. The text form because the proto one gzips in the target: ~870 KB
+// allocated per fetch against ~40 KB (as much as a /debug/vars poll), and a quiet service's own
+// allocation, the work axis growth is measured on, must not be mostly the watcher's.
+// Likewise a service without /metrics has no goroutine count in its polls: its goroutine series was
 // the goroutine profiles, one per profile round (30 s), so five looks took two minutes and held every
-// no-leak verdict back that long. Such a target gets a goroutine profile with each poll, up to
-// GOROUTINE_LOOKS_MAX per watch.
+// no-leak verdict back that long (and let a goroutine leak holding heap read as a heap leak). Its
+// polls take the count from the pprof index page (sources/pprof-index.ts); where that page has none,
+// a goroutine profile goes with each poll instead, up to GOROUTINE_LOOKS_MAX per watch.
 
 import { EventEmitter, on } from 'node:events';
 import { gzipSync } from 'node:zlib';
@@ -30,6 +34,7 @@ import { parseExpvar } from '../sources/expvar.js';
 import { fetchBytes, redactUrl } from '../sources/http.js';
 import { InputError, isOutage, type InputErrorKind } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
+import { goroutineCountFromPprofIndex } from '../sources/pprof-index.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { mergeProcInto, readProcSample } from '../sources/procfs.js';
 import { readBuildInfo } from '../sources/buildinfo.js';
@@ -70,7 +75,7 @@ export interface PollerOptions {
   jitter?: number;
   profileGc?: boolean;
   /**
-   * Force a GC (heap profile with ?gc=1) after a poll that saw no GC since the previous poll, at most
+   * Force a GC (heap profile with ?gc=1, dropped) after a poll that saw no GC since the previous poll, at most
    * this many times per watch (0: never; FORCED_LOOKS_MAX is what `watch` uses).
    */
   forcedLooks?: number;
@@ -121,8 +126,10 @@ interface Endpoints {
   goroutine?: string;
   goroutine2?: string;
   goroutineleak?: string;
-  /** The heap profile with ?gc=1: a forced look. */
+  /** The heap profile with ?gc=1 as text: a forced look, read and dropped. */
   heapGc?: string;
+  /** The pprof index page: a goroutine count for polls that have none (dropped when it shows none). */
+  pprofIndex?: string;
 }
 
 /**
@@ -182,7 +189,7 @@ function missingCost(name: EndpointName, status: Map<EndpointName, EndpointStatu
         : 'no runtime numbers: heap growth cannot be told from retained-but-free memory; the verdict will rest on RSS alone';
     case 'metrics':
       return haveProc
-        ? 'no go_goroutines or process_* series; RSS comes from /proc, goroutine counts from goroutine profiles'
+        ? 'no go_goroutines or process_* series; RSS comes from /proc, goroutine counts from the pprof index page (else goroutine profiles)'
         : 'no RSS for a remote target (process_resident_memory_bytes) and no go_goroutines: off-heap growth cannot be seen';
     case 'heap':
       return 'no heap profiles: a heap leak can be detected but its allocation site cannot be named';
@@ -286,7 +293,8 @@ export class Poller extends EventEmitter {
       goroutine: pprofBase ? `${pprofBase}/goroutine` : undefined,
       goroutine2: pprofBase ? withQuery(`${pprofBase}/goroutine`, { debug: '2' }) : undefined,
       goroutineleak: pprofBase ? `${pprofBase}/goroutineleak` : undefined,
-      heapGc: pprofBase ? withQuery(`${pprofBase}/heap`, { gc: '1' }) : undefined,
+      heapGc: pprofBase ? withQuery(`${pprofBase}/heap`, { gc: '1', debug: '1' }) : undefined,
+      pprofIndex: pprofBase ? `${pprofBase}/` : undefined,
     };
     const first = opts.url ?? opts.vars ?? opts.metrics ?? opts.pprof!;
     const u = new URL(first);
@@ -623,12 +631,29 @@ export class Poller extends EventEmitter {
     if (this.stopped) return;
     const previous = this.lastSample;
     const sample = mergeSample(t, vars.value, metrics.value, proc);
+    if (sample && sample.goroutines === undefined) sample.goroutines = await this.goroutinesFromIndex();
+    if (this.stopped) return;
     if (sample) this.acceptSample(sample);
     // Forced cycles that completed since the previous poll are not the target's own.
     const forcedBetween = this.forcedDone - this.forcedDoneAtLastPoll;
     this.forcedDoneAtLastPoll = this.forcedDone;
     if (sample && previous) this.maybeForceLook(previous, sample, forcedBetween);
     if (sample && sample.goroutines === undefined) this.maybeGoroutineLook();
+  }
+
+  /** The goroutine count from the pprof index page; a page without it is not asked again. */
+  private async goroutinesFromIndex(): Promise<number | undefined> {
+    const url = this.endpoints.pprofIndex;
+    if (!url || !this.endpoints.goroutine) return undefined;
+    try {
+      const r = await this.fetch(url, this.opts.timeoutMs, MAX_TEXT_BYTES, 'text/html');
+      const n = goroutineCountFromPprofIndex(Buffer.from(r.bytes).toString('utf8'));
+      if (n === undefined) this.endpoints.pprofIndex = undefined;
+      return n;
+    } catch {
+      // A failed page this once: the poll goes on without the count (the goroutine look below covers it).
+      return undefined;
+    }
   }
 
   /** A goroutine profile with this poll (see the header): the goroutine count the sample lacks. */
@@ -665,9 +690,8 @@ export class Poller extends EventEmitter {
     const t = Date.now();
     // Not awaited: the sample loop keeps its period; the next poll sees the forced cycle.
     void this.fetch(url, this.opts.profileTimeoutMs, MAX_PROFILE_BYTES)
-      .then((r) => {
+      .then(() => {
         this.forcedDone++;
-        if (!this.stopped) this.acceptProfile('heap', t, r.bytes);
       })
       .catch((err) => {
         if (!this.stopped && !this.failingEndpoints.has(url)) {
