@@ -13,7 +13,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientGolangFor, CORPUS_SECONDS, scenarios, truthFor, type Scenario } from '../corpus/scenarios.js';
+import { clientGolangFor, CORPUS_SECONDS, scenarios, serviceArgs, truthFor } from '../corpus/scenarios.js';
 import { buildGoProgram, goVersions, repoRoot, requireTool, type GoVersion } from '../src/test-support/toolchain.js';
 import { analyzeDir, rawShape, recordAll, recordingStats, type RecordJob } from './lib/recorder.js';
 
@@ -56,10 +56,6 @@ if (!(opts.seconds > 0)) usage('--seconds must be positive');
 const byName = new Map(scenarios.map((s) => [s.name, s]));
 for (const n of opts.names) if (!byName.has(n)) usage(`no scenario ${JSON.stringify(n)}`);
 const chosen = opts.names.length ? opts.names.map((n) => byName.get(n)!) : scenarios;
-
-export function serviceArgs(s: Scenario): string[] {
-  return [...s.args, ...(s.vars === false ? ['-vars=false'] : []), ...(s.metrics && s.metrics !== 'none' ? ['-metrics'] : [])];
-}
 
 requireTool('gcc', ['gcc']);
 const jobs: RecordJob[] = [];

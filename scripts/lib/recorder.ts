@@ -107,7 +107,7 @@ async function stopChild(child: ChildProcess, closed: Promise<unknown>): Promise
   await closed;
 }
 
-function waitForListening(name: string, child: ChildProcess, closed: Promise<unknown>): Promise<string> {
+export function waitForListening(name: string, child: ChildProcess, closed: Promise<unknown>): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name}: no LISTENING line within ${listenTimeoutMs} ms`)), listenTimeoutMs);
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -158,7 +158,7 @@ export function scheduledLoad(load: JobLoad, seconds: number): { requests: numbe
 }
 
 // Phases one after the other (each a paced driveLoad), bursts beside them on their own schedule.
-async function drivePhases(url: string, load: JobLoad, durationMs: number, signal: AbortSignal): Promise<LoadResult> {
+export async function drivePhases(url: string, load: JobLoad, durationMs: number, signal: AbortSignal): Promise<LoadResult> {
   const total: LoadResult = { requests: 0, errors: 0, bursts: 0 };
   const start = performance.now();
   const bursts = load.burstPath

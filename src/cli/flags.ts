@@ -157,6 +157,10 @@ export function pollingOptions(cmd: Command): Command {
       '--goroutineleak-interval <duration>',
       'time between goroutineleak profiles (Go 1.26+), besides one at start and one at the end; each runs a leak-detection GC in the target (0: only those two)',
       '5m',
+    )
+    .option(
+      '--no-force-gc',
+      'never force a GC in the target; by default, when it ran none between two polls, a request for /debug/pprof/heap?gc=1 forces one (at most 36 per watch), so a quiet heap is still seen once a poll early on',
     );
 }
 

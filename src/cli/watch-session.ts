@@ -37,6 +37,8 @@ export interface WatchSessionOptions {
   headers: Record<string, string>;
   insecure?: boolean;
   profileGc?: boolean;
+  /** Force a GC after a poll that saw none (poller.ts FORCED_LOOKS_MAX times at most); false: never. */
+  forceGc?: boolean;
   workMetric?: string;
   note?: string;
   /** Stop once the running verdict is confident (this threshold) and stable. */
@@ -81,7 +83,7 @@ function mib(n: number | undefined): string {
 }
 
 export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutcome> {
-  const { Poller } = await import('../collect/poller.js');
+  const { Poller, FORCED_LOOKS_MAX, GOROUTINE_LOOKS_MAX } = await import('../collect/poller.js');
   const { RecordingWriter } = await import('../collect/recording-writer.js');
   const { LiveRecording } = await import('../collect/live-recording.js');
   const { redactUrl } = await import('../sources/http.js');
@@ -111,6 +113,8 @@ export async function runWatchSession(o: WatchSessionOptions): Promise<WatchOutc
     headers: o.headers,
     insecure: o.insecure,
     profileGc: o.profileGc,
+    forcedLooks: o.forceGc === false ? 0 : FORCED_LOOKS_MAX,
+    goroutineLooks: GOROUTINE_LOOKS_MAX,
     workMetric: o.workMetric,
     writer,
   });

@@ -124,7 +124,10 @@ test('reports a missing endpoint and what it costs, and keeps polling the others
   assert.match(missing[0].detail, /^\/metrics: /);
   assert.equal(rec.meta?.target.metrics, undefined);
   assert.equal(rec.meta?.missing?.length, 1);
-  assert.ok(rec.samples.every((s) => s.goroutines === undefined && s.rss! > 0));
+  assert.ok(rec.samples.every((s) => s.rss! > 0));
+  // Without /metrics the polls (not discovery's sample) take the goroutine count from /debug/pprof/.
+  assert.equal(rec.samples[0].goroutines, undefined);
+  assert.ok(rec.samples.slice(1).every((s) => s.goroutines! > 0));
 });
 
 test('an unreachable target is an InputError at discovery', async (t) => {
@@ -267,4 +270,75 @@ test('an outage still open when the watch stops is recorded as a gap', async (t)
   const gap = rec.events.find((e) => e.kind === 'gap')!;
   assert.match(gap.detail, /^target was unreadable for \d+\.\d s, until the watch stopped \(.+\)$/);
   assert.ok(gap.durationMs! >= 0 && gap.t >= down.t);
+});
+
+test('forced looks: a GC is forced after a poll that saw none, up to the cap; polls without /metrics take the goroutine count from the pprof index', async (t) => {
+  // Idle (no churn) and without /metrics: the target collects on its own rarely if ever, and expvar
+  // has no goroutine count. Profile rounds are pushed past the test so that every profile after
+  // discovery would be a look.
+  const target = await startTarget([]);
+  t.after(() => target.kill());
+  const forcedCap = 3;
+  const goroutineCap = 2;
+  const poller = new Poller({ ...FAST, profileIntervalMs: 600_000, url: target.url, forcedLooks: forcedCap, goroutineLooks: goroutineCap });
+  t.after(() => poller.stop());
+  const samples: MemorySample[] = [];
+  const profiles: ProfileFetched[] = [];
+  poller.on('sample', (s: MemorySample) => samples.push(s));
+  poller.on('profile', (p: ProfileFetched) => profiles.push(p));
+  await poller.discover();
+  const run = poller.run();
+  // Enough polls for every look the caps allow, and a few more to show that none follows.
+  await countEvents<MemorySample>(poller, 'sample', () => poller.forcedLooks >= forcedCap, 4, 30_000);
+  poller.stop();
+  await run;
+
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  assert.equal(last.pid, first.pid);
+  assert.equal(first.goroutines, undefined, 'the discovery sample (expvar) carries no goroutine count');
+  for (const s of samples.slice(1)) assert.ok(s.goroutines! >= 2, `every poll has the count from /debug/pprof/ (got ${s.goroutines})`);
+  // The runtime counts the collections the application forced: exactly the poller's (an idle target's
+  // own GCs are not forced ones), and no more once the cap is reached.
+  assert.equal(last.numForcedGC! - first.numForcedGC!, forcedCap);
+  assert.equal(poller.forcedLooks, forcedCap);
+  assert.equal(profiles.filter((p) => p.kind === 'heap').length, 1, 'a forced look is a collection, not a profile: only discovery’s heap profile');
+  assert.equal(poller.goroutineLooks, 0, 'with the count from the index, no goroutine profile per poll');
+  assert.equal(profiles.filter((p) => p.kind === 'goroutine').length, 1, 'only discovery’s goroutine profile');
+});
+
+test('no forced looks when the target collects on its own between polls, or when they are off', async (t) => {
+  // -churn 2ms keeps 64 KiB every 2 ms and GOGC=1 collects at every 1 % of growth: many GCs between
+  // two polls of 150 ms. /metrics gives the goroutine count.
+  const target = await startTarget(['-metrics', '-churn', '2ms'], { GOGC: '1' });
+  t.after(() => target.kill());
+  const busy = new Poller({ ...FAST, profileIntervalMs: 600_000, url: target.url, forcedLooks: 10, goroutineLooks: 10 });
+  t.after(() => busy.stop());
+  const samples: MemorySample[] = [];
+  busy.on('sample', (s: MemorySample) => samples.push(s));
+  await busy.discover();
+  const run = busy.run();
+  await countEvents<MemorySample>(busy, 'sample', () => true, 8, 30_000);
+  busy.stop();
+  await run;
+  const gcs = samples.slice(1).map((s, i) => s.numGC! - samples[i].numGC!);
+  assert.ok(
+    gcs.every((d) => d > 0),
+    `a GC between every two polls: ${gcs.join(',')}`,
+  );
+  assert.equal(busy.forcedLooks, 0);
+  assert.ok(samples.every((s) => s.goroutines !== undefined));
+  assert.equal(busy.goroutineLooks, 0);
+
+  const off = new Poller({ ...FAST, profileIntervalMs: 600_000, url: target.url, forcedLooks: 0, goroutineLooks: 0 });
+  t.after(() => off.stop());
+  await off.discover();
+  const run2 = off.run();
+  const offSamples: MemorySample[] = [];
+  off.on('sample', (s: MemorySample) => offSamples.push(s));
+  await countEvents<MemorySample>(off, 'sample', () => true, 4, 30_000);
+  off.stop();
+  await run2;
+  assert.equal(off.forcedLooks, 0);
+  assert.equal(offSamples.at(-1)!.numForcedGC, offSamples[0].numForcedGC, 'no GC forced when forced looks are off');
 });

@@ -10,6 +10,21 @@
 // "as of the last completed GC" (the runtime's MemProfile doc: in-use counts are those of the most recently completed GC): at most a GC cycle or two stale, and the
 // runtime forces a GC at least every 2 minutes, which is small next to the minutes a trend needs.
 // `profileGc: true` (watch --profile-gc) opts into the forced GC for sharper single profiles.
+//
+// The exception, on by default in `watch`: a look at the live heap is one GC cycle, and a service that
+// allocates little next to its heap runs few of them (a heap growing 96 MiB/min at GOGC=100 ran 9 GC
+// cycles in 155 s, so no verdict came for 2.5 minutes). When a poll finds that the target ran no GC
+// since the previous one, the poller forces one (/debug/pprof/heap?gc=1&debug=1, read and dropped:
+// the collection is the look, the next poll reads it): at most one per poll, only while the target
+// does not collect on its own, and at most FORCED_LOOKS_MAX per watch, so the cost is bounded and nil
+// for a service that collects often. The text form because the proto one gzips in the target: ~870 KB
+// allocated per fetch against ~40 KB (as much as a /debug/vars poll), and a quiet service's own
+// allocation, the work axis growth is measured on, must not be mostly the watcher's.
+// Likewise a service without /metrics has no goroutine count in its polls: its goroutine series was
+// the goroutine profiles, one per profile round (30 s), so five looks took two minutes and held every
+// no-leak verdict back that long (and let a goroutine leak holding heap read as a heap leak). Its
+// polls take the count from the pprof index page (sources/pprof-index.ts); where that page has none,
+// a goroutine profile goes with each poll instead, up to GOROUTINE_LOOKS_MAX per watch.
 
 import { EventEmitter, on } from 'node:events';
 import { gzipSync } from 'node:zlib';
@@ -19,6 +34,7 @@ import { parseExpvar } from '../sources/expvar.js';
 import { fetchBytes, redactUrl } from '../sources/http.js';
 import { InputError, isOutage, type InputErrorKind } from '../sources/input-error.js';
 import { parsePprof } from '../sources/pprof/decode.js';
+import { goroutineCountFromPprofIndex } from '../sources/pprof-index.js';
 import { memorySampleFromExposition } from '../sources/prometheus-text.js';
 import { mergeProcInto, readProcSample } from '../sources/procfs.js';
 import { readBuildInfo } from '../sources/buildinfo.js';
@@ -58,6 +74,13 @@ export interface PollerOptions {
   /** Fraction of the interval by which each wait varies (0.1 = ±10%), so many watchers don't beat in step. */
   jitter?: number;
   profileGc?: boolean;
+  /**
+   * Force a GC (heap profile with ?gc=1, dropped) after a poll that saw no GC since the previous poll, at most
+   * this many times per watch (0: never; FORCED_LOOKS_MAX is what `watch` uses).
+   */
+  forcedLooks?: number;
+  /** Fetch a goroutine profile with each poll whose sample has no goroutine count, at most this many times (0: never). */
+  goroutineLooks?: number;
   workMetric?: string;
   writer?: RecordingWriter;
   /** Random source for jitter (tests pass a seeded one). */
@@ -103,7 +126,25 @@ interface Endpoints {
   goroutine?: string;
   goroutine2?: string;
   goroutineleak?: string;
+  /** The heap profile with ?gc=1 as text: a forced look, read and dropped. */
+  heapGc?: string;
+  /** The pprof index page: a goroutine count for polls that have none (dropped when it shows none). */
+  pprofIndex?: string;
 }
+
+/**
+ * Forced looks per watch at most: three minutes of one per 5 s poll, enough for the looks a verdict
+ * needs (decision-rules.ts BOUNDED_MIN_LOOKS = 12, LEAK_MIN_LOOKS = 6) with the target's own GCs and a
+ * margin, and a fixed bound on the extra collections a watch costs a service with a big, quiet heap.
+ */
+export const FORCED_LOOKS_MAX = 36;
+
+/**
+ * Goroutine profiles taken with polls (targets without a goroutine count) per watch at most: as many
+ * as forced looks, for the same three minutes; a proto goroutine profile is small and quick next to a
+ * heap profile, so the bound is about the target's goroutine count, not the watch.
+ */
+export const GOROUTINE_LOOKS_MAX = 36;
 
 const MAX_TEXT_BYTES = 64 << 20;
 const MAX_PROFILE_BYTES = 512 << 20;
@@ -148,7 +189,7 @@ function missingCost(name: EndpointName, status: Map<EndpointName, EndpointStatu
         : 'no runtime numbers: heap growth cannot be told from retained-but-free memory; the verdict will rest on RSS alone';
     case 'metrics':
       return haveProc
-        ? 'no go_goroutines or process_* series; RSS comes from /proc, goroutine counts from goroutine profiles'
+        ? 'no go_goroutines or process_* series; RSS comes from /proc, goroutine counts from the pprof index page (else goroutine profiles)'
         : 'no RSS for a remote target (process_resident_memory_bytes) and no go_goroutines: off-heap growth cannot be seen';
     case 'heap':
       return 'no heap profiles: a heap leak can be detected but its allocation site cannot be named';
@@ -213,6 +254,14 @@ export class Poller extends EventEmitter {
   private downReason?: string;
   private failingEndpoints = new Set<string>();
   private profileRound = 0;
+  /** GCs forced so far (forced looks), whether one is in flight, and how many had completed at the last poll. */
+  forcedLooks = 0;
+  private forcing = false;
+  private forcedDone = 0;
+  private forcedDoneAtLastPoll = 0;
+  /** Goroutine profiles taken with polls so far, and whether one is in flight. */
+  goroutineLooks = 0;
+  private lookingAtGoroutines = false;
   private startedAt = 0;
   /** Goroutine total from the latest goroutine profile, for progress lines when /metrics is absent. */
   lastGoroutineTotal?: number;
@@ -246,6 +295,8 @@ export class Poller extends EventEmitter {
       goroutine: pprofBase ? `${pprofBase}/goroutine` : undefined,
       goroutine2: pprofBase ? withQuery(`${pprofBase}/goroutine`, { debug: '2' }) : undefined,
       goroutineleak: pprofBase ? `${pprofBase}/goroutineleak` : undefined,
+      heapGc: pprofBase ? withQuery(`${pprofBase}/heap`, { gc: '1', debug: '1' }) : undefined,
+      pprofIndex: pprofBase ? `${pprofBase}/` : undefined,
     };
     const first = opts.url ?? opts.vars ?? opts.metrics ?? opts.pprof!;
     const u = new URL(first);
@@ -334,7 +385,10 @@ export class Poller extends EventEmitter {
       if (s.ok) continue;
       if (s.name === 'vars') this.endpoints.vars = undefined;
       if (s.name === 'metrics') this.endpoints.metrics = undefined;
-      if (s.name === 'heap') this.endpoints.heap = undefined;
+      if (s.name === 'heap') {
+        this.endpoints.heap = undefined;
+        this.endpoints.heapGc = undefined;
+      }
       if (s.name === 'goroutine') {
         this.endpoints.goroutine = undefined;
         this.endpoints.goroutine2 = undefined;
@@ -577,8 +631,77 @@ export class Poller extends EventEmitter {
     }
     const proc = await this.readProc();
     if (this.stopped) return;
+    const previous = this.lastSample;
     const sample = mergeSample(t, vars.value, metrics.value, proc);
+    if (sample && sample.goroutines === undefined) sample.goroutines = await this.goroutinesFromIndex();
+    if (this.stopped) return;
     if (sample) this.acceptSample(sample);
+    // Forced cycles that completed since the previous poll are not the target's own.
+    const forcedBetween = this.forcedDone - this.forcedDoneAtLastPoll;
+    this.forcedDoneAtLastPoll = this.forcedDone;
+    if (sample && previous) this.maybeForceLook(previous, sample, forcedBetween);
+    if (sample && sample.goroutines === undefined) this.maybeGoroutineLook();
+  }
+
+  /** The goroutine count from the pprof index page; a page without it is not asked again. */
+  private async goroutinesFromIndex(): Promise<number | undefined> {
+    const url = this.endpoints.pprofIndex;
+    if (!url || !this.endpoints.goroutine) return undefined;
+    try {
+      const r = await this.fetch(url, this.opts.timeoutMs, MAX_TEXT_BYTES, 'text/html');
+      const n = goroutineCountFromPprofIndex(Buffer.from(r.bytes).toString('utf8'));
+      if (n === undefined) this.endpoints.pprofIndex = undefined;
+      return n;
+    } catch {
+      // A failed page this once: the poll goes on without the count (the goroutine look below covers it).
+      return undefined;
+    }
+  }
+
+  /** A goroutine profile with this poll (see the header): the goroutine count the sample lacks. */
+  private maybeGoroutineLook(): void {
+    const url = this.endpoints.goroutine;
+    if (!url || this.lookingAtGoroutines || this.goroutineLooks >= (this.opts.goroutineLooks ?? 0)) return;
+    this.goroutineLooks++;
+    this.lookingAtGoroutines = true;
+    const t = Date.now();
+    void this.fetch(url, this.opts.profileTimeoutMs, MAX_PROFILE_BYTES)
+      .then((r) => {
+        if (!this.stopped) this.acceptProfile('goroutine', t, r.bytes);
+      })
+      .catch((err) => {
+        if (!this.stopped && !this.failingEndpoints.has(url)) {
+          this.failingEndpoints.add(url);
+          this.recordEvent({ t, kind: 'fetch-error', detail: errorLine(err) });
+        }
+      })
+      .finally(() => (this.lookingAtGoroutines = false));
+  }
+
+  /**
+   * A forced look (see the header) when the target ran no GC of its own between two polls of the same
+   * process: the cycle forced after the previous poll is that interval's look, the next one needs another.
+   */
+  private maybeForceLook(previous: MemorySample, sample: MemorySample, forcedBetween: number): void {
+    const url = this.endpoints.heapGc;
+    if (!url || this.opts.profileGc || this.forcing || this.forcedLooks >= (this.opts.forcedLooks ?? 0)) return;
+    if (sample.numGC === undefined || previous.numGC === undefined || sample.pid !== previous.pid) return;
+    if (sample.numGC - previous.numGC > forcedBetween) return;
+    this.forcedLooks++;
+    this.forcing = true;
+    const t = Date.now();
+    // Not awaited: the sample loop keeps its period; the next poll sees the forced cycle.
+    void this.fetch(url, this.opts.profileTimeoutMs, MAX_PROFILE_BYTES)
+      .then(() => {
+        this.forcedDone++;
+      })
+      .catch((err) => {
+        if (!this.stopped && !this.failingEndpoints.has(url)) {
+          this.failingEndpoints.add(url);
+          this.recordEvent({ t, kind: 'fetch-error', detail: errorLine(err) });
+        }
+      })
+      .finally(() => (this.forcing = false));
   }
 
   private async profileOnce(): Promise<void> {

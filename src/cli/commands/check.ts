@@ -44,6 +44,7 @@ interface CheckFlags extends PollingFlags {
   inconclusiveExit: string;
   header: string[];
   insecure?: boolean;
+  forceGc: boolean;
   out?: string;
   startupTimeout: string;
   workMetric?: string;
@@ -221,6 +222,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
         out,
         headers,
         insecure: flags.insecure === true,
+        forceGc: flags.forceGc,
         workMetric: flags.workMetric,
         note: 'heapsight check',
         untilVerdict: flags.untilVerdict,

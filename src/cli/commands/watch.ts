@@ -35,6 +35,7 @@ interface WatchFlags extends PollingFlags {
   insecure?: boolean;
   json?: boolean;
   profileGc?: boolean;
+  forceGc: boolean;
   workMetric?: string;
   html?: string;
   md?: string;
@@ -101,6 +102,7 @@ async function runWatch(url: string | undefined, flags: WatchFlags): Promise<voi
     headers,
     insecure: flags.insecure === true,
     profileGc: flags.profileGc,
+    forceGc: flags.forceGc,
     workMetric: flags.workMetric,
     untilVerdict: flags.untilVerdict,
     confidence,
