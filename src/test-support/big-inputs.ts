@@ -42,9 +42,14 @@ function* gctraceLines(s: BigSeries): Generator<string> {
   // A steady allocation rate (GOGC=100: a cycle allocates about the live heap), so cycles come further
   // apart as the heap grows, as they do under steady traffic.
   const allocMiBPerSecond = s.everySeconds ? 40 / s.everySeconds : 800;
+  // The leak is steady in time (and so in bytes allocated, at a steady allocation rate): the heap a
+  // cycle starts from is what liveMiB gives at the cycle whose time this is under a fixed cycle pace
+  // (the first cycles' one). Growing 1 MiB per 2,000 cycles of ever longer cycles would be a leak that
+  // slows per second and per byte — a saturating curve, which heapsight rightly leaves inconclusive.
+  const firstCycleSeconds = 40 / allocMiBPerSecond;
   let at = 0;
   for (let i = 1; i <= s.count; i++) {
-    const live = Math.round(liveMiB(i, rnd));
+    const live = Math.round(liveMiB(Math.round(at / firstCycleSeconds) + 1, rnd));
     const goal = 2 * live;
     at += live / allocMiBPerSecond;
     yield `gc ${i} @${at.toFixed(3)}s 1%: 0.010+0.20+0.003 ms clock, 0.020+0.10/0.20/0.30+0.006 ms cpu, ${goal - 1}->${goal}->${live} MB, ${goal} MB goal, 0 MB stacks, 0 MB globals, 2 P`;
