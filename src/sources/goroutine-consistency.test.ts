@@ -13,6 +13,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { isDeepStrictEqual } from 'node:util';
 import { parseGoroutineDebug1, readGoroutineDebug2 } from './goroutine-text.js';
 import { goroutineSnapshotFromProfile } from './goroutine-proto.js';
 import { parsePprof } from './pprof/decode.js';
@@ -156,12 +157,22 @@ test('live: debug=0/1/2 fetched from a running Go program agree', { timeout: 120
   assert.ok(base, `gen did not print LISTENING; stderr: ${stderr}`);
   const url = (debug: number) => `${base}/debug/pprof/goroutine?debug=${debug}`;
 
-  const proto = goroutineSnapshotFromProfile(parsePprof(await body(await get(agent, url(0))), url(0)), url(0));
-  const d1 = parseGoroutineDebug1(await body(await get(agent, url(1))), url(1));
-  // Streamed straight from the response, as the CLI reads big dumps.
-  const d2 = await readGoroutineDebug2(await get(agent, url(2)), url(2));
-  const d1again = parseGoroutineDebug1(await body(await get(agent, url(1))), url(1));
-  assert.deepEqual(d1again, d1, 'the process held still between fetches');
+  // gen holds still, but the HTTP server around it does not quite: a connection's background-read
+  // goroutine can come and go between two requests (a CI run under load saw debug=1 differ in that one
+  // goroutine). What this test checks is the readers, so it takes the first of a bounded number of
+  // fetch rounds in which the process demonstrably held still (debug=1 before and after are equal).
+  const MAX_ROUNDS = 5;
+  let proto!: GoroutineSnapshot, d1!: GoroutineSnapshot, d2!: GoroutineSnapshot, d1again!: GoroutineSnapshot;
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    proto = goroutineSnapshotFromProfile(parsePprof(await body(await get(agent, url(0))), url(0)), url(0));
+    d1 = parseGoroutineDebug1(await body(await get(agent, url(1))), url(1));
+    // Streamed straight from the response, as the CLI reads big dumps.
+    d2 = await readGoroutineDebug2(await get(agent, url(2)), url(2));
+    d1again = parseGoroutineDebug1(await body(await get(agent, url(1))), url(1));
+    if (isDeepStrictEqual(d1again, d1)) break;
+    t.diagnostic(`round ${round}: debug=1 changed between fetches; fetching again`);
+  }
+  assert.deepEqual(d1again, d1, `the process held still between fetches in one of ${MAX_ROUNDS} rounds`);
   assert.deepEqual(assertConsistent(proto, d1, d2), expectedCreators);
   assert.ok(proto.t !== undefined && Math.abs(proto.t - Date.now()) < 60_000, 'proto time_nanos is now');
 
