@@ -350,6 +350,76 @@ function parseFileLine(line: string): { file: string; line: number; hasOffset: b
   return { file: m[1], line: Number(m[2]), hasOffset: m[3] !== '' };
 }
 
+/**
+ * A copy of `s` that holds no reference to the string it was sliced from. The line splitter hands out
+ * slices of one decoded chunk; whatever the reader keeps (frames, states, labels) is copied so that a
+ * kept name does not pin a 64 KiB chunk for the rest of the read.
+ */
+function detach(s: string): string {
+  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** Distinct header tails, file lines and function lines remembered: beyond this each is parsed anew. */
+const MAX_DEBUG2_CACHE_ENTRIES = 100_000;
+/**
+ * Longer lines are parsed each time, never remembered, so the caches hold at most
+ * MAX_DEBUG2_CACHE_ENTRIES × this many characters each (~50 MB) whatever the dump holds. Real frame
+ * lines are well under it; Go truncates nothing, but a 512-character function name is a generated one.
+ */
+const MAX_CACHED_LINE_CHARS = 512;
+
+/**
+ * A parse of each distinct line, remembered: a dump of a million goroutines prints the same few
+ * hundred function and file lines over and over, and parsing them once each made big dumps about
+ * twice as fast. Bounded, so a dump of nothing but distinct lines costs a parse per line, no more.
+ */
+class LineCache<V> {
+  private readonly seen = new Map<string, V>();
+  constructor(private readonly parse: (text: string) => V) {}
+  get(text: string): V {
+    let v = this.seen.get(text);
+    if (v === undefined && !this.seen.has(text)) {
+      v = this.parse(text);
+      if (this.seen.size < MAX_DEBUG2_CACHE_ENTRIES && text.length <= MAX_CACHED_LINE_CHARS) this.seen.set(detach(text), v);
+    }
+    return v as V;
+  }
+}
+
+/**
+ * Stacks as paths in a trie of interned frames, so a goroutine's stack is identified by the node its
+ * last frame reaches (a number) instead of a string built from every frame; the frame array is made
+ * once per distinct stack.
+ */
+class StackNode {
+  private children: Map<Frame, StackNode> | undefined;
+  private path: Frame[] | undefined;
+  constructor(
+    readonly id: number,
+    private readonly parent: StackNode | undefined,
+    private readonly frame: Frame | undefined,
+  ) {}
+  child(f: Frame, nextId: () => number): StackNode {
+    this.children ??= new Map();
+    let c = this.children.get(f);
+    if (!c) {
+      c = new StackNode(nextId(), this, f);
+      this.children.set(f, c);
+    }
+    return c;
+  }
+  /** The frames from the root to this node, innermost first as printed. */
+  frames(): Frame[] {
+    if (!this.path) {
+      const out: Frame[] = [];
+      if (this.frame) out.push(this.frame);
+      for (let n = this.parent; n?.frame; n = n.parent) out.push(n.frame);
+      this.path = out.reverse();
+    }
+    return this.path;
+  }
+}
+
 interface Debug2Group extends GoroutineGroup {
   waitMinutesMin?: number;
   waitMinutesMax?: number;
@@ -370,20 +440,58 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
   const frames = new FrameTable();
   const groups = new Map<string, Debug2Group>();
   let total = 0;
+  let stackNodes = 0;
+  const nextStackId = () => ++stackNodes;
+  const rootStack = new StackNode(0, undefined, undefined);
+  // Header fields after the id (`[state, N minutes]{labels}:`) with the group key part they give.
+  const headerTails = new LineCache<{ h: Omit<Header, 'id'>; key: string } | null>((tail) => {
+    const h = parseHeader('goroutine 0' + tail);
+    if (!h) return null;
+    const { id: _, ...rest } = h;
+    const kept: Omit<Header, 'id'> = { ...rest, state: detach(rest.state) };
+    if (rest.labels) kept.labels = Object.fromEntries(Object.entries(rest.labels).map(([k, v]) => [detach(k), detach(v)]));
+    return { h: kept, key: `${kept.state}${kept.leaked ? ' (leaked)' : ''}\n${labelsKey(kept.labels)}` };
+  });
+  // Function line → the function (inlined calls print "(...)" for arguments), and function × file
+  // line → the frame.
+  const fnLines = new LineCache((text) => {
+    const fn = stripArgs(text);
+    return fn === undefined ? null : detach(fn);
+  });
+  const creatorNames = new LineCache(detach);
+  const framesByLines = new Map<string, Map<string, Frame>>();
+  let framesCached = 0;
+  /** `goroutine 123 [...]:` → the parsed header (its id in hdrId), or undefined when the line is not one. */
+  const header = (text: string): Omit<Header, 'id'> | undefined => {
+    let i = 10; // after "goroutine "
+    while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
+    if (i === 10) return undefined;
+    const cached = headerTails.get(text.slice(i));
+    if (!cached) return undefined;
+    hdrKey = cached.key;
+    hdrId = text.slice(10, i);
+    return cached.h;
+  };
+  let hdrKey = '';
+  let hdrId = '';
   // Go 1.21+ prints `created by X in goroutine N`: the creating goroutine, which may still be alive
   // in the same dump (a server's accept loop, a poller). Goroutine ids are kept (up to a cap) to find
   // its stack once the whole dump is read, since a creator can be printed after what it created.
-  const groupOfId = new Map<number, Debug2Group>();
+  // Goroutine ids and their groups in dump order (parallel arrays: a Map of a million ids was a sixth
+  // of the read), searched once at the end for the ids that `in goroutine N` named.
+  const seenIds: number[] = [];
+  const seenGroups: Debug2Group[] = [];
   const creatorIds = new Map<Debug2Group, number[]>();
   let creatorId: number | undefined;
 
   // The goroutine being read.
-  let hdr: Header | undefined;
+  let hdr: Omit<Header, 'id'> | undefined;
   let hdrLine = 0;
-  let stack: Frame[] = [];
+  let stack = rootStack;
   let createdBy: Frame | undefined;
   // A function or `created by` line waiting for its file line.
   let pendingFn: string | undefined;
+  let pendingInlined = false;
   let pendingCreator = false;
   let pendingLine = 0;
   let sawStackUnavailable = false;
@@ -391,23 +499,25 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
   const finish = () => {
     if (!hdr) return;
     if (pendingFn !== undefined) {
-      throw new InputError(origin, `truncated: the frame at line ${pendingLine} (goroutine ${hdr.id}) has no "file:line" line after it`);
+      throw new InputError(origin, `truncated: the frame at line ${pendingLine} (goroutine ${hdrId}) has no "file:line" line after it`);
     }
-    if (stack.length === 0 && !createdBy && !sawStackUnavailable) {
-      throw new InputError(origin, `truncated: goroutine ${hdr.id} (header at line ${hdrLine}) has no stack`);
+    if (stack === rootStack && !createdBy && !sawStackUnavailable) {
+      throw new InputError(origin, `truncated: goroutine ${hdrId} (header at line ${hdrLine}) has no stack`);
     }
-    let key = `${hdr.state}${hdr.leaked ? ' (leaked)' : ''}\n${createdBy ? frames.id(createdBy) : ''}\n${labelsKey(hdr.labels)}\n`;
-    for (const f of stack) key += frames.id(f) + ',';
+    const key = `${stack.id}\n${createdBy ? frames.id(createdBy) : ''}\n${hdrKey}`;
     let g = groups.get(key);
     if (!g) {
-      g = { count: 0, stack, state: hdr.state };
+      g = { count: 0, stack: stack.frames(), state: hdr.state };
       if (createdBy) g.createdBy = createdBy;
       if (hdr.labels) g.labels = hdr.labels;
       if (hdr.leaked) g.leaked = true;
       groups.set(key, g);
     }
     g.count++;
-    if (groupOfId.size < MAX_TRACKED_GOROUTINE_IDS) groupOfId.set(Number(hdr.id), g);
+    if (seenIds.length < MAX_TRACKED_GOROUTINE_IDS) {
+      seenIds.push(Number(hdrId));
+      seenGroups.push(g);
+    }
     if (creatorId !== undefined) {
       const ids = creatorIds.get(g) ?? [];
       if (ids.length < CREATOR_IDS_PER_GROUP && !ids.includes(creatorId)) ids.push(creatorId);
@@ -420,7 +530,7 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     g.waitMinutesMax = g.waitMinutesMax === undefined ? minutes : Math.max(g.waitMinutesMax, minutes);
     total++;
     hdr = undefined;
-    stack = [];
+    stack = rootStack;
     createdBy = undefined;
     creatorId = undefined;
     sawStackUnavailable = false;
@@ -434,26 +544,35 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     if (!sawAnything) {
       if (text.trim() === '') return;
       sawAnything = true;
-      if (!parseHeader(text)) {
+      if (!text.startsWith('goroutine ') || !header(text)) {
         const found = /^goroutine profile: total \d+/.test(text) ? 'a debug=1 goroutine profile (read it with parseGoroutineDebug1)' : describeBytes(head);
         throw new InputError(origin, `expected a goroutine dump (debug=2, first line like "goroutine 1 [running]:"), got ${found}`);
       }
     }
     if (pendingFn !== undefined) {
-      const fl = parseFileLine(text);
-      if (!fl) {
-        throw new InputError(origin, `line ${line.no}: expected "<tab>file:line" after the frame at line ${pendingLine}, got ${quote(text)}`);
+      // The frame of this function line and this file line, parsed once per distinct pair.
+      let byFile = framesByLines.get(pendingFn);
+      let frame = byFile?.get(text);
+      if (frame === undefined || !line.terminated) {
+        const fl = parseFileLine(text);
+        if (!fl) {
+          throw new InputError(origin, `line ${line.no}: expected "<tab>file:line" after the frame at line ${pendingLine}, got ${quote(text)}`);
+        }
+        if (!line.terminated && !fl.hasOffset && !pendingInlined) {
+          throw new InputError(
+            origin,
+            `truncated at byte ${line.offset + Buffer.byteLength(text)}: the last line ends without a newline in the middle of a frame`,
+          );
+        }
+        frame = frames.get(pendingFn, detach(fl.file), fl.line);
+        if (framesCached < MAX_DEBUG2_CACHE_ENTRIES && text.length <= MAX_CACHED_LINE_CHARS) {
+          if (!byFile) framesByLines.set(pendingFn, (byFile = new Map()));
+          byFile.set(detach(text), frame);
+          framesCached++;
+        }
       }
-      if (!line.terminated && !fl.hasOffset && !pendingFn.endsWith('(...)')) {
-        throw new InputError(
-          origin,
-          `truncated at byte ${line.offset + Buffer.byteLength(text)}: the last line ends without a newline in the middle of a frame`,
-        );
-      }
-      const fn = pendingFn.replace(/\(\.\.\.\)$/, '');
-      const frame = frames.get(fn, fl.file, fl.line);
       if (pendingCreator) createdBy = frame;
-      else stack.push(frame);
+      else stack = stack.child(frame, nextStackId);
       pendingFn = undefined;
       pendingCreator = false;
       return;
@@ -463,7 +582,7 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
       return;
     }
     if (text.startsWith('goroutine ')) {
-      const h = parseHeader(text);
+      const h = header(text);
       if (h) {
         finish();
         hdr = h;
@@ -477,22 +596,24 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     if (text.startsWith('created by ')) {
       const inG = / in goroutine (\d+)$/.exec(text);
       if (inG) creatorId = Number(inG[1]);
-      pendingFn = text.slice('created by '.length).replace(/ in goroutine \d+$/, '');
+      pendingFn = creatorNames.get(text.slice('created by '.length, inG ? inG.index : text.length));
+      pendingInlined = false;
       pendingCreator = true;
       pendingLine = line.no;
       return;
     }
-    if (text === '...additional frames elided...' || /^\.\.\.\d+ frames elided\.\.\.$/.test(text)) return;
+    if (text.charCodeAt(0) === 0x2e && (text === '...additional frames elided...' || /^\.\.\.\d+ frames elided\.\.\.$/.test(text))) return;
     if (text.startsWith('\tgoroutine running on other thread')) {
       sawStackUnavailable = true;
       return;
     }
-    const fn = stripArgs(text);
-    if (fn === undefined || text.startsWith('\t')) {
+    const fn = text.startsWith('\t') ? null : fnLines.get(text);
+    if (fn === null) {
       throw new InputError(origin, `line ${line.no}: expected a function call line like "main.worker(0x1)", got ${quote(text)}`);
     }
-    // Inlined frames print "(...)" for arguments; keep the marker until the file line is read.
-    pendingFn = text.endsWith('(...)') ? fn + '(...)' : fn;
+    // Inlined frames print "(...)" for arguments: their file line has no +0x offset.
+    pendingFn = fn;
+    pendingInlined = text.endsWith('(...)');
     pendingLine = line.no;
   };
   const splitter = new LineSplitter(origin, maxLine, onLine, 'not a goroutine dump');
@@ -511,6 +632,10 @@ export async function readGoroutineDebug2(source: Debug2Source, origin: string, 
     );
   }
   finish();
+  const named = new Set<number>();
+  for (const ids of creatorIds.values()) for (const id of ids) named.add(id);
+  const groupOfId = new Map<number, Debug2Group>();
+  if (named.size > 0) for (let i = 0; i < seenIds.length; i++) if (named.has(seenIds[i])) groupOfId.set(seenIds[i], seenGroups[i]);
   for (const [g, ids] of creatorIds) {
     const creator = ids.map((id) => groupOfId.get(id)).find((c) => c !== undefined && c !== g);
     if (creator) {

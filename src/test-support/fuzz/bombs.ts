@@ -24,6 +24,28 @@ function gctraceCycles(n: number): Uint8Array {
   return Buffer.from(parts.join(''));
 }
 
+/**
+ * A debug=2 dump of up to `targetBytes`: the goroutine blocks of a real go1.19 capture repeated with fresh
+ * ids (the size of a dump from ~2.5 million goroutines per GB), made whole in memory like every bomb.
+ */
+function debug2Dump(targetBytes: number): Uint8Array {
+  const blocks = readFileSync(testdata + 'goroutine/debug2.txt', 'utf8')
+    .split(/\n\n+/)
+    .map((b) => b.trim())
+    .filter((b) => b.startsWith('goroutine '))
+    .map((b) => b.replace(/^goroutine \d+/, ''));
+  const out = Buffer.allocUnsafe(targetBytes);
+  let at = 0;
+  let id = 1;
+  for (;;) {
+    let chunk = '';
+    for (const b of blocks) chunk += `goroutine ${id++}${b}\n\n`;
+    // Whole goroutines only: a cut block would make it a truncated dump, an input error.
+    if (at + Buffer.byteLength(chunk) > targetBytes) return out.subarray(0, at);
+    at += out.write(chunk, at);
+  }
+}
+
 function jsonlSamples(n: number): Uint8Array {
   const parts: string[] = [];
   for (let i = 0; i < n; i++) parts.push(`{"source":"expvar","t":${1_700_000_000_000 + i * 1000},"heapAlloc":"${1000 + i}","heapInuse":"${2000 + i}"}\n`);
@@ -108,6 +130,7 @@ export function bombs(opts: { small?: boolean } = {}): FuzzInput[] {
     out.push(
       { name: 'gzip-zeros-1.5GiB', bytes: gzipZeros(64 << 20, 24), targets: [...PPROF, 'goroutine-debug2', 'expvar', 'gctrace'] },
       { name: 'gctrace-2M-cycles', bytes: gctraceCycles(2_000_000), targets: ['gctrace', 'load'] },
+      { name: 'goroutine-debug2-1GB', bytes: debug2Dump(1e9), targets: ['goroutine-debug2-stream', 'load'] },
     );
   }
   return out;
