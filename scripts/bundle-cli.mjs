@@ -132,10 +132,15 @@ for (const [key, b] of Object.entries(BUNDLES)) built[key] = await bundle(b);
 // V8's interrupt budget, which sets how much bytecode a function runs before V8 considers optimising it
 // (default 67,584, Node 20). A 0.2 MB `top` is over in ~50 ms, too short for TurboFan to repay its
 // compiles: at the default it spent ~40 ms CPU on them (issue 13: --no-opt was 0.80x the CPU time).
-// ~30x the default lets short runs finish in the interpreter and Sparkplug while loops that run
-// longer (16 MB and 87 MB profiles: CPU time unchanged, 0.99x) still get optimised. Measured in
-// bench/README.md, start-up.
+// ~30x the default lets short runs finish in the interpreter and Sparkplug. It is raised only when no
+// argument is a file over TIER_UP_SMALL_INPUT_BYTES: on big profiles the late tier-up cost wall time
+// (16 MB top 0.86x and diff 0.88x of the default's time, 87 MB top 0.94x, in 9 interleaved pairs each;
+// bench/compare-builds.mjs, bench/README.md), which the start-up CPU measurement had not shown.
 const TIER_UP_INTERRUPT_BUDGET = 2_000_000;
+// A 0.2 MB profile's top (~50 ms of work) gains from the raised budget; a 1.7 MB one's (~0.1 s) already
+// loses (1.05x the time of a build without the raise, 11 pairs; 0.97x with the default budget) and a
+// 16 MB one's more. Directories and URLs keep the raised budget (their size is not known here).
+const TIER_UP_SMALL_INPUT_BYTES = 1024 * 1024;
 
 const loaderSource = `#!/usr/bin/env node
 'use strict';
@@ -145,7 +150,7 @@ const loaderSource = `#!/usr/bin/env node
 // HEAPSIGHT_STARTUP_TIMING=1 prints where start-up went (bench/README.md): wall ms of each phase, "node"
 // being Node's own start-up before this file ran, and the process's CPU time.
 const timing = process.env.HEAPSIGHT_STARTUP_TIMING ? [['node', performance.now()]] : undefined;
-const { readFileSync } = require('node:fs');
+const { readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
 const { wrap } = require('node:module');
@@ -173,6 +178,15 @@ function load(key) {
   };
   return { script, cache, run };
 }
+/** A regular file over the size where the raised interrupt budget stops paying (see scripts/bundle-cli.mjs). */
+function bigFile(arg) {
+  if (arg.startsWith('-')) return false;
+  try {
+    return (statSync(arg, { throwIfNoEntry: false })?.size ?? 0) > ${TIER_UP_SMALL_INPUT_BYTES};
+  } catch {
+    return false;
+  }
+}
 if (require.main === module) {
   // The top-only bundle registers only top; src/cli/main.ts (buildProgram) registers only the named
   // command under the same condition, and every command for anything else.
@@ -181,7 +195,8 @@ if (require.main === module) {
   const bundle = load(key);
   // After the cache was checked (the flag is part of V8's flag hash, so the cache made by the build,
   // which requires this file, stays one made with Node's default flags).
-  require('node:v8').setFlagsFromString('--interrupt-budget=${TIER_UP_INTERRUPT_BUDGET}');
+  const budget = args.some(bigFile) ? 'default' : 'raised';
+  if (budget === 'raised') require('node:v8').setFlagsFromString('--interrupt-budget=${TIER_UP_INTERRUPT_BUDGET}');
   const { main } = bundle.run();
   timing?.push(['evaluate', performance.now()]);
   if (timing) {
@@ -189,7 +204,7 @@ if (require.main === module) {
       timing.push(['run', performance.now()]);
       const cpu = process.cpuUsage();
       const parts = timing.map(([name, t], i) => name + ' ' + (t - (i ? timing[i - 1][1] : 0)).toFixed(1));
-      process.stderr.write('heapsight start-up ms: ' + parts.join(' ') + ' | code cache ' + bundle.cache() + ' | cpu ' + ((cpu.user + cpu.system) / 1000).toFixed(1) + ' | bundle ' + key + '\\n');
+      process.stderr.write('heapsight start-up ms: ' + parts.join(' ') + ' | code cache ' + bundle.cache() + ' | cpu ' + ((cpu.user + cpu.system) / 1000).toFixed(1) + ' | bundle ' + key + ' | budget ' + budget + '\\n');
     });
   }
   void main();

@@ -29,7 +29,7 @@ test('bundled top of a file loads no network or child-process built-ins and uses
     assert.ok(JSON.parse(r.stdout), 'top --json printed JSON');
     assert.match(
       r.stderr,
-      /heapsight start-up ms: node [\d.]+ read [\d.]+ compile [\d.]+ evaluate [\d.]+ run [\d.]+ \| code cache used \| cpu [\d.]+ \| bundle top\n/,
+      /heapsight start-up ms: node [\d.]+ read [\d.]+ compile [\d.]+ evaluate [\d.]+ run [\d.]+ \| code cache used \| cpu [\d.]+ \| bundle top \| budget raised\n/,
     );
     // stdout is a pipe here, for which process.stdout would be a net.Socket: top writes through
     // writeStdout (stdout.ts) and must not create it.
@@ -63,7 +63,7 @@ test('the loader sends top to the top-only bundle and help or other commands to 
     [['analyze', join(repoRoot, 'examples', 'worker-pool', 'recording')], 'full'],
   ] as const) {
     const fromBin = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
-    assert.match(fromBin.stderr, new RegExp(`\\| code cache used \\| cpu [\\d.]+ \\| bundle ${bundle}\\n`), args.join(' '));
+    assert.match(fromBin.stderr, new RegExp(`\\| code cache used \\| cpu [\\d.]+ \\| bundle ${bundle} \\| budget raised\\n`), args.join(' '));
     const fromSource = await runCliToEnd([...args], { env: { NO_COLOR: '1' } });
     assert.deepEqual(
       { status: fromBin.status, stdout: fromBin.stdout },
@@ -83,5 +83,29 @@ test('the bundles are pure ASCII, so V8 holds their source as one-byte strings',
       -1,
       `${name} has a non-ASCII byte`,
     );
+  }
+});
+
+test('the loader leaves V8\'s interrupt budget at its default when an argument is a file over 1 MiB', () => {
+  // The raised budget speeds up a 0.2 MB top and slows a 16 MB one by ~15 % (bench/README.md,
+  // compare-builds): the loader decides by the size of the files named.
+  const bin = freshBundle();
+  const dir = mkdtempSync(join(tmpdir(), 'heapsight-budget-'));
+  try {
+    const big = join(dir, 'big.pb.gz');
+    writeFileSync(big, Buffer.concat([readFileSync(heap), Buffer.alloc(1024 * 1024 + 1)]));
+    const small = join(dir, 'small.pb.gz');
+    writeFileSync(small, Buffer.alloc(1024 * 1024));
+    const env: NodeJS.ProcessEnv = { ...process.env, HEAPSIGHT_STARTUP_TIMING: '1' };
+    delete env.NODE_OPTIONS;
+    const budgetOf = (args: string[]) => /\| budget (\w+)\n/.exec(spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env }).stderr)?.[1];
+    assert.equal(budgetOf(['top', big]), 'default');
+    assert.equal(budgetOf(['diff', heap, big]), 'default');
+    assert.equal(budgetOf(['top', small]), 'raised', 'exactly 1 MiB is still small');
+    assert.equal(budgetOf(['top', heap]), 'raised');
+    assert.equal(budgetOf(['analyze', dir]), 'raised', 'a directory is not a big file');
+    assert.equal(budgetOf(['top', join(dir, 'missing.pb.gz')]), 'raised');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
