@@ -86,7 +86,7 @@ test('the bundles are pure ASCII, so V8 holds their source as one-byte strings',
   }
 });
 
-test('the loader leaves V8\'s interrupt budget at its default when an argument is a file over 1 MiB', () => {
+test("the loader leaves V8's interrupt budget at its default when an argument is a file over 1 MiB", () => {
   // The raised budget speeds up a 0.2 MB top and slows a 16 MB one by ~15 % (bench/README.md,
   // compare-builds): the loader decides by the size of the files named.
   const bin = freshBundle();
