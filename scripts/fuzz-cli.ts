@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freshBundle } from '../src/test-support/cli-run.js';
-import { bombs } from '../src/test-support/fuzz/bombs.js';
+import { bombs, debug2Dump } from '../src/test-support/fuzz/bombs.js';
 import { messageProblem } from '../src/test-support/fuzz/classify.js';
 import { Rng } from '../src/test-support/fuzz/mutate.js';
 import { loadSeeds, MAX_RSS_BYTES, nextInput, type FuzzInput } from '../src/test-support/fuzz/runner.js';
@@ -110,7 +110,7 @@ const seeds = loadSeeds();
 const rng = new Rng(seed);
 const inputs: FuzzInput[] = [];
 for (let n = 0; n < count; n++) inputs.push(nextInput(seeds, rng, n));
-if (!values['no-bombs']) inputs.push(...bombs());
+if (!values['no-bombs']) inputs.push(...bombs(), { name: 'goroutine-debug2-1GB', bytes: debug2Dump(1e9), targets: [] });
 const selected = values.only ? inputs.filter((i) => i.name.includes(values.only!)) : inputs;
 
 const bin = freshBundle();
