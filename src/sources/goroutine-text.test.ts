@@ -206,6 +206,23 @@ test('debug=2: chunk boundaries anywhere, CRLF, gzip, Node streams and strings a
   assert.deepEqual(await readGoroutineDebug2(debug2Text, 'x'), plain);
 });
 
+test('debug=2: lines too long for the parse caches read the same as short ones', async () => {
+  // The reader remembers the parse of each distinct line up to 512 characters; longer ones (generated
+  // names) are parsed each time. Both paths must give the same groups.
+  const dump = (fn: string, file: string) =>
+    [1, 2, 3]
+      .map((id) => `goroutine ${id} [chan receive, 3 minutes]:\n${fn}(0xc000012345)\n\t${file}:30 +0x1b\ncreated by ${fn}\n\t${file}:12 +0x4d\n`)
+      .join('\n');
+  const short = await readGoroutineDebug2(dump('main.worker', '/src/main.go'), 'short');
+  const longFn = 'main.' + 'x'.repeat(600);
+  const longFile = '/src/' + 'd/'.repeat(300) + 'main.go';
+  const long = await readGoroutineDebug2(dump(longFn, longFile), 'long');
+  const rename = (s: GoroutineSnapshot) => JSON.stringify(s).replaceAll(longFn, 'main.worker').replaceAll(longFile, '/src/main.go');
+  assert.equal(rename(long), JSON.stringify(short));
+  assert.equal(long.groups.length, 1);
+  assert.equal(long.groups[0].count, 3);
+});
+
 test('debug=2: header and frame variants of other Go versions', async () => {
   // Built from real blocks of the capture, rewritten the way newer runtimes print them.
   const block = debug2Text.split('\n\n').find((b) => b.includes('main.sendForever'))!;
