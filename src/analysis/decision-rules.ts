@@ -211,3 +211,34 @@ export const SATURATION_CHI2 = 3.84;
  * that slowed less is, over the window, as good as straight; one that slowed more is a cache filling.
  */
 export const SATURATION_MAX_PACE = 0.7;
+
+// ---------------------------------------------------------------------------------------------------
+// How sure a call is (analysis/confidence.ts). These numbers never change a verdict: they set where in
+// its range a verdict's confidence sits, and so when `watch --until-verdict` (default 0.8) stops. Each
+// factor runs from 0 at the bar its rule above sets to 1 at the value named here, past which more of
+// the same evidence adds nothing.
+
+/** A leak call's confidence lies in [LEAK_CONFIDENCE_MIN, LEAK_CONFIDENCE_MIN + LEAK_CONFIDENCE_SPAN]: the rules already made it a leak, so never a coin toss, and never certainty. */
+export const LEAK_CONFIDENCE_MIN = 0.6;
+export const LEAK_CONFIDENCE_SPAN = 0.39;
+/** A settled (no-leak) series' confidence lies in [SETTLED_CONFIDENCE_MIN, SETTLED_CONFIDENCE_MIN + SETTLED_CONFIDENCE_SPAN]: lower than a leak's, since "no leak yet" is only ever a bound. */
+export const SETTLED_CONFIDENCE_MIN = 0.55;
+export const SETTLED_CONFIDENCE_SPAN = 0.4;
+/** Looks at the series past which more add no confidence: the Theil–Sen interval narrows as 1/√n, and from 30 points on by under a tenth per ten more. */
+export const CONFIDENCE_FULL_POINTS = 30;
+/** GC cycles past which more add no confidence: each is one independent look at the live heap (the same 1/√n argument, with headroom for cycles that land mid-burst). */
+export const CONFIDENCE_FULL_GC_CYCLES = 40;
+/** Without a GC count the GC factor is neutral: neither for nor against. */
+export const CONFIDENCE_UNKNOWN_FACTOR = 0.5;
+/** A settled call's time factor is full after this long: three flat horizons (FLAT_HORIZON_SECONDS) of a flat series. */
+export const CONFIDENCE_FULL_SETTLED_SECONDS = 3 * FLAT_HORIZON_SECONDS;
+/** Decades of Mann–Kendall p beyond LEAK_P at which significance is full (p = 1e-8). */
+export const CONFIDENCE_FULL_P_DECADES = 5;
+/** Kendall's τ at which consistency is full (LEAK_MIN_TAU is its zero): nine concordant pairs in ten. */
+export const CONFIDENCE_FULL_TAU = 0.9;
+/** Growth in noise widths at which standing out is full (LEAK_MIN_SNR is its zero). */
+export const CONFIDENCE_FULL_SNR = 16;
+/** Tail pace (last third over first) at which "still going" is full (LEAK_TAIL_PACE is its zero): three quarters of the first third's pace. */
+export const CONFIDENCE_FULL_TAIL_PACE = 0.75;
+/** A series settled by its shape (plateau, return, a step) rather than by a tight bound: its flatness factor, fixed. */
+export const CONFIDENCE_SHAPE_FLATNESS = 0.8;

@@ -16,6 +16,7 @@
 import type { ObserveMore, Verdict } from './findings.js';
 import { clamp, minOf } from './robust-stats.js';
 import type { Trend } from './trend.js';
+import { leakConfidence, settledConfidence } from './confidence.js';
 import {
   BOUNDED_MIN_LOOKS,
   FLAT_HORIZON_SECONDS,
@@ -224,24 +225,29 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
     };
   }
   if (leakLike) {
-    const fP = clamp(Math.max(-Math.log10(Math.max(tr.pRising, 1e-300)) - 3, tr.growthLower >= leakWorth ? 2 : 0) / 5, 0, 1);
-    const fTau = clamp((tr.tau - 0.5) / 0.4, 0, 1);
-    const fSnr = clamp((snr - 4) / 12, 0, 1);
-    const fData = clamp(tr.points / 30, 0, 1);
-    const fGc = suff.gcCycles === undefined ? 0.5 : clamp(suff.gcCycles / 40, 0, 1);
-    const fLast = tr.firstThirdRoseClearly ? clamp(((tr.lastThirdSlopeRatio ?? 1) - LEAK_TAIL_PACE) / 0.4, 0, 1) : 0.5;
-    return { state: 'growing', strength: 0.6 + 0.39 * mean([fP, fTau, fSnr, fData, fGc, fLast]), progress };
+    const strength = leakConfidence({
+      pRising: tr.pRising,
+      lowerBoundIsLeak: tr.growthLower >= leakWorth,
+      tau: tr.tau,
+      snr,
+      points: tr.points,
+      gcCycles: suff.gcCycles,
+      tailPace: tr.firstThirdRoseClearly ? (tr.lastThirdSlopeRatio ?? 1) : undefined,
+    });
+    return { state: 'growing', strength, progress };
   }
   if (explained || flat) {
-    const fData = clamp(tr.points / 30, 0, 1);
     // A goroutine count or RSS is read directly at every poll: GC cycles are no measure of its evidence,
-    // so they neither add to nor (as a neutral 0.5 would) hold back its stability.
-    const fGc = suff.gcCycles === undefined ? [] : [clamp(suff.gcCycles / 40, 0, 1)];
-    const fTime = seconds === undefined ? 0.5 : clamp(seconds / (3 * FLAT_HORIZON_SECONDS), 0, 1);
-    // How far under a leak's worth of growth even the upper bound stays (absolute, since a relative
-    // measure means nothing when the baseline is near zero, as non-Go memory often is).
-    const fFlat = explained ? 0.8 : 1 - clamp(Math.max(0, Math.min(upper, madUpper)) / leakWorth, 0, 1);
-    return { state: explained && !flat ? 'bounded' : 'flat', strength: 0.55 + 0.4 * mean([fData, ...fGc, fTime, fFlat]), progress };
+    // so they neither add to nor (as a neutral factor would) hold back its stability.
+    // Flatness: how far under a leak's worth of growth even the upper bound stays (absolute, since a
+    // relative measure means nothing when the baseline is near zero, as non-Go memory often is).
+    const strength = settledConfidence({
+      points: tr.points,
+      gcCycles: suff.gcCycles,
+      seconds,
+      flatness: explained ? undefined : 1 - clamp(Math.max(0, Math.min(upper, madUpper)) / leakWorth, 0, 1),
+    });
+    return { state: explained && !flat ? 'bounded' : 'flat', strength, progress };
   }
   // Rising, but not (yet) enough for a verdict: say how long until it would be.
   let wait: number | undefined;
@@ -268,10 +274,6 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
     progress,
     observeMore: { seconds: wait, reason: 'the series is rising but not yet clearly without bound (it may still level off)' },
   };
-}
-
-function mean(v: number[]): number {
-  return v.reduce((a, b) => a + b, 0) / v.length;
 }
 
 /** Combine the three series' judgements into the segment's verdict. */
