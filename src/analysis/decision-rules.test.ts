@@ -30,12 +30,43 @@ import {
   MADV_FREE_SLOPE,
   MIN_RELEASE_STEPS,
   RELEASE_STEP_BYTES,
+  HEAP_LEAK_MIN_BYTES,
+  HEAP_LEAK_MIN_RELATIVE,
+  HEAP_FLAT_BYTES,
+  HEAP_FLAT_RELATIVE,
+  GOROUTINE_LEAK_MIN,
+  GOROUTINE_LEAK_MIN_RELATIVE,
+  GOROUTINE_FLAT,
+  GOROUTINE_FLAT_RELATIVE,
+  OBJECTS_LEAK_MIN,
+  OBJECTS_LEAK_MIN_RELATIVE,
+  OBJECTS_FLAT,
+  OBJECTS_FLAT_RELATIVE,
+  NON_GO_LEAK_MIN_BYTES,
+  NON_GO_LEAK_MIN_RELATIVE,
+  NON_GO_FLAT_BYTES,
+  NON_GO_FLAT_RELATIVE,
+  NO_TENDENCY_P,
+  NO_TENDENCY_MAX_SNR,
+  SMALL_FIT_MIN_POINTS,
+  SMALL_FIT_MIN_P,
+  MAD_BOUND_SIGMAS,
 } from './decision-rules.js';
 import type { Trend } from './trend.js';
 import { capByLaterEvidence } from './live-heap.js';
 import { mannKendall, theilSenInterval } from './robust-stats.js';
 import { stepShape, type SeriesPoint } from './trend.js';
-import { HEAP_THRESHOLDS, judgeSeries, looksOf, type SeriesJudgement, type Sufficiency } from './verdict.js';
+import {
+  GOROUTINE_THRESHOLDS,
+  HEAP_THRESHOLDS,
+  judgeSeries,
+  looksOf,
+  NON_GO_THRESHOLDS,
+  OBJECT_THRESHOLDS,
+  type SeriesJudgement,
+  type Sufficiency,
+  type Thresholds,
+} from './verdict.js';
 
 const MiB = 1024 * 1024;
 
@@ -264,4 +295,108 @@ test('LEAK_EARLY_MULTIPLE: before 2 × LEAK_MIN_SECONDS a leak needs the heap at
   assert.equal(state({ seconds: early, latest: LEAK_EARLY_MULTIPLE * 10 * MiB }), 'growing');
   assert.notEqual(state({ seconds: early, latest: LEAK_EARLY_MULTIPLE * 10 * MiB - MiB }), 'growing');
   assert.equal(state({ seconds: 2 * LEAK_MIN_SECONDS, latest: 2 * 10 * MiB }), 'growing');
+});
+
+// The per-series amounts. Each table is checked through judgeSeries on a window of 120 s (past the
+// early-window rules), with everything but the amount under test well inside its rule.
+const tables: [string, Thresholds, { leak: number; leakRel: number; flat: number; flatRel: number }][] = [
+  ['HEAP', HEAP_THRESHOLDS, { leak: HEAP_LEAK_MIN_BYTES, leakRel: HEAP_LEAK_MIN_RELATIVE, flat: HEAP_FLAT_BYTES, flatRel: HEAP_FLAT_RELATIVE }],
+  [
+    'GOROUTINE',
+    GOROUTINE_THRESHOLDS,
+    { leak: GOROUTINE_LEAK_MIN, leakRel: GOROUTINE_LEAK_MIN_RELATIVE, flat: GOROUTINE_FLAT, flatRel: GOROUTINE_FLAT_RELATIVE },
+  ],
+  ['OBJECTS', OBJECT_THRESHOLDS, { leak: OBJECTS_LEAK_MIN, leakRel: OBJECTS_LEAK_MIN_RELATIVE, flat: OBJECTS_FLAT, flatRel: OBJECTS_FLAT_RELATIVE }],
+  ['NON_GO', NON_GO_THRESHOLDS, { leak: NON_GO_LEAK_MIN_BYTES, leakRel: NON_GO_LEAK_MIN_RELATIVE, flat: NON_GO_FLAT_BYTES, flatRel: NON_GO_FLAT_RELATIVE }],
+];
+
+/** A clean rise of `growth` on a level of `baseline` over 120 s. */
+const rise = (baseline: number, growth: number): Partial<Trend> => ({
+  seconds: 120,
+  baseline,
+  growth,
+  latest: baseline + growth,
+  relativeGrowth: growth / baseline,
+  noise: growth / 100,
+  growthLower: 0.95 * growth,
+  growthUpper: 1.05 * growth,
+  baseGrowth: growth,
+  baseGrowthUpper: 1.05 * growth,
+  slopePerMinute: growth / 2,
+});
+/** A level series over 120 s whose growth's upper bound is `upper`; neither the burst rules nor a sure rise apply. */
+const levelWithin = (baseline: number, upper: number): Partial<Trend> => ({
+  seconds: 120,
+  baseline,
+  growth: 0,
+  latest: baseline,
+  relativeGrowth: 0,
+  tau: 0,
+  pRising: 0.005,
+  noise: upper / 100,
+  growthLower: -upper,
+  baseGrowth: 0,
+  baseGrowthUpper: upper,
+  lastThirdSlopeRatio: undefined,
+});
+const judged = (th: Thresholds, over: Partial<Trend>) => judgeSeries(trend(over), th, suff({ seconds: over.seconds ?? 60 })).state;
+
+for (const [name, th, n] of tables) {
+  test(`${name}_LEAK_MIN and ${name}_LEAK_MIN_RELATIVE: a leak needs both amounts; each flips the call at its value`, () => {
+    // On a level equal to the minimum, the absolute amount decides.
+    assert.equal(judged(th, rise(n.leak, n.leak)), 'growing');
+    assert.notEqual(judged(th, rise(n.leak, 0.99 * n.leak)), 'growing');
+    // On a level a hundred times it, the relative amount decides.
+    assert.equal(judged(th, rise(100 * n.leak, n.leakRel * 100 * n.leak)), 'growing');
+    assert.notEqual(judged(th, rise(100 * n.leak, 0.99 * n.leakRel * 100 * n.leak)), 'growing');
+  });
+
+  test(`${name}_FLAT and ${name}_FLAT_RELATIVE: flat when the upper bound is under either; each flips at its value`, () => {
+    // On a level equal to the flat amount, the relative bound (a tenth of it) cannot speak: the absolute one decides.
+    assert.equal(judged(th, levelWithin(n.flat, 0.99 * n.flat)), 'flat');
+    assert.notEqual(judged(th, levelWithin(n.flat, n.flat)), 'flat');
+    // On a level a hundred times it, the relative one decides.
+    assert.equal(judged(th, levelWithin(100 * n.flat, 0.99 * n.flatRel * 100 * n.flat)), 'flat');
+    assert.notEqual(judged(th, levelWithin(100 * n.flat, n.flatRel * 100 * n.flat)), 'flat');
+    // Flat and leak never meet: the flat amounts are at most the leak minima.
+    assert.ok(n.flat <= n.leak && n.flatRel <= n.leakRel);
+  });
+}
+
+/** A series swamped by bursts: no usable interval (upper bound 100 MiB), a wide MAD noise. */
+const swamped = (over: Partial<Trend>): Partial<Trend> => ({
+  ...levelWithin(10 * MiB, 100 * MiB),
+  points: 12,
+  noise: 5 * MiB,
+  pRising: NO_TENDENCY_P + 0.01,
+  ...over,
+});
+
+test('NO_TENDENCY_P and NO_TENDENCY_MAX_SNR: without an interval, flat only with no tendency at all', () => {
+  assert.equal(judged(HEAP_THRESHOLDS, swamped({})), 'flat');
+  assert.notEqual(judged(HEAP_THRESHOLDS, swamped({ pRising: NO_TENDENCY_P })), 'flat');
+  assert.equal(judged(HEAP_THRESHOLDS, swamped({ growth: 0.99 * NO_TENDENCY_MAX_SNR * 5 * MiB })), 'flat');
+  assert.notEqual(judged(HEAP_THRESHOLDS, swamped({ growth: NO_TENDENCY_MAX_SNR * 5 * MiB })), 'flat');
+});
+
+/** Bursts widen the interval (upper bound 50 MiB) while the MAD noise stays small; p not consistent. */
+const bursty = (over: Partial<Trend>, noise = 0.1 * MiB): Partial<Trend> => ({
+  ...levelWithin(2 * MiB, 50 * MiB),
+  points: SMALL_FIT_MIN_POINTS,
+  noise,
+  pRising: SMALL_FIT_MIN_P + 0.01,
+  ...over,
+});
+
+test('SMALL_FIT_MIN_POINTS and SMALL_FIT_MIN_P: the MAD bound speaks from that many points, and only while p is above the bar', () => {
+  assert.equal(judged(HEAP_THRESHOLDS, bursty({})), 'flat');
+  assert.notEqual(judged(HEAP_THRESHOLDS, bursty({ points: SMALL_FIT_MIN_POINTS - 1 })), 'flat');
+  assert.notEqual(judged(HEAP_THRESHOLDS, bursty({ pRising: SMALL_FIT_MIN_P })), 'flat');
+});
+
+test('MAD_BOUND_SIGMAS: the MAD bound is the growth plus that many standard errors, σ·√(12/n)', () => {
+  // With 12 points √(12/n) is 1: the bound is MAD_BOUND_SIGMAS × σ, flat while under HEAP_FLAT_BYTES.
+  const sigma = HEAP_FLAT_BYTES / MAD_BOUND_SIGMAS;
+  assert.equal(judged(HEAP_THRESHOLDS, bursty({}, 0.99 * sigma)), 'flat');
+  assert.notEqual(judged(HEAP_THRESHOLDS, bursty({}, sigma)), 'flat');
 });

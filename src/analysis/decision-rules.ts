@@ -242,3 +242,76 @@ export const CONFIDENCE_FULL_SNR = 16;
 export const CONFIDENCE_FULL_TAIL_PACE = 0.75;
 /** A series settled by its shape (plateau, return, a step) rather than by a tight bound: its flatness factor, fixed. */
 export const CONFIDENCE_SHAPE_FLATNESS = 0.8;
+
+// ---------------------------------------------------------------------------------------------------
+// What counts as a leak's worth of growth and as flat, per series (verdict.ts *_THRESHOLDS). A leak
+// needs growth of at least the absolute AND the relative amount; flat needs the growth's upper bound
+// over the window (projected to FLAT_HORIZON_SECONDS when the window is shorter) under the absolute OR
+// the relative one.
+
+/**
+ * Live heap: a leak has grown by at least 1 MiB, gctrace's resolution (it prints whole MiB), so a
+ * leak call never rests on one rounding step of the most common exact source.
+ */
+export const HEAP_LEAK_MIN_BYTES = 1 * MiB;
+/**
+ * And by a fifth of its level: above the noise of any live-heap estimate taken at a GC (a few percent
+ * on big heaps, up to a third on small ones, where SNR and p must then carry it), and small enough
+ * that a leak doubling the heap in ten minutes is called within a few.
+ */
+export const HEAP_LEAK_MIN_RELATIVE = 0.2;
+/** Flat: the growth's upper bound under 1 MiB (the same gctrace resolution: less cannot be told from rounding)... */
+export const HEAP_FLAT_BYTES = 1 * MiB;
+/** ...or under a tenth of the level: half a leak's relative worth, so flat and leak never meet. */
+export const HEAP_FLAT_RELATIVE = 0.1;
+/**
+ * Goroutines: a leak has added at least 10: worker pools, connection pools and timers move a healthy
+ * count by a few at a time, and a count read at every poll is exact, so 10 more that stay is a trend.
+ */
+export const GOROUTINE_LEAK_MIN = 10;
+/** And a quarter of the level: a 1,000-goroutine server whose pools breathe by 100 is not leaking. */
+export const GOROUTINE_LEAK_MIN_RELATIVE = 0.25;
+/** Flat: under 5 more at the upper bound (half the leak minimum)... */
+export const GOROUTINE_FLAT = 5;
+/** ...or under a tenth of the level. */
+export const GOROUTINE_FLAT_RELATIVE = 0.1;
+/**
+ * Live objects (HeapObjects at a GC) only ever corroborate the bytes' call. A thousand objects is the
+ * smallest leak of small objects that matters beside a 1 MiB byte minimum (1 KiB each)...
+ */
+export const OBJECTS_LEAK_MIN = 1000;
+/** ...and a fifth of the level, as for bytes. */
+export const OBJECTS_LEAK_MIN_RELATIVE = 0.2;
+/** Flat objects: under 500 (half the minimum)... */
+export const OBJECTS_FLAT = 500;
+/** ...or a tenth of the level. */
+export const OBJECTS_FLAT_RELATIVE = 0.1;
+/**
+ * Memory outside the Go runtime's mappings (cgo, mmap, the binary's pages): RSS moves by megabytes with
+ * page faults on the binary, glibc's arenas and the kernel's accounting, so off-heap growth needs 8 MiB
+ * (and NON_GO_RSS_SHARE of RSS) before it is a finding.
+ */
+export const NON_GO_LEAK_MIN_BYTES = 8 * MiB;
+/** And 15 % of its own level. */
+export const NON_GO_LEAK_MIN_RELATIVE = 0.15;
+/** Flat off-heap memory: under 4 MiB at the upper bound (half the minimum)... */
+export const NON_GO_FLAT_BYTES = 4 * MiB;
+/** ...or a tenth of the level. */
+export const NON_GO_FLAT_RELATIVE = 0.1;
+
+/**
+ * A series swamped by bursts has no usable interval; it is flat without one only when it shows no
+ * upward tendency at all: Mann–Kendall p above this (nowhere near significance)...
+ */
+export const NO_TENDENCY_P = 0.3;
+/** ...and growth under this many noise widths (half LEAK_MIN_SNR). */
+export const NO_TENDENCY_MAX_SNR = 2;
+/**
+ * The normal-theory bound on the robust (MAD) noise speaks only from this many points (a tail of six
+ * and as many before it, as BOUNDED_MIN_LOOKS), and only while the rise is not consistent: p above
+ * SMALL_FIT_MIN_P.
+ */
+export const SMALL_FIT_MIN_POINTS = 12;
+export const SMALL_FIT_MIN_P = 0.01;
+/** That bound is the base's growth plus this many standard errors of a fitted line's growth (σ·√(12/n) over its span): a one-sided ~97.5 % bound. */
+export const MAD_BOUND_SIGMAS = 2;

@@ -33,9 +33,28 @@ import {
   LEAK_TAIL_PACE_EARLY,
   MIN_LOOKS,
   MIN_LOOKS_RETAINING,
+  HEAP_LEAK_MIN_BYTES,
+  HEAP_LEAK_MIN_RELATIVE,
+  HEAP_FLAT_BYTES,
+  HEAP_FLAT_RELATIVE,
+  GOROUTINE_LEAK_MIN,
+  GOROUTINE_LEAK_MIN_RELATIVE,
+  GOROUTINE_FLAT,
+  GOROUTINE_FLAT_RELATIVE,
+  OBJECTS_LEAK_MIN,
+  OBJECTS_LEAK_MIN_RELATIVE,
+  OBJECTS_FLAT,
+  OBJECTS_FLAT_RELATIVE,
+  NON_GO_LEAK_MIN_BYTES,
+  NON_GO_LEAK_MIN_RELATIVE,
+  NON_GO_FLAT_BYTES,
+  NON_GO_FLAT_RELATIVE,
+  NO_TENDENCY_P,
+  NO_TENDENCY_MAX_SNR,
+  SMALL_FIT_MIN_POINTS,
+  SMALL_FIT_MIN_P,
+  MAD_BOUND_SIGMAS,
 } from './decision-rules.js';
-
-const MiB = 1024 * 1024;
 
 export type SeriesState = 'missing' | 'insufficient' | 'growing' | 'rising' | 'bounded' | 'flat';
 
@@ -61,17 +80,32 @@ export interface Thresholds {
 }
 
 export const HEAP_THRESHOLDS: Thresholds = {
-  minGrowth: 1 * MiB,
-  minRelative: 0.2,
-  flatGrowth: 1 * MiB,
-  flatRelative: 0.1,
+  minGrowth: HEAP_LEAK_MIN_BYTES,
+  minRelative: HEAP_LEAK_MIN_RELATIVE,
+  flatGrowth: HEAP_FLAT_BYTES,
+  flatRelative: HEAP_FLAT_RELATIVE,
   surelyRisingFloor: LEAK_FLOOR_BYTES_PER_HORIZON,
 };
-export const GOROUTINE_THRESHOLDS: Thresholds = { minGrowth: 10, minRelative: 0.25, flatGrowth: 5, flatRelative: 0.1 };
+export const GOROUTINE_THRESHOLDS: Thresholds = {
+  minGrowth: GOROUTINE_LEAK_MIN,
+  minRelative: GOROUTINE_LEAK_MIN_RELATIVE,
+  flatGrowth: GOROUTINE_FLAT,
+  flatRelative: GOROUTINE_FLAT_RELATIVE,
+};
 /** Live objects (HeapObjects at GC): only ever corroborates the bytes' leak call, never makes one. */
-export const OBJECT_THRESHOLDS: Thresholds = { minGrowth: 1000, minRelative: 0.2, flatGrowth: 500, flatRelative: 0.1 };
+export const OBJECT_THRESHOLDS: Thresholds = {
+  minGrowth: OBJECTS_LEAK_MIN,
+  minRelative: OBJECTS_LEAK_MIN_RELATIVE,
+  flatGrowth: OBJECTS_FLAT,
+  flatRelative: OBJECTS_FLAT_RELATIVE,
+};
 /** Non-Go memory; its surelyRisingFloor is set per recording from RSS (NON_GO_SURE_RISE_RSS_SHARE). */
-export const NON_GO_THRESHOLDS: Thresholds = { minGrowth: 8 * MiB, minRelative: 0.15, flatGrowth: 4 * MiB, flatRelative: 0.1 };
+export const NON_GO_THRESHOLDS: Thresholds = {
+  minGrowth: NON_GO_LEAK_MIN_BYTES,
+  minRelative: NON_GO_LEAK_MIN_RELATIVE,
+  flatGrowth: NON_GO_FLAT_BYTES,
+  flatRelative: NON_GO_FLAT_RELATIVE,
+};
 
 export interface Sufficiency {
   points: number;
@@ -177,19 +211,20 @@ export function judgeSeries(tr: Trend | undefined, th: Thresholds, suff: Suffici
   // A series swamped by bursts (the live heap at a GC that lands mid-burst) has no usable interval;
   // there, no upward tendency at all (tau ≤ 0) still counts, as a noisy leak's points keep tau above 0
   // — with no interval to project, only once the full horizon has been seen.
-  const noTendency = tr.pRising > 0.3 && tr.tau <= 0 && snr < 2 && fullHorizon;
+  const noTendency = tr.pRising > NO_TENDENCY_P && tr.tau <= 0 && snr < NO_TENDENCY_MAX_SNR && fullHorizon;
   // Bursts (GCs that land mid-burst, under half the points) widen that distribution-free interval
   // while the robust noise (MAD) ignores them; then a normal-theory bound on the MAD noise —
   // the base's growth + 2σ·√(12/n), a fitted line's slope error over its span — may speak instead,
   // given enough points and no consistent rise.
-  const madUpper = overHorizon(tr.baseGrowth + 2 * tr.noise * Math.sqrt(12 / Math.max(1, tr.points)), seconds);
+  const madUpper = overHorizon(tr.baseGrowth + MAD_BOUND_SIGMAS * tr.noise * Math.sqrt(12 / Math.max(1, tr.points)), seconds);
   // The absolute threshold only over the full horizon: on a 1 MiB heap, 1 MiB a minute is a leak's
   // doubling, and a short window's projection is no evidence against it (the corpus's
   // syncmap-traffic-rising, 38 s of a leak under rising traffic: +0.7 MiB/min at the upper end, "flat").
   // The relative threshold is projected.
   const absoluteOk = fullHorizon && upper < th.flatGrowth;
   const smallAbsolute = fullHorizon && madUpper < th.flatGrowth;
-  const smallFit = (smallAbsolute || (tr.baseline > 0 && madUpper / tr.baseline < th.flatRelative)) && tr.points >= 12 && tr.pRising > 0.01;
+  const smallFit =
+    (smallAbsolute || (tr.baseline > 0 && madUpper / tr.baseline < th.flatRelative)) && tr.points >= SMALL_FIT_MIN_POINTS && tr.pRising > SMALL_FIT_MIN_P;
   const flat = projectable && !surelyRising && (absoluteOk || (tr.baseline > 0 && upper / tr.baseline < th.flatRelative) || noTendency || smallFit);
 
   if (observeMore) {
