@@ -37,6 +37,25 @@ import {
   OBJECTS_SURE_RISE_P,
   OBJECTS_SURE_RISE_SHARE,
   RELEASE_STEP_BYTES,
+  AXIS_MIN_SHARE,
+  HEAP_HELD_BY_GOROUTINES_P,
+  LEAK_MIN_SNR,
+  LEAK_P,
+  LEAK_TAIL_PACE,
+  OBJECTS_LEAK_MIN_RELATIVE,
+  OFF_HEAP_GO_MAPPED_SHARE,
+  OOM_CYCLE_CONFIDENCE_MAX,
+  OOM_CYCLE_CONFIDENCE_MIN,
+  OOM_CYCLE_CONFIDENCE_PER_LIFETIME,
+  OOM_CYCLE_HEAP_P,
+  OOM_CYCLE_MIN_LIFETIMES,
+  PREVIOUS_LIFETIME_CONFIDENCE_FACTOR,
+  RETAINING_FLOOR_TOLERANCE,
+  RETAINING_MIN_MULTIPLE,
+  RETAINING_MIN_TAU,
+  RISING_LIFETIME_MIN_POINTS,
+  RISING_LIFETIME_MIN_RELATIVE,
+  RISING_LIFETIME_MIN_TAU,
 } from './decision-rules.js';
 import { combine, GOROUTINE_THRESHOLDS, HEAP_THRESHOLDS, judgeSeries, NON_GO_THRESHOLDS, OBJECT_THRESHOLDS, type SeriesJudgement } from './verdict.js';
 
@@ -78,13 +97,13 @@ export interface SegmentAnalysis {
 
 const GiB = 1024 * 1024 * 1024;
 
-function chooseAxis(samples: MemorySample[], gcCycles: TimedGcCycle[], workMetric?: string): WorkAxis {
+export function chooseAxis(samples: MemorySample[], gcCycles: TimedGcCycle[], workMetric?: string): WorkAxis {
   const share = (f: (s: MemorySample) => unknown) => (samples.length ? samples.filter((s) => f(s) !== undefined).length / samples.length : 0);
-  if (workMetric && share((s) => s.work) >= 0.8) return 'work-metric';
-  if (share((s) => s.totalAlloc) >= 0.8) return 'bytes-allocated';
-  if (share((s) => s.mallocs) >= 0.8) return 'objects-allocated';
+  if (workMetric && share((s) => s.work) >= AXIS_MIN_SHARE) return 'work-metric';
+  if (share((s) => s.totalAlloc) >= AXIS_MIN_SHARE) return 'bytes-allocated';
+  if (share((s) => s.mallocs) >= AXIS_MIN_SHARE) return 'objects-allocated';
   if (samples.length === 0 && gcCycles.length > 0) return 'bytes-allocated';
-  if (samples.length > 0 && share((s) => s.t) >= 0.8) return 'time';
+  if (samples.length > 0 && share((s) => s.t) >= AXIS_MIN_SHARE) return 'time';
   return 'order';
 }
 
@@ -126,7 +145,7 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   // When almost everything allocated stays live (light traffic, a heap that doubles between GCs), few
   // collections happen at all; then fewer cycles suffice, as long as the floor rose at each of them.
   const perGc = live.onePointPerGc ? live.points.map((p) => p.bytes) : live.gcFloors;
-  const retaining = liveTrend !== undefined && liveTrend.tau >= 0.8 && floorsKeepRising(perGc);
+  const retaining = liveTrend !== undefined && liveTrend.tau >= RETAINING_MIN_TAU && floorsKeepRising(perGc);
   let heap = judgeSeries(liveTrend, HEAP_THRESHOLDS, {
     points: liveTrend?.points ?? 0,
     gcCycles: live.source === 'heap-profile' ? undefined : gcCycles,
@@ -253,7 +272,7 @@ export function analyzeSegment(input: SegmentInput, opts: AnalyzeOptions = {}): 
   }
   // Off-heap means the runtime's own mapped memory did not follow: if Go-mapped memory grew by half as
   // much or more, the growth is the Go heap's (judged above), not cgo or mmap.
-  if (nonGo.state === 'growing' && goMappedTrend && nonGoTrend && goMappedTrend.growth > 0.5 * nonGoTrend.growth) {
+  if (nonGo.state === 'growing' && goMappedTrend && nonGoTrend && goMappedExplains(goMappedTrend, nonGoTrend)) {
     nonGo = { ...nonGo, state: 'rising', strength: 0 };
   }
 
@@ -381,14 +400,13 @@ export function recordingVerdict(rec: Recording, opts: AnalyzeOptions = {}): Rec
   } else if (analyses.length >= 2) {
     // The OOM-kill cycle: each lifetime that ended in a restart had its memory rising.
     const ended = analyses.slice(0, -1);
-    const rose = ended.filter((a) => risingLifetime(a));
-    if (rose.length >= 2 && rose.length === ended.length) {
-      const heapRose = rose.every((a) => a.liveTrend && a.liveTrend.pRising < 0.01 && a.liveTrend.growth > 0);
-      verdict = heapRose ? 'heap-leak' : 'off-heap-growth';
-      confidence = Math.min(0.9, 0.55 + 0.1 * rose.length);
-      chosen = rose[rose.length - 1];
+    const cycle = oomCycleOf(ended);
+    if (cycle) {
+      verdict = cycle.verdict;
+      confidence = cycle.confidence;
+      chosen = ended[ended.length - 1];
       const peaks = restarts.map((r) => r.peakRssBefore).filter((p): p is number => p !== undefined);
-      oomCycle = `the process restarted ${restarts.length} times and memory rose in each of the ${rose.length} lifetimes that ended${
+      oomCycle = `the process restarted ${restarts.length} times and memory rose in each of the ${ended.length} lifetimes that ended${
         peaks.length ? ` (peak RSS before each restart: ${peaks.map((p) => `${(p / 1048576).toFixed(0)} MiB`).join(', ')})` : ''
       }: the pattern of a leak ending in out-of-memory kills`;
     }
@@ -398,7 +416,7 @@ export function recordingVerdict(rec: Recording, opts: AnalyzeOptions = {}): Rec
     if (earlier.length) {
       chosen = earlier[earlier.length - 1];
       verdict = 'no-leak';
-      confidence = Math.round(chosen.confidence * 0.9 * 100) / 100;
+      confidence = Math.round(chosen.confidence * PREVIOUS_LIFETIME_CONFIDENCE_FACTOR * 100) / 100;
       notes.push('the current process lifetime is too short to judge; the verdict comes from the previous lifetime');
     }
   }
@@ -471,7 +489,7 @@ export function analyzeRecording(rec: Recording, opts: AnalyzeOptions = {}): Fin
     nonGo: strip(chosen.nonGoTrend),
     goMapped: strip(chosen.goMappedTrend),
   };
-  if (verdict === 'goroutine-leak' && chosen.liveTrend && chosen.liveTrend.growth > 0 && chosen.liveTrend.pRising < 0.01) {
+  if (verdict === 'goroutine-leak' && chosen.liveTrend && chosen.liveTrend.growth > 0 && chosen.liveTrend.pRising < HEAP_HELD_BY_GOROUTINES_P) {
     evidence.heapHeldByGoroutines = chosen.liveTrend.growth;
   }
   evidence.reasons = describeEvidence(verdict, chosen, breakdown, observed);
@@ -546,7 +564,7 @@ export function releasesKeptResident(samples: MemorySample[]): boolean | undefin
 export function nonGoWithinInterval(lower: SeriesJudgement, upper: SeriesJudgement, rss: Trend | undefined): SeriesJudgement {
   if (lower.state === 'growing' && upper.state === 'growing') return lower.strength <= upper.strength ? lower : upper;
   const settled = (j: SeriesJudgement) => j.state === 'flat' || j.state === 'bounded';
-  const rssGrowing = rss !== undefined && rss.pRising < 0.001 && rss.growth >= NON_GO_THRESHOLDS.minGrowth && !rss.plateau && !rss.returnedToBaseline;
+  const rssGrowing = rss !== undefined && rss.pRising < LEAK_P && rss.growth >= NON_GO_THRESHOLDS.minGrowth && !rss.plateau && !rss.returnedToBaseline;
   if (settled(lower) && settled(upper)) return lower.strength <= upper.strength ? lower : upper;
   if ((settled(lower) || settled(upper)) && !rssGrowing) {
     const s = settled(lower) ? lower : upper;
@@ -558,32 +576,69 @@ export function nonGoWithinInterval(lower: SeriesJudgement, upper: SeriesJudgeme
 }
 
 /**
- * The heap keeps what it allocates: the floor each GC leaves never falls back (5% tolerance for the
- * estimates' noise), rises consistently, and has at least doubled.
+ * The heap keeps what it allocates: the floor each GC leaves never falls back (RETAINING_FLOOR_TOLERANCE
+ * for the estimates' noise), rises consistently (RETAINING_MIN_TAU), and has at least doubled
+ * (RETAINING_MIN_MULTIPLE).
  */
-function floorsKeepRising(floors: number[] | undefined): boolean {
+export function floorsKeepRising(floors: number[] | undefined): boolean {
   if (!floors || floors.length < MIN_LOOKS_RETAINING || !(floors[0] > 0)) return false;
-  for (let i = 1; i < floors.length; i++) if (floors[i] < 0.95 * maxOf(floors.slice(0, i))) return false;
-  return floors[floors.length - 1] >= 2 * floors[0] && mannKendall(floors).tau >= 0.8;
+  for (let i = 1; i < floors.length; i++) if (floors[i] < RETAINING_FLOOR_TOLERANCE * maxOf(floors.slice(0, i))) return false;
+  return floors[floors.length - 1] >= RETAINING_MIN_MULTIPLE * floors[0] && mannKendall(floors).tau >= RETAINING_MIN_TAU;
 }
 
-/**
- * Live objects rising the way a leak rises: significant and consistent, a fifth or more over the
- * window and well out of the noise, not levelled off or given back, and not slowing to a stop.
- */
 /** Live objects surely rising by a leak's share of their level (OBJECTS_SURE_RISE_SHARE): no bound shown. */
 export function objectsSurelyRising(tr: Pick<Trend, 'growthLower' | 'relativeGrowth' | 'pRising'>): boolean {
   return tr.growthLower > 0 && tr.relativeGrowth >= OBJECTS_SURE_RISE_SHARE && tr.pRising < OBJECTS_SURE_RISE_P;
 }
 
-function objectsStillClimbing(tr: Trend): boolean {
-  const stillGoing = tr.lastThirdSlopeRatio === undefined || tr.lastThirdSlopeRatio >= 0.35 || !tr.firstThirdRoseClearly;
-  return tr.pRising < 0.001 && tr.tau >= 0.5 && tr.relativeGrowth >= 0.2 && tr.growth >= 4 * tr.noise && !tr.plateau && !tr.returnedToBaseline && stillGoing;
+/**
+ * Live objects rising the way a leak rises, by the heap's own bars: significant (LEAK_P) and consistent
+ * (LEAK_MIN_TAU), a leak's share of their level (OBJECTS_LEAK_MIN_RELATIVE) and well out of the noise
+ * (LEAK_MIN_SNR), not levelled off or given back, and not slowing to a stop (LEAK_TAIL_PACE).
+ */
+export function objectsStillClimbing(tr: Trend): boolean {
+  const stillGoing = tr.lastThirdSlopeRatio === undefined || tr.lastThirdSlopeRatio >= LEAK_TAIL_PACE || !tr.firstThirdRoseClearly;
+  return (
+    tr.pRising < LEAK_P &&
+    tr.tau >= LEAK_MIN_TAU &&
+    tr.relativeGrowth >= OBJECTS_LEAK_MIN_RELATIVE &&
+    tr.growth >= LEAK_MIN_SNR * tr.noise &&
+    !tr.plateau &&
+    !tr.returnedToBaseline &&
+    stillGoing
+  );
 }
 
-function risingLifetime(a: SegmentAnalysis): boolean {
+/** Did a lifetime that ended in a restart have its memory rising (RISING_LIFETIME_*)? The live heap when known, else RSS. */
+export function risingLifetime(a: Pick<SegmentAnalysis, 'liveTrend' | 'rssTrend'>): boolean {
   const tr = a.liveTrend ?? a.rssTrend;
-  return !!tr && tr.points >= 4 && tr.tau >= 0.6 && tr.growth > 0 && tr.relativeGrowth >= 0.2;
+  return (
+    !!tr && tr.points >= RISING_LIFETIME_MIN_POINTS && tr.tau >= RISING_LIFETIME_MIN_TAU && tr.growth > 0 && tr.relativeGrowth >= RISING_LIFETIME_MIN_RELATIVE
+  );
+}
+
+/** Did the runtime's own mapped memory grow with the non-Go series (OFF_HEAP_GO_MAPPED_SHARE of it or more)? Then the growth is the Go heap's. */
+export function goMappedExplains(goMapped: Pick<Trend, 'growth'>, nonGo: Pick<Trend, 'growth'>): boolean {
+  return goMapped.growth > OFF_HEAP_GO_MAPPED_SHARE * nonGo.growth;
+}
+
+/**
+ * Restarts as a leak ending in out-of-memory kills: every lifetime that ended rose, and at least
+ * OOM_CYCLE_MIN_LIFETIMES did. A heap leak when each one's live heap rose (OOM_CYCLE_HEAP_P), else
+ * growth outside the heap. Undefined when the lifetimes do not show the cycle.
+ */
+export function oomCycleOf(
+  ended: Pick<SegmentAnalysis, 'liveTrend' | 'rssTrend'>[],
+): { verdict: 'heap-leak' | 'off-heap-growth'; confidence: number } | undefined {
+  const rose = ended.filter((a) => risingLifetime(a));
+  if (rose.length < OOM_CYCLE_MIN_LIFETIMES || rose.length !== ended.length) return undefined;
+  const heapRose = rose.every((a) => a.liveTrend && a.liveTrend.pRising < OOM_CYCLE_HEAP_P && a.liveTrend.growth > 0);
+  return { verdict: heapRose ? 'heap-leak' : 'off-heap-growth', confidence: oomCycleConfidence(rose.length) };
+}
+
+/** Confidence of an OOM-kill cycle read from `lifetimes` rising lifetimes. */
+export function oomCycleConfidence(lifetimes: number): number {
+  return Math.min(OOM_CYCLE_CONFIDENCE_MAX, OOM_CYCLE_CONFIDENCE_MIN + OOM_CYCLE_CONFIDENCE_PER_LIFETIME * lifetimes);
 }
 
 function round2(v: number): number {

@@ -315,3 +315,40 @@ export const SMALL_FIT_MIN_POINTS = 12;
 export const SMALL_FIT_MIN_P = 0.01;
 /** That bound is the base's growth plus this many standard errors of a fitted line's growth (σ·√(12/n) over its span): a one-sided ~97.5 % bound. */
 export const MAD_BOUND_SIGMAS = 2;
+
+// ---------------------------------------------------------------------------------------------------
+// Recording-level rules (analyze-recording.ts): which axis a series is read on, when the heap keeps all
+// it allocates, when off-heap growth is the heap's own, and how process lifetimes combine.
+
+/** A work axis (work metric, bytes or objects allocated, time) is used when at least this share of polls carry it: a few polls without it are gaps, more make it a different series. */
+export const AXIS_MIN_SHARE = 0.8;
+/** "Retaining" (MIN_LOOKS_RETAINING applies): the live heap rises with τ at least this, and so do the floors each GC leaves: nearly every pair of looks in order. */
+export const RETAINING_MIN_TAU = 0.8;
+/** No floor may fall under this share of the highest before it: the 5 % a live-heap estimate wobbles by, and no more. */
+export const RETAINING_FLOOR_TOLERANCE = 0.95;
+/** And the floors have at least doubled: each look is strong evidence only when the heap keeps (almost) all it allocates. */
+export const RETAINING_MIN_MULTIPLE = 2;
+/**
+ * Off-heap means the runtime's own mappings did not follow: when Go-mapped memory (Sys − HeapReleased)
+ * grew by at least this share of the non-Go growth, the growth is the Go heap's (judged on its own), and
+ * the off-heap series is held at "rising", never "growing".
+ */
+export const OFF_HEAP_GO_MAPPED_SHARE = 0.5;
+/** A process lifetime ended by a restart "rose" with at least this many looks... */
+export const RISING_LIFETIME_MIN_POINTS = 4;
+/** ...rising with τ at least this (a looser bar than LEAK_MIN_TAU's partner p: the restart itself is evidence)... */
+export const RISING_LIFETIME_MIN_TAU = 0.6;
+/** ...by at least this share of its level (a leak's worth, HEAP_LEAK_MIN_RELATIVE). */
+export const RISING_LIFETIME_MIN_RELATIVE = 0.2;
+/** Lifetimes that must all have ended rising before restarts read as a leak ending in OOM kills: one could be chance. */
+export const OOM_CYCLE_MIN_LIFETIMES = 2;
+/** Such a cycle is a heap leak (not off-heap) when every lifetime's live heap rose with Mann–Kendall p under this. */
+export const OOM_CYCLE_HEAP_P = 0.01;
+/** Its confidence: OOM_CYCLE_CONFIDENCE_MIN plus OOM_CYCLE_CONFIDENCE_PER_LIFETIME per rising lifetime, at most OOM_CYCLE_CONFIDENCE_MAX. */
+export const OOM_CYCLE_CONFIDENCE_MIN = 0.55;
+export const OOM_CYCLE_CONFIDENCE_PER_LIFETIME = 0.1;
+export const OOM_CYCLE_CONFIDENCE_MAX = 0.9;
+/** A no-leak verdict taken from the previous lifetime (the current one too short) is scaled by this: it speaks for a process that no longer runs. */
+export const PREVIOUS_LIFETIME_CONFIDENCE_FACTOR = 0.9;
+/** The heap growth beside a goroutine leak is reported as held by those goroutines when it rose with p under this. */
+export const HEAP_HELD_BY_GOROUTINES_P = 0.01;
