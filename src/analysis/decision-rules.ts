@@ -352,3 +352,37 @@ export const OOM_CYCLE_CONFIDENCE_MAX = 0.9;
 export const PREVIOUS_LIFETIME_CONFIDENCE_FACTOR = 0.9;
 /** The heap growth beside a goroutine leak is reported as held by those goroutines when it rose with p under this. */
 export const HEAP_HELD_BY_GOROUTINES_P = 0.01;
+
+// ---------------------------------------------------------------------------------------------------
+// Growth against traffic (trend.ts trafficFit: y = a + b·work + c·rate on a varying work rate).
+
+/** The work rate "varies" (a ramp, bursts) when its robust spread is at least this share of its median: a steadier rate cannot tell amount from rate. */
+export const TRAFFIC_MIN_RATE_SPREAD = 0.15;
+/** The series tracks the traffic (memory that follows the load, not the work done) when the rate's t statistic is at least this (two-sided p ≈ 0.003)... */
+export const TRACKS_TRAFFIC_MIN_T_RATE = 3;
+/** ...while cumulative work explains nothing beyond it: its t under this (p ≈ 0.13, nowhere near significance). */
+export const TRACKS_TRAFFIC_MAX_T_WORK = 1.5;
+/**
+ * Growth counts under changing traffic only when the work done explains it beyond the rate: its t at
+ * least this (p ≈ 0.0005). Between TRACKS_TRAFFIC_MAX_T_WORK and this, neither is claimed: the window
+ * cannot yet tell amount from rate.
+ */
+export const GROWS_WITH_WORK_MIN_T = 3.5;
+
+// ---------------------------------------------------------------------------------------------------
+// Back to where it started (trend.ts returnedToBaseline): bursts that were given back.
+
+/** Judged from this many points (a tail of six and as many before it, as BOUNDED_MIN_LOOKS): fewer, and one lucky low GC is a "return". */
+export const RETURN_MIN_POINTS = 12;
+/** The tail is the median of the last tenth of the points, at least this many. */
+export const RETURN_TAIL_MIN_POINTS = 4;
+/** The rise before the return stands out: above this many noise widths... */
+export const RETURN_MIN_RISE_NOISES = 4;
+/** ...and this share of the level (a leak's worth, HEAP_LEAK_MIN_RELATIVE), or every level series would "return" from its own jitter. */
+export const RETURN_MIN_RISE_SHARE = 0.2;
+/** The tail is back within this many noise widths of the first third's level... */
+export const RETURN_TOLERANCE_NOISES = 2;
+/** ...or this share of it (a live-heap estimate's wobble). */
+export const RETURN_TOLERANCE_SHARE = 0.05;
+/** And the whole series shows no rising tendency: Mann–Kendall p above this (a steady leak's last points land near its start by chance when noise is a third of the growth). */
+export const RETURN_MIN_P = 0.05;

@@ -25,9 +25,13 @@ import {
   RISING_LIFETIME_MIN_POINTS,
   RISING_LIFETIME_MIN_RELATIVE,
   RISING_LIFETIME_MIN_TAU,
+  GROWS_WITH_WORK_MIN_T,
+  TRACKS_TRAFFIC_MAX_T_WORK,
+  TRACKS_TRAFFIC_MIN_T_RATE,
+  TRAFFIC_MIN_RATE_SPREAD,
 } from './decision-rules.js';
-import { mannKendall } from './robust-stats.js';
-import type { Trend } from './trend.js';
+import { mad, mannKendall, median } from './robust-stats.js';
+import { trafficFit, trafficReading, type SeriesPoint, type Trend } from './trend.js';
 
 const MiB = 1024 * 1024;
 
@@ -151,4 +155,46 @@ test("objectsStillClimbing uses the heap's own bars: LEAK_P, LEAK_MIN_TAU, OBJEC
   assert.equal(climbing({ lastThirdSlopeRatio: LEAK_TAIL_PACE }), true);
   assert.equal(climbing({ lastThirdSlopeRatio: LEAK_TAIL_PACE - 0.01 }), false);
   assert.equal(climbing({ lastThirdSlopeRatio: 0, firstThirdRoseClearly: false }), true, 'no pace to compare');
+});
+
+test('TRACKS_TRAFFIC_MIN_T_RATE, TRACKS_TRAFFIC_MAX_T_WORK, GROWS_WITH_WORK_MIN_T: each reading flips at its t value; between the bars neither is claimed', () => {
+  const read = (tRate: number, tWork: number) => trafficReading({ varies: true, tRate, tWork });
+  assert.deepEqual(read(TRACKS_TRAFFIC_MIN_T_RATE, 0), { tracksTraffic: true, growsWithWork: false });
+  assert.equal(read(TRACKS_TRAFFIC_MIN_T_RATE - 0.01, 0).tracksTraffic, false);
+  assert.equal(read(10, TRACKS_TRAFFIC_MAX_T_WORK - 0.01).tracksTraffic, true);
+  assert.equal(read(10, TRACKS_TRAFFIC_MAX_T_WORK).tracksTraffic, false);
+  assert.equal(read(0, GROWS_WITH_WORK_MIN_T).growsWithWork, true);
+  assert.equal(read(0, GROWS_WITH_WORK_MIN_T - 0.01).growsWithWork, false);
+  // Between the bars: neither.
+  assert.deepEqual(read(10, (TRACKS_TRAFFIC_MAX_T_WORK + GROWS_WITH_WORK_MIN_T) / 2), { tracksTraffic: false, growsWithWork: false });
+  // A rate that did not vary says nothing either way.
+  assert.deepEqual(trafficReading({ varies: false }), { tracksTraffic: undefined, growsWithWork: undefined });
+});
+
+test('TRAFFIC_MIN_RATE_SPREAD: the fit runs only when the work rate spreads by that share of its median', () => {
+  // 40 polls a second apart; the work rate is 100/s for the first half and 100·(1 + d)/s after.
+  const polls = (d: number): SeriesPoint[] => {
+    const out: SeriesPoint[] = [];
+    let x = 0;
+    for (let i = 0; i < 40; i++) {
+      out.push({ x, y: x, t: 1000 * i });
+      x += i < 20 ? 100 : 100 * (1 + d);
+    }
+    return out;
+  };
+  // The rates trafficFit reads (over h neighbours each side), and their spread, by the same definition.
+  const spreadOf = (pts: SeriesPoint[]) => {
+    const h = Math.max(1, Math.floor(pts.length / 10));
+    const rates: number[] = [];
+    for (let i = h; i < pts.length - h; i++) rates.push((pts[i + h].x - pts[i - h].x) / (pts[i + h].t! - pts[i - h].t!));
+    return mad(rates) / median(rates);
+  };
+  let seenBoth = { under: false, over: false };
+  for (let d = 0; d <= 1; d += 0.01) {
+    const pts = polls(d);
+    const over = spreadOf(pts) >= TRAFFIC_MIN_RATE_SPREAD;
+    assert.equal(trafficFit(pts).varies, over, `d = ${d.toFixed(2)}, spread ${spreadOf(pts)}`);
+    seenBoth = { under: seenBoth.under || !over, over: seenBoth.over || over };
+  }
+  assert.deepEqual(seenBoth, { under: true, over: true }, 'the range crosses the threshold');
 });

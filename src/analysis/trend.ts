@@ -9,7 +9,26 @@
 
 import type { TrendStats } from './findings.js';
 import { capPoints, mad, mannKendall, median, prefixL1Costs, quantile, theilSen, theilSenInterval, type XY, maxOf } from './robust-stats.js';
-import { PLATEAU_TAIL_P, SATURATION_CHI2, SATURATION_MAX_PACE, STEP_FIT_SHARE, STEP_LEVEL_P, STEP_MIN_NOISE, STEP_MIN_POINTS } from './decision-rules.js';
+import {
+  RETURN_MIN_P,
+  RETURN_MIN_POINTS,
+  RETURN_MIN_RISE_NOISES,
+  RETURN_MIN_RISE_SHARE,
+  RETURN_TAIL_MIN_POINTS,
+  RETURN_TOLERANCE_NOISES,
+  RETURN_TOLERANCE_SHARE,
+  GROWS_WITH_WORK_MIN_T,
+  TRACKS_TRAFFIC_MAX_T_WORK,
+  TRACKS_TRAFFIC_MIN_T_RATE,
+  TRAFFIC_MIN_RATE_SPREAD,
+  PLATEAU_TAIL_P,
+  SATURATION_CHI2,
+  SATURATION_MAX_PACE,
+  STEP_FIT_SHARE,
+  STEP_LEVEL_P,
+  STEP_MIN_NOISE,
+  STEP_MIN_POINTS,
+} from './decision-rules.js';
 
 export interface SeriesPoint {
   /** Position on the work axis (or time/order when no work axis exists). */
@@ -199,10 +218,10 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   // Back to where it started: the final points sit near the first third's level although the series
   // rose in between (bursts that were given back).
   // Judged only on enough points that the tail is more than one lucky low GC.
-  const tailN = Math.max(4, Math.floor(n / 10));
+  const tailN = Math.max(RETURN_TAIL_MIN_POINTS, Math.floor(n / 10));
   const tail = median(pts.slice(n - tailN).map((p) => p.y));
   const peak = maxOf(pts.map((p) => p.y));
-  const tolerance = Math.max(2 * noise, 0.05 * Math.abs(baseline));
+  const tolerance = Math.max(RETURN_TOLERANCE_NOISES * noise, RETURN_TOLERANCE_SHARE * Math.abs(baseline));
   // The rise must stand out from the noise, or every flat series would "return" from its own jitter.
   // And the series as a whole must show no rising tendency: with noise of a third of the growth, a
   // steady leak's last few points land within 2 noise widths of its start by chance.
@@ -211,7 +230,11 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
   // to have come back down to it (the corpus's map-100k-per-min, a leak, read as bounded at 80 s).
   const peakIndex = pts.findIndex((p) => p.y === peak);
   const returnedToBaseline =
-    n >= 12 && peakIndex >= segment && peak - baseline > Math.max(4 * noise, 0.2 * Math.abs(baseline)) && tail - baseline <= tolerance && mk.pRising > 0.05;
+    n >= RETURN_MIN_POINTS &&
+    peakIndex >= segment &&
+    peak - baseline > Math.max(RETURN_MIN_RISE_NOISES * noise, RETURN_MIN_RISE_SHARE * Math.abs(baseline)) &&
+    tail - baseline <= tolerance &&
+    mk.pRising > RETURN_MIN_P;
 
   // The base under the bursts: a service that serves bursts holds their data while a burst runs, and a
   // GC that lands mid-burst sees it live. Those points say nothing about what stays; the base does. Only
@@ -267,8 +290,7 @@ export function seriesTrend(input: SeriesPoint[], opts: TrendOptions = {}): Tren
     returnedToBaseline,
     floor,
     // Between the two thresholds neither is claimed: the window cannot tell amount from rate yet.
-    tracksTraffic: traffic.varies ? (traffic.tRate ?? 0) >= 3 && (traffic.tWork ?? 0) < 1.5 : undefined,
-    growsWithWork: traffic.varies ? (traffic.tWork ?? 0) >= 3.5 : undefined,
+    ...trafficReading(traffic),
     firstThirdRoseClearly,
     fitted: pts,
     xSpan,
@@ -410,8 +432,22 @@ export function localNoise(xy: XY[], fit: { slope: number; intercept: number }):
   return mad(d) / Math.SQRT2;
 }
 
+/**
+ * What the traffic fit says of the series (undefined when the rate did not vary): it tracks the traffic
+ * (TRACKS_TRAFFIC_MIN_T_RATE and TRACKS_TRAFFIC_MAX_T_WORK), and it grows with the work done
+ * (GROWS_WITH_WORK_MIN_T). Between the two thresholds neither is claimed.
+ */
+export function trafficReading(traffic: TrafficFit): { tracksTraffic?: boolean; growsWithWork?: boolean } {
+  if (!traffic.varies) return { tracksTraffic: undefined, growsWithWork: undefined };
+  const tWork = traffic.tWork ?? 0;
+  return {
+    tracksTraffic: (traffic.tRate ?? 0) >= TRACKS_TRAFFIC_MIN_T_RATE && tWork < TRACKS_TRAFFIC_MAX_T_WORK,
+    growsWithWork: tWork >= GROWS_WITH_WORK_MIN_T,
+  };
+}
+
 export interface TrafficFit {
-  /** The work rate varied enough (robust spread ≥ 15% of its median) to test against. */
+  /** The work rate varied enough (robust spread ≥ TRAFFIC_MIN_RATE_SPREAD of its median) to test against. */
   varies: boolean;
   /** t statistics of the cumulative-work and the rate coefficient in y = a + b·work + c·rate. */
   tWork?: number;
@@ -436,7 +472,7 @@ export function trafficFit(pts: SeriesPoint[]): TrafficFit {
   if (rated.length < 8) return { varies: false };
   const rates = rated.map((r) => r.rate);
   const mr = median(rates);
-  if (!(mr > 0) || mad(rates) / mr < 0.15) return { varies: false };
+  if (!(mr > 0) || mad(rates) / mr < TRAFFIC_MIN_RATE_SPREAD) return { varies: false };
   const fit = ols2(capPoints(rated, 400));
   if (!fit) return { varies: true };
   return { varies: true, tWork: fit.tWork, tRate: fit.tRate };
