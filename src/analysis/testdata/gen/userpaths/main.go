@@ -13,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func main() {
@@ -213,7 +215,31 @@ func runSpread(step int) {
 
 // ---- output ----
 
+// settle waits (bounded: 1,000 looks, ~10 s) until no goroutine but the caller is runnable or running.
+// The upstream's connection goroutines finish their last response just after the client has its
+// answer; a dump taken in that moment catches some of them mid-write, and a CI run under load saw
+// one such stack named as a culprit of its own.
+func settle() {
+	for i := 0; i < 1000; i++ {
+		var buf bytes.Buffer
+		pprof.Lookup("goroutine").WriteTo(&buf, 2)
+		busy := false
+		for _, b := range bytes.Split(buf.Bytes(), []byte("\n\n"))[1:] { // the first block is this goroutine
+			if bytes.Contains(b, []byte("[runnable")) || bytes.Contains(b, []byte("[running")) {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			return
+		}
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func snapshot(dir string, i int) {
+	settle()
 	runtime.GC()
 	write(filepath.Join(dir, fmt.Sprintf("heap-%d.pb.gz", i)), func(f *os.File) error { return pprof.Lookup("heap").WriteTo(f, 0) })
 	write(filepath.Join(dir, fmt.Sprintf("goroutine-%d.pb.gz", i)), func(f *os.File) error { return pprof.Lookup("goroutine").WriteTo(f, 0) })
