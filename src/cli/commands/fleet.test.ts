@@ -62,6 +62,9 @@ test('fleet agrees with watch on live example services scraped by Prometheus', {
       fleet: f.verdict,
       fleetWhy: f.reasons[0],
       watchWhy: w.evidence.reasons[0],
+      // Why watch held back, when it did (a step, a bend, traffic): what a failure here needs to say.
+      watchObserveMore: w.observeMore,
+      watchNotes: w.notes,
       envelope,
     };
   });
