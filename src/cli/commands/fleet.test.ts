@@ -1,6 +1,6 @@
 // test-lane: wall-clock (time spent waiting on live services: scripts/run-tests.mjs runs it beside the CPU-bound tests)
 // Live fleet: Prometheus (on loopback, 1 s scrapes) watches three running example services while
-// `heapsight watch` polls the same services; fleet's verdicts must agree with watch's. Then the
+// `heapsight watch` polls the same services; fleet must be right, and watch must agree or hold back. Then the
 // fleet command itself, end to end, on that Prometheus (--json, --md, --selector, --group-by).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { runCliToEnd } from '../../test-support/cli-run.js';
 const EXAMPLES = ['map-leak', 'goroutine-leak', 'steady-churn'];
 const SECONDS = 150;
 
-test('fleet agrees with watch on live example services scraped by Prometheus', { timeout: 240_000 }, async (t) => {
+test('fleet is right on live example services scraped by Prometheus, and watch agrees or holds back', { timeout: 240_000 }, async (t) => {
   const services: RunningExample[] = [];
   t.after(async () => {
     for (const s of services) await s.stop();
@@ -68,9 +68,20 @@ test('fleet agrees with watch on live example services scraped by Prometheus', {
       envelope,
     };
   });
-  for (const v of verdicts) assert.equal(v.fleet, v.watch, JSON.stringify(v));
-  // Agreement on the example's known behaviour, not on a shared mistake.
+  // Fleet is right on every service. Watch, over the same 150 s, agrees or holds back: the two read
+  // different estimates of the live heap (fleet the lower envelope of 1 s scrapes of HeapAlloc, watch
+  // the heap at each GC), and watch may still say "inconclusive" where fleet is already sure (CI runs saw
+  // it on map-leak and, for a 0.4 MiB heap still warming up, on steady-churn). They never contradict:
+  // a watch verdict that is not inconclusive is fleet's.
   for (const v of verdicts) assert.equal(v.fleet, v.expected, JSON.stringify(v));
+  for (const v of verdicts) {
+    if (v.watch === 'inconclusive') t.diagnostic(`watch held back on ${v.name}: ${JSON.stringify(v.watchObserveMore)}`);
+    else assert.equal(v.watch, v.fleet, JSON.stringify(v));
+  }
+  assert.ok(
+    verdicts.some((v) => v.watch !== 'inconclusive'),
+    `watch reached no verdict on any of the three services in ${SECONDS} s: ${JSON.stringify(verdicts)}`,
+  );
 
   // The command itself, on the same server: JSON on stdout, Markdown to a file, suspects first.
   const md = join(dir, 'fleet.md');
